@@ -1,0 +1,1 @@
+"""credmarket_platform."""
