@@ -1,1 +1,1 @@
-"""credmarket_platform."""
+"""Shared plumbing of the credmarket services: settings, database, messaging, HTTP."""

@@ -1,0 +1,1 @@
+"""Reliable messaging: the outbox relay and the consumer runner."""

@@ -1,0 +1,266 @@
+"""The consumer runner: one consumer group, handlers by event type, inbox, dead letters.
+
+For each record, in partition order: decode it; look up the handler; in one
+database transaction record the event id in the inbox (a redelivered event
+stops here) and run the handler, whose emitted events go to the outbox; commit;
+then commit the offset. A handler that keeps failing, or a record that is not
+a valid event, goes to the group's dead-letter topic and the partition moves on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import sqlalchemy as sa
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.structs import ConsumerRecord
+from credmarket_events.envelope import Envelope, decode
+from credmarket_events.errors import InvalidEventError
+from credmarket_events.topics import dead_letter_topic
+from sqlalchemy.dialects.postgresql import insert
+
+from credmarket_platform.db.database import Database
+from credmarket_platform.db.tables import inbox
+from credmarket_platform.messaging.dead_letters import dead_letter_headers
+from credmarket_platform.messaging.handlers import (
+    Handler,
+    HandlerContext,
+    HandlerRegistry,
+    NonRetryableError,
+)
+from credmarket_platform.messaging.kafka import ensure_topics, idempotent_producer
+from credmarket_platform.messaging.metrics import (
+    EVENTS_CONSUMED,
+    EVENTS_DEAD_LETTERED,
+    EVENTS_FAILED,
+    HANDLER_LATENCY,
+)
+from credmarket_platform.observability.logging import bind_correlation_id
+
+log = logging.getLogger(__name__)
+
+
+class _CommitOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Before partitions move to another member, finish the batch in hand and commit it."""
+
+    def __init__(self, runner: ConsumerRunner) -> None:
+        self.runner = runner
+
+    async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
+        async with self.runner.batch_lock:
+            await self.runner.commit_processed()
+
+    async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+        log.info("assigned %s", sorted(f"{tp.topic}[{tp.partition}]" for tp in assigned))
+
+
+class ConsumerRunner:
+    def __init__(
+        self,
+        db: Database,
+        registry: HandlerRegistry,
+        *,
+        bootstrap: str,
+        group: str,
+        topics: list[str],
+        source: str,
+        max_attempts: int = 5,
+        backoff_initial_s: float = 0.1,
+        backoff_max_s: float = 5.0,
+        max_records: int = 500,
+    ) -> None:
+        self.db = db
+        self.registry = registry
+        self.bootstrap = bootstrap
+        self.group = group
+        self.topics = topics
+        self.source = source
+        self.max_attempts = max_attempts
+        self.backoff_initial_s = backoff_initial_s
+        self.backoff_max_s = backoff_max_s
+        self.max_records = max_records
+        self.dlq_topic = dead_letter_topic(group)
+        self.batch_lock = asyncio.Lock()
+        self._processed: dict[TopicPartition, int] = {}
+        self._stopping = False
+        self.consumer: AIOKafkaConsumer | None = None
+        self.producer: AIOKafkaProducer | None = None
+
+    async def start(self) -> None:
+        await ensure_topics(self.bootstrap, [self.dlq_topic], partitions=1)
+        self.producer = idempotent_producer(self.bootstrap, client_id=f"{self.group}-dlq")
+        await self.producer.start()
+        self.consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.bootstrap,
+            group_id=self.group,
+            client_id=f"{self.group}-consumer",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_interval_ms=300_000,
+            session_timeout_ms=10_000,
+            heartbeat_interval_ms=1_000,
+        )
+        self.consumer.subscribe(self.topics, listener=_CommitOnRevoke(self))
+        await self.consumer.start()
+
+    def stop(self) -> None:
+        self._stopping = True
+
+    async def close(self) -> None:
+        if self.consumer is not None:
+            with contextlib.suppress(Exception):
+                async with self.batch_lock:
+                    await self.commit_processed()
+            await self.consumer.stop()
+        if self.producer is not None:
+            await self.producer.stop()
+
+    async def run(self) -> None:
+        assert self.consumer is not None
+        while not self._stopping:
+            batch = await self.consumer.getmany(timeout_ms=200, max_records=self.max_records)
+            if not batch:
+                continue
+            async with self.batch_lock:
+                await asyncio.gather(
+                    *(self._process_partition(tp, records) for tp, records in batch.items())
+                )
+                await self.commit_processed()
+
+    async def _process_partition(self, tp: TopicPartition, records: list[ConsumerRecord]) -> None:
+        for record in records:
+            if self._stopping:
+                return
+            done = await self.process(record)
+            if not done:
+                return  # stopping while retrying: leave the record for redelivery
+            self._processed[tp] = record.offset + 1
+
+    async def commit_processed(self) -> None:
+        if not self._processed or self.consumer is None:
+            return
+        offsets = dict(self._processed)
+        self._processed.clear()
+        try:
+            await self.consumer.commit(offsets)
+        except Exception as exc:
+            # The group moved on (rebalance); the new owner redelivers and the inbox dedupes.
+            log.warning("offset commit failed: %s", exc)
+
+    async def process(self, record: ConsumerRecord) -> bool:
+        """Handle one record; True once it is settled (handled, skipped or dead-lettered)."""
+        try:
+            envelope = decode(record.value, record.headers, record.key)
+        except InvalidEventError as exc:
+            await self._dead_letter(record, exc.reason, str(exc), attempts=1)
+            return True
+        handler = self.registry.get(envelope.type)
+        if handler is None:
+            log.info("skipping %s %s: no handler in %s", envelope.type, envelope.id, self.group)
+            EVENTS_CONSUMED.labels(self.group, envelope.type, "skipped").inc()
+            return True
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                with bind_correlation_id(envelope.correlation_id):
+                    await self._handle_once(envelope, handler)
+                return True
+            except NonRetryableError as exc:
+                EVENTS_FAILED.labels(self.group, envelope.type).inc()
+                await self._dead_letter(record, "handler_rejected", repr(exc), attempts=attempt)
+                return True
+            except Exception as exc:
+                EVENTS_FAILED.labels(self.group, envelope.type).inc()
+                if attempt >= self.max_attempts:
+                    log.error("giving up on %s %s: %r", envelope.type, envelope.id, exc)
+                    await self._dead_letter(record, "handler_failed", repr(exc), attempts=attempt)
+                    return True
+                delay = min(self.backoff_max_s, self.backoff_initial_s * 2 ** (attempt - 1))
+                log.warning(
+                    "%s %s failed (attempt %d): %r; retrying in %.2fs",
+                    envelope.type,
+                    envelope.id,
+                    attempt,
+                    exc,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+                if self._stopping:
+                    return False
+
+    async def _handle_once(self, envelope: Envelope[Any], handler: Handler) -> None:
+        started = time.perf_counter()
+        async with self.db.unit_of_work() as uow:
+            claimed = await uow.session.execute(
+                insert(inbox)
+                .values(consumer_group=self.group, event_id=envelope.id, event_type=envelope.type)
+                .on_conflict_do_nothing()
+                .returning(inbox.c.event_id)
+            )
+            if claimed.first() is None:
+                EVENTS_CONSUMED.labels(self.group, envelope.type, "duplicate").inc()
+                return
+            await handler(HandlerContext(envelope=envelope, uow=uow, source=self.source))
+            await uow.commit()
+        HANDLER_LATENCY.labels(self.group, envelope.type).observe(time.perf_counter() - started)
+        EVENTS_CONSUMED.labels(self.group, envelope.type, "handled").inc()
+
+    async def _dead_letter(
+        self, record: ConsumerRecord, reason: str, error: str, *, attempts: int
+    ) -> None:
+        assert self.producer is not None
+        headers = dead_letter_headers(
+            list(record.headers or []),
+            error=error,
+            reason=reason,
+            group=self.group,
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            attempts=attempts,
+        )
+        delay = self.backoff_initial_s
+        while True:
+            # A dead letter must not be lost: keep trying while the broker is away.
+            try:
+                await self.producer.send_and_wait(
+                    self.dlq_topic, record.value, key=record.key, headers=headers
+                )
+                break
+            except Exception as exc:
+                log.warning("dead-letter publish failed: %r; retrying", exc)
+                await asyncio.sleep(delay)
+                delay = min(self.backoff_max_s, delay * 2)
+        log.warning(
+            "dead-lettered %s[%d]@%d: %s", record.topic, record.partition, record.offset, reason
+        )
+        EVENTS_DEAD_LETTERED.labels(self.group, reason).inc()
+
+
+@contextlib.asynccontextmanager
+async def running_consumer(runner: ConsumerRunner) -> AsyncIterator[ConsumerRunner]:
+    await runner.start()
+    task = asyncio.create_task(runner.run(), name=f"{runner.group}-consumer")
+    try:
+        yield runner
+    finally:
+        runner.stop()
+        with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+            await asyncio.wait_for(task, timeout=15)
+        await runner.close()
+
+
+async def inbox_has(db: Database, group: str, event_id: str) -> bool:
+    async with db.engine.connect() as conn:
+        n = await conn.scalar(
+            sa.select(sa.func.count())
+            .select_from(inbox)
+            .where(inbox.c.consumer_group == group, inbox.c.event_id == event_id)
+        )
+    return bool(n)

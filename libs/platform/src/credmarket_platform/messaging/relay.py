@@ -1,0 +1,198 @@
+"""The outbox relay: publishes committed outbox rows to Kafka, in order per key.
+
+Several relays may run at once (one per replica). Each claims rows with a
+transaction-scoped advisory lock on the row's key plus ``FOR UPDATE SKIP
+LOCKED``: a key being published by one relay is skipped whole by the others,
+so the rows of one key are never published out of order, and a row is never
+published by two relays. See docs/adr/0008-outbox-relay.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+import sqlalchemy as sa
+from aiokafka import AIOKafkaProducer
+
+from credmarket_platform.db.database import Database
+from credmarket_platform.db.tables import outbox
+from credmarket_platform.db.unit_of_work import OUTBOX_CHANNEL
+from credmarket_platform.messaging.kafka import idempotent_producer
+from credmarket_platform.messaging.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG, RELAY_LATENCY
+
+log = logging.getLogger(__name__)
+
+# The advisory lock namespace of the outbox (any constant unique within the database).
+_LOCK_NAMESPACE = 0x0B0C
+
+_CLAIM = sa.text(
+    """
+    SELECT id, event_id, event_type, topic, key, value, headers, created_at
+    FROM outbox
+    WHERE sent_at IS NULL
+      AND pg_try_advisory_xact_lock(:ns, hashtext(key))
+    ORDER BY id
+    LIMIT :limit
+    FOR UPDATE SKIP LOCKED
+    """
+)
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    event_id: str
+    event_type: str
+    topic: str
+    key: str
+    value: bytes
+    headers: list[list[str]]
+    created_at: datetime
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        db: Database,
+        producer: AIOKafkaProducer,
+        *,
+        service: str,
+        batch_size: int = 200,
+        poll_interval_s: float = 1.0,
+        retry_backoff_s: float = 0.5,
+    ) -> None:
+        self.db = db
+        self.producer = producer
+        self.service = service
+        self.batch_size = batch_size
+        self.poll_interval_s = poll_interval_s
+        self.retry_backoff_s = retry_backoff_s
+        self._wake = asyncio.Event()
+        self._stopping = False
+
+    async def publish_pending(self) -> int:
+        """Publish one batch; returns how many rows were published."""
+        async with self.db.engine.connect() as conn, conn.begin():
+            result = await conn.execute(_CLAIM, {"ns": _LOCK_NAMESPACE, "limit": self.batch_size})
+            rows = [OutboxRow(**r._mapping) for r in result]
+            if not rows:
+                return 0
+            sent_ids, failed = await self._send(rows)
+            now = datetime.now(UTC)
+            if sent_ids:
+                await conn.execute(
+                    sa.update(outbox).where(outbox.c.id.in_(sent_ids)).values(sent_at=now)
+                )
+            if failed:
+                for row_id, err in failed.items():
+                    await conn.execute(
+                        sa.update(outbox)
+                        .where(outbox.c.id == row_id)
+                        .values(attempts=outbox.c.attempts + 1, last_error=str(err)[:2000])
+                    )
+        sent_set = set(sent_ids)
+        for r in rows:
+            if r.id in sent_set:
+                RELAY_LATENCY.labels(self.service).observe(
+                    max(0.0, (now - r.created_at).total_seconds())
+                )
+        if failed:
+            raise RelayPublishError(f"{len(failed)} of {len(rows)} outbox rows not published")
+        return len(sent_ids)
+
+    async def _send(self, rows: list[OutboxRow]) -> tuple[list[int], dict[int, BaseException]]:
+        futures: list[asyncio.Future[Any]] = []
+        for r in rows:
+            headers = [(k, v.encode()) for k, v in r.headers]
+            fut = await self.producer.send(r.topic, r.value, key=r.key.encode(), headers=headers)
+            futures.append(fut)
+        results = await asyncio.gather(*futures, return_exceptions=True)
+        # Only the successful prefix of each key counts as sent: a later row of
+        # a key whose earlier row failed is published again after it, in order.
+        sent: list[int] = []
+        failed: dict[int, BaseException] = {}
+        broken_keys: set[str] = set()
+        for r, res in zip(rows, results, strict=True):
+            if isinstance(res, BaseException):
+                failed[r.id] = res
+                broken_keys.add(r.key)
+            elif r.key in broken_keys:
+                failed[r.id] = RuntimeError("an earlier row of this key failed")
+            else:
+                sent.append(r.id)
+                EVENTS_PUBLISHED.labels(r.event_type).inc()
+        return sent, failed
+
+    async def backlog(self) -> int:
+        async with self.db.engine.connect() as conn:
+            n = await conn.scalar(
+                sa.select(sa.func.count()).select_from(outbox).where(outbox.c.sent_at.is_(None))
+            )
+        OUTBOX_BACKLOG.labels(self.service).set(n or 0)
+        return int(n or 0)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Publish until stopped: woken by NOTIFY, with a slow poll as back-up."""
+        listener = await self._listen()
+        try:
+            while not self._stopping:
+                self._wake.clear()
+                try:
+                    while not self._stopping and await self.publish_pending() >= self.batch_size:
+                        pass
+                    await self.backlog()
+                except Exception as exc:  # the broker or database may be away for a while
+                    log.warning("outbox relay: %s; retrying", exc)
+                    await asyncio.sleep(self.retry_backoff_s)
+                    continue
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval_s)
+        finally:
+            if listener is not None:
+                with contextlib.suppress(Exception):
+                    await listener.close()
+
+    async def _listen(self) -> asyncpg.Connection | None:
+        try:
+            conn = await asyncpg.connect(self.db.asyncpg_dsn())
+            await conn.add_listener(OUTBOX_CHANNEL, lambda *_: self._wake.set())
+            return conn
+        except Exception as exc:  # polling still delivers, only slower
+            log.warning("outbox relay: LISTEN unavailable (%s); polling only", exc)
+            return None
+
+
+class RelayPublishError(RuntimeError):
+    pass
+
+
+@contextlib.asynccontextmanager
+async def running_relay(
+    db: Database, bootstrap: str, *, service: str, **kwargs: Any
+) -> AsyncIterator[OutboxRelay]:
+    """Start a relay with its own producer; stop it and flush on exit."""
+    producer = idempotent_producer(bootstrap, client_id=f"{service}-relay")
+    await producer.start()
+    relay = OutboxRelay(db, producer, service=service, **kwargs)
+    task = asyncio.create_task(relay.run(), name=f"{service}-outbox-relay")
+    try:
+        yield relay
+    finally:
+        relay.stop()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(task, timeout=10)
+        await producer.stop()

@@ -1,0 +1,63 @@
+"""Turn a service's settings and handlers into the lifespan tasks of its app."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+from credmarket_platform.db.database import Database
+from credmarket_platform.messaging.consumer import ConsumerRunner, running_consumer
+from credmarket_platform.messaging.handlers import HandlerRegistry
+from credmarket_platform.messaging.relay import running_relay
+from credmarket_platform.settings import ServiceSettings
+
+LifespanTask = Callable[[Any], AbstractAsyncContextManager[None]]
+
+
+def consumer_runner(
+    settings: ServiceSettings, db: Database, registry: HandlerRegistry
+) -> ConsumerRunner:
+    return ConsumerRunner(
+        db,
+        registry,
+        bootstrap=settings.kafka_bootstrap,
+        group=settings.group(),
+        topics=sorted(settings.topic(t) for t in registry.topics()),
+        source=f"/{settings.service_name}",
+        max_attempts=settings.consumer_max_attempts,
+        backoff_initial_s=settings.consumer_backoff_initial_s,
+        backoff_max_s=settings.consumer_backoff_max_s,
+    )
+
+
+def messaging_tasks(
+    settings: ServiceSettings, db: Database, registry: HandlerRegistry | None
+) -> list[LifespanTask]:
+    """The relay (always, when enabled) and the consumer (when the service consumes)."""
+    tasks: list[LifespanTask] = []
+
+    if settings.run_relay:
+
+        @asynccontextmanager
+        async def relay(_app: Any) -> AsyncIterator[None]:
+            async with running_relay(
+                db,
+                settings.kafka_bootstrap,
+                service=settings.service_name,
+                batch_size=settings.relay_batch_size,
+                poll_interval_s=settings.relay_poll_interval_s,
+            ):
+                yield
+
+        tasks.append(relay)
+
+    if settings.run_consumer and registry is not None and registry.handlers:
+
+        @asynccontextmanager
+        async def consumer(_app: Any) -> AsyncIterator[None]:
+            async with running_consumer(consumer_runner(settings, db, registry)):
+                yield
+
+        tasks.append(consumer)
+    return tasks

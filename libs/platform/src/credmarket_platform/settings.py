@@ -1,0 +1,92 @@
+"""Settings every service shares; each service subclasses with its own prefix.
+
+Values come from the environment, then from the local stack's env file
+(`.stack/stack.env`), so a service started by `./dev up` finds Kafka,
+PostgreSQL and the Stripe stand-in without flags.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_env_files() -> tuple[str, ...]:
+    explicit = os.environ.get("CREDMARKET_ENV_FILE")
+    if explicit:
+        return (explicit,)
+    here = Path.cwd()
+    for folder in (here, *here.parents):
+        candidate = folder / ".stack" / "stack.env"
+        if candidate.exists():
+            return (str(candidate), str(folder / ".env"))
+    return (".env",)
+
+
+class ServiceSettings(BaseSettings):
+    """What the plumbing of any service needs.
+
+    Subclasses set ``service_name`` and may add fields; shared names are read
+    without a prefix (``CREDMARKET_KAFKA_BOOTSTRAP``), the service's own
+    database URL as ``CREDMARKET_<SERVICE>_DATABASE_URL`` (or ``DATABASE_URL``).
+    """
+
+    model_config = SettingsConfigDict(
+        env_file=default_env_files(), env_file_encoding="utf-8", extra="ignore"
+    )
+
+    service_name: str = "service"
+    database_url: str = Field(
+        default="postgresql+asyncpg://credmarket:credmarket@127.0.0.1:15432/postgres",
+        validation_alias=AliasChoices("DATABASE_URL"),
+    )
+    kafka_bootstrap: str = Field(
+        default="127.0.0.1:19092", validation_alias=AliasChoices("CREDMARKET_KAFKA_BOOTSTRAP")
+    )
+    # Tests give every run its own topic names so they never see each other's events.
+    topic_prefix: str = Field(default="", validation_alias=AliasChoices("CREDMARKET_TOPIC_PREFIX"))
+    consumer_group: str = ""
+    public_base_url: str = "http://127.0.0.1:8000"
+
+    # Auth: trusted token issuers. JWKS URLs in production; an HS256 secret in dev.
+    jwt_issuers: str = Field(
+        default="credmarket-dev",
+        validation_alias=AliasChoices("CREDMARKET_JWT_ISSUERS"),
+        description="Comma-separated issuer names accepted in the `iss` claim.",
+    )
+    jwt_jwks_urls: str = Field(
+        default="",
+        validation_alias=AliasChoices("CREDMARKET_JWT_JWKS_URLS"),
+        description="Comma-separated `issuer=jwks_url` pairs.",
+    )
+    jwt_dev_secret: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("CREDMARKET_JWT_DEV_SECRET")
+    )
+    jwt_audience: str = Field(
+        default="credmarket", validation_alias=AliasChoices("CREDMARKET_JWT_AUDIENCE")
+    )
+
+    # Messaging tuning.
+    relay_batch_size: int = 200
+    relay_poll_interval_s: float = 1.0
+    consumer_max_attempts: int = 5
+    consumer_backoff_initial_s: float = 0.1
+    consumer_backoff_max_s: float = 5.0
+    run_consumer: bool = True
+    run_relay: bool = True
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    def topic(self, name: str) -> str:
+        return f"{self.topic_prefix}{name}"
+
+    def group(self) -> str:
+        return f"{self.topic_prefix}{self.consumer_group or self.service_name}"
+
+
+def service_database_alias(service: str) -> AliasChoices:
+    """Database URL alias for a service: its own variable first, then DATABASE_URL."""
+    return AliasChoices(f"CREDMARKET_{service.upper()}_DATABASE_URL", "DATABASE_URL")
