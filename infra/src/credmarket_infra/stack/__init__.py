@@ -1,0 +1,1 @@
+"""The local stack: a real Kafka broker, PostgreSQL and localstripe, without Docker."""

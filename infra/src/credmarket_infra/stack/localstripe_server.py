@@ -1,0 +1,98 @@
+"""localstripe, bound to 127.0.0.1 and persisting under .stack/ instead of /tmp.
+
+The stock `localstripe.server.start()` binds `::` on every interface and pickles the whole
+store to /tmp/localstripe.pickle on every write. Here the store is saved to our own path,
+at most once per DEBOUNCE_SECONDS, and once more on shutdown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import pickle
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from aiohttp import web
+from localstripe import resources
+from localstripe.server import app
+
+DEBOUNCE_SECONDS = 1.0
+
+
+class DebouncedPersistence:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.dirty = False
+
+    def load(self, store: resources.Store) -> None:
+        try:
+            with self.path.open("rb") as handle:
+                saved = pickle.load(handle)  # noqa: S301 - our own file, written by this process
+        except (FileNotFoundError, EOFError, pickle.UnpicklingError):
+            return
+        dict.clear(store)
+        dict.update(store, saved)
+
+    def mark_dirty(self) -> None:
+        self.dirty = True
+
+    def save(self, store: resources.Store) -> None:
+        if not self.dirty:
+            return
+        self.dirty = False
+        temporary = self.path.with_suffix(".tmp")
+        with temporary.open("wb") as handle:
+            pickle.dump(dict(store), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, self.path)
+
+
+def install(persistence: DebouncedPersistence) -> None:
+    """Route localstripe's own save/load hooks to our debounced file."""
+    resources.Store.try_load_from_disk = lambda store: persistence.load(store)
+    resources.Store.dump_to_disk = lambda store: persistence.mark_dirty()
+
+    async def flush_periodically(application: web.Application) -> AsyncIterator[None]:
+        async def loop() -> None:
+            while True:
+                await asyncio.sleep(DEBOUNCE_SECONDS)
+                persistence.save(resources.store)
+
+        task = asyncio.create_task(loop())
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        persistence.save(resources.store)
+
+    app.cleanup_ctx.append(flush_periodically)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--state", type=Path, required=True)
+    parser.add_argument("--from-scratch", action="store_true")
+    args = parser.parse_args()
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    args.state.parent.mkdir(parents=True, exist_ok=True)
+    persistence = DebouncedPersistence(args.state)
+    install(persistence)
+    if not args.from_scratch:
+        persistence.load(resources.store)
+    web.run_app(
+        app,
+        host=args.host,
+        port=args.port,
+        access_log=logging.getLogger("aiohttp.access"),
+        print=None,
+    )
+
+
+if __name__ == "__main__":
+    main()
