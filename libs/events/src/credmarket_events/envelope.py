@@ -141,7 +141,8 @@ def encode(env: Envelope[Any]) -> KafkaMessage:
     spec = spec_for(env.type)
     if not isinstance(env.data, spec.model):
         raise InvalidEventError(
-            "wrong_model", f"{env.type} carries {type(env.data).__name__}, not {spec.model.__name__}"
+            "wrong_model",
+            f"{env.type} carries {type(env.data).__name__}, not {spec.model.__name__}",
         )
     value = env.data.model_dump_json().encode("utf-8")
     return KafkaMessage(
@@ -177,7 +178,7 @@ def decode(value: bytes | None, headers: Headers | None, key: bytes | None = Non
     Raises InvalidEventError, naming what is wrong, for anything that is not a
     valid event of a known type and version.
     """
-    from credmarket_events.registry import lookup
+    from credmarket_events.registry import lookup, versions_of
 
     h = _header_map(headers)
     missing = [name for name in REQUIRED_HEADERS if not h.get(name)]
@@ -193,6 +194,14 @@ def decode(value: bytes | None, headers: Headers | None, key: bytes | None = Non
     event_type = h[H_TYPE]
     spec = lookup(event_type)
     if spec is None:
+        known = versions_of(event_type)
+        if known:
+            # Distinct from unknown_type: this usually means a producer was
+            # upgraded to a major version this consumer does not read yet.
+            raise InvalidEventError(
+                "unknown_version",
+                f"event type {event_type!r} is not a known version (known: {', '.join(known)})",
+            )
         raise InvalidEventError("unknown_type", f"unknown event type {event_type!r}")
     time = parse_time(h[H_TIME])
     if value is None:

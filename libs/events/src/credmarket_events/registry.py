@@ -6,10 +6,14 @@ creation, the AsyncAPI document and the docs.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from credmarket_events.base import EventData
 from credmarket_events.topics import TopicSpec
+
+# credmarket.<service>.<subject>.<action>.v<major>
+TYPE_PATTERN = re.compile(r"^credmarket\.([a-z]+)\.([a-z_]+)\.([a-z_]+)\.v([1-9][0-9]*)$")
 
 
 @dataclass(frozen=True)
@@ -23,6 +27,14 @@ class EventSpec:
     def type(self) -> str:
         return self.model.event_type
 
+    @property
+    def key_field(self) -> str:
+        return self.model.key_field
+
+    @property
+    def unversioned_type(self) -> str:
+        return unversioned(self.type)
+
 
 _REGISTRY: dict[str, EventSpec] = {}
 
@@ -30,6 +42,14 @@ _REGISTRY: dict[str, EventSpec] = {}
 def register(
     model: type[EventData], topic: TopicSpec, producer: str, consumers: tuple[str, ...] = ()
 ) -> None:
+    # Checked at import time so a malformed declaration never reaches a broker.
+    match = TYPE_PATTERN.match(model.event_type)
+    if match is None:
+        raise ValueError(f"event type {model.event_type!r} is not credmarket.<svc>.<subj>.<act>.vN")
+    if match.group(1) != producer:
+        raise ValueError(f"{model.event_type} must be produced by {match.group(1)}, not {producer}")
+    if model.key_field not in model.model_fields:
+        raise ValueError(f"{model.__name__} has no key field {model.key_field!r}")
     if model.event_type in _REGISTRY:
         raise ValueError(f"event type {model.event_type} registered twice")
     _REGISTRY[model.event_type] = EventSpec(model, topic, producer, consumers)
@@ -52,6 +72,24 @@ def all_specs() -> list[EventSpec]:
     return sorted(_REGISTRY.values(), key=lambda s: s.type)
 
 
+def specs_for_topic(topic: str) -> list[EventSpec]:
+    return [s for s in all_specs() if s.topic.name == topic]
+
+
+def unversioned(event_type: str) -> str:
+    """The type without its ``.vN`` suffix: the same event across major versions."""
+    return re.sub(r"\.v[0-9]+$", "", event_type)
+
+
+def versions_of(event_type: str) -> list[str]:
+    """The registered types that are some major version of ``event_type``."""
+    base = unversioned(event_type)
+    return [s.type for s in all_specs() if s.unversioned_type == base]
+
+
 def _load() -> None:
-    # Importing the catalogue modules registers every event type.
-    import credmarket_events.catalog  # noqa: F401
+    # Importing the event modules registers every event type.
+    import credmarket_events.catalog
+    import credmarket_events.enrollment
+    import credmarket_events.issuance
+    import credmarket_events.payments  # noqa: F401

@@ -33,5 +33,16 @@ class Money(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    amount: int = Field(ge=0, description="Integer minor units (cents for EUR).")
+    # Strict: lax mode would read "49.00" as 49 cents, a silent hundredfold error.
+    amount: int = Field(ge=0, strict=True, description="Integer minor units (cents for EUR).")
     currency: Currency
+
+
+# Plain strings with a pattern rather than pydantic's Url types: those normalise
+# (e.g. add a trailing slash), so what a consumer reads would differ from what
+# the producer stored.
+HttpUrl = Annotated[str, Field(pattern=r"^https?://\S+$", max_length=2048)]
+Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$", max_length=320)]
+LanguageTag = Annotated[
+    str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", description="BCP 47 tag, e.g. en-GB")
+]
