@@ -1,0 +1,171 @@
+"""Offline JSON-LD document loader: only the vendored contexts, never the network.
+
+Credentials are signed over their RDF canonical form, which depends on the exact
+bytes of every context they reference. Fetching contexts at run time would let
+whoever serves them (or a network attacker) change what a signature means, and
+would make issuance and verification depend on third-party uptime. So every
+context the service understands is vendored under ``issuance/contexts`` and any
+other URL is refused.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections import OrderedDict
+from collections.abc import Mapping
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from pyld.context_resolver import ContextResolver
+
+__all__ = [
+    "CONTEXT_FILES",
+    "DID_V1",
+    "MULTIKEY_V1",
+    "OB_V3P0_CONTEXT",
+    "VC_V2",
+    "LocalDocumentLoader",
+    "UnknownContextError",
+    "default_loader",
+    "load_context",
+]
+
+VC_V2 = "https://www.w3.org/ns/credentials/v2"
+OB_V3P0_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+DID_V1 = "https://www.w3.org/ns/did/v1"
+MULTIKEY_V1 = "https://w3id.org/security/multikey/v1"
+
+CONTEXT_FILES: Mapping[str, str] = {
+    VC_V2: "credentials-v2.jsonld",
+    "https://www.w3.org/2018/credentials/v1": "credentials-v1.jsonld",
+    OB_V3P0_CONTEXT: "ob-context-3.0.3.json",
+    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.2.json": "ob-context-3.0.2.json",
+    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.1.json": "ob-context-3.0.1.json",
+    "https://purl.imsglobal.org/spec/ob/v3p0/context.json": "ob-context.json",
+    "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json": "ob-extensions.json",
+    "https://w3id.org/security/data-integrity/v1": "data-integrity-v1.jsonld",
+    DID_V1: "did-v1.jsonld",
+    "https://www.w3.org/ns/cid/v1": "cid-v1.jsonld",
+    MULTIKEY_V1: "multikey-v1.jsonld",
+    "https://w3id.org/security/suites/ed25519-2020/v1": "ed25519-2020-v1.jsonld",
+}
+"""Context URL -> file name under ``issuance/contexts``."""
+
+# Processed contexts kept per loader: ours are a dozen, plus scoped/inline ones.
+_RESOLVED_CACHE_SIZE = 256
+
+
+class _LruCache(OrderedDict[Any, Any]):
+    """The slice of a mapping pyld's ContextResolver uses, bounded.
+
+    Bounded because inline ``@context`` objects in untrusted credentials are
+    cached too (keyed by their canonical JSON); unbounded, a verifier could be
+    made to hoard them.
+    """
+
+    def __init__(self, maxsize: int) -> None:
+        super().__init__()
+        self._maxsize = maxsize
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        if key in self:
+            self.move_to_end(key)
+            return self[key]
+        return default
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        super().__setitem__(key, value)
+        self.move_to_end(key)
+        while len(self) > self._maxsize:
+            self.popitem(last=False)
+
+
+class UnknownContextError(LookupError):
+    """A document referenced a context URL that is not vendored."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(f"JSON-LD context not available offline: {url}")
+        self.url = url
+
+
+@cache
+def _read_vendored(file_name: str) -> Any:
+    text = resources.files("issuance").joinpath("contexts", file_name).read_text("utf-8")
+    return json.loads(text)
+
+
+def load_context(url: str) -> dict[str, Any]:
+    """Return a fresh copy of the vendored context document served for ``url``.
+
+    Raises :class:`UnknownContextError` for any URL not in :data:`CONTEXT_FILES`.
+    """
+    file_name = CONTEXT_FILES.get(_normalise_url(url))
+    if file_name is None:
+        raise UnknownContextError(url)
+    document: dict[str, Any] = copy.deepcopy(_read_vendored(file_name))
+    return document
+
+
+def _normalise_url(url: str) -> str:
+    # A fragment never selects a different context document.
+    return url.split("#", 1)[0]
+
+
+class LocalDocumentLoader:
+    """A pyld ``documentLoader`` serving a fixed set of in-memory documents.
+
+    Call :meth:`options` to get pyld options wired to this loader *and* to a
+    context-resolver cache private to it: pyld's default resolved-context cache
+    is process-global and keyed by URL only, so sharing it would let any other
+    loader in the process decide what a URL means for us. The private cache also
+    keeps processed contexts across calls, which is most of pyld's cost.
+    """
+
+    def __init__(self, extra_documents: Mapping[str, Any] | None = None) -> None:
+        """Serve the vendored contexts plus ``extra_documents`` (URL -> JSON value).
+
+        ``extra_documents`` exists for test vectors that pin historic contexts;
+        production code uses :func:`default_loader`.
+        """
+        self._extra = {url: copy.deepcopy(doc) for url, doc in (extra_documents or {}).items()}
+        self._remote_docs: dict[str, dict[str, Any]] = {}
+        self._resolved = _LruCache(_RESOLVED_CACHE_SIZE)
+
+    def __call__(self, url: str, options: Any = None) -> dict[str, Any]:
+        """pyld loader protocol: return a RemoteDocument dict or raise."""
+        cached = self._remote_docs.get(url)
+        if cached is not None:
+            return cached
+        key = _normalise_url(url)
+        document = self._extra[key] if key in self._extra else load_context(key)
+        remote = {
+            "contentType": "application/ld+json",
+            "contextUrl": None,
+            "documentUrl": url,
+            "document": document,
+            # pyld caches a processed remote context across operations only
+            # when the loader tags it; ours never change, so always tag.
+            "tag": "static",
+        }
+        self._remote_docs[url] = remote
+        return remote
+
+    def knows(self, url: str) -> bool:
+        """True when ``url`` would be served."""
+        key = _normalise_url(url)
+        return key in self._extra or key in CONTEXT_FILES
+
+    def options(self) -> dict[str, Any]:
+        """pyld processing options bound to this loader and its private cache."""
+        return {
+            "documentLoader": self,
+            "contextResolver": ContextResolver(self._resolved, self),
+        }
+
+
+@cache
+def default_loader() -> LocalDocumentLoader:
+    """The process-wide loader for the vendored contexts (shared so its cache is)."""
+    return LocalDocumentLoader()
