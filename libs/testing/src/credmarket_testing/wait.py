@@ -1,0 +1,27 @@
+"""Wait for a condition, never for a fixed time."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import time
+from collections.abc import Awaitable, Callable
+
+
+async def wait_until(
+    predicate: Callable[[], bool | Awaitable[bool]],
+    timeout: float = 10.0,  # noqa: ASYNC109 - the contract is a plain number of seconds
+    interval: float = 0.05,
+    message: str = "condition not met",
+) -> None:
+    """Poll `predicate` (sync or async) until it is truthy; AssertionError after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        outcome = predicate()
+        if inspect.isawaitable(outcome):
+            outcome = await outcome
+        if outcome:
+            return
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"{message} (after {timeout:.1f}s)")
+        await asyncio.sleep(interval)
