@@ -53,6 +53,8 @@ class ProviderUpdatedV1(EventData):
 
 
 class Level(StrEnum):
+    """How much prior knowledge an offering expects."""
+
     BEGINNER = "beginner"
     INTERMEDIATE = "intermediate"
     ADVANCED = "advanced"

@@ -61,6 +61,8 @@ class EnrollmentActivatedV1(EventData):
 
 
 class CancellationReason(StrEnum):
+    """Why an enrollment that was never activated ended."""
+
     LEARNER_CANCELLED = "learner_cancelled"
     PAYMENT_DEADLINE_PASSED = "payment_deadline_passed"
     OFFERING_RETIRED = "offering_retired"

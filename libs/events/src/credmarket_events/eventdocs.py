@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from credmarket_events.registry import EventSpec, all_specs
-from credmarket_events.schemas import schema_for_model
+from credmarket_events.schemas import schema_for_model, shared_definitions
 from credmarket_events.topics import TOPICS
 
 
@@ -32,6 +32,26 @@ def _fields(spec: EventSpec) -> list[str]:
         key = " (key)" if name == spec.key_field else ""
         rows.append(f"| `{name}`{key} | {_type_of(prop)} | {'yes' if name in required else 'no'} |")
     return rows
+
+
+def _shared_types(specs: list[EventSpec]) -> list[str]:
+    _, definitions = shared_definitions(specs, "#/$defs/{model}")
+    events = {s.model.__name__ for s in specs}
+    out = ["", "## Shared types", ""]
+    for name, schema in sorted(definitions.items()):
+        if name in events:
+            continue
+        doc = " ".join(str(schema.get("description", "")).split())
+        out += [f"### {name}", "", doc, ""]
+        if "enum" in schema:
+            out += [", ".join(f"`{v}`" for v in schema["enum"]), ""]
+            continue
+        required = set(schema.get("required", ()))
+        out += ["| field | type | required |", "|---|---|---|"]
+        for field, prop in schema.get("properties", {}).items():
+            out.append(f"| `{field}` | {_type_of(prop)} | {'yes' if field in required else 'no'} |")
+        out.append("")
+    return out
 
 
 def render() -> str:
@@ -70,4 +90,5 @@ def render() -> str:
                 *_fields(s),
                 "",
             ]
+    out += _shared_types(specs)
     return "\n".join(out).rstrip() + "\n"
