@@ -1,0 +1,1 @@
+"""HTTP skeleton of every service: problems, idempotency, health, app factory."""
