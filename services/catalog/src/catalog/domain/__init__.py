@@ -1,0 +1,1 @@
+"""Catalog rules: pure functions and values, no I/O and no framework."""
