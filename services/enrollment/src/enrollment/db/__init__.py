@@ -1,0 +1,1 @@
+"""The enrollment service's tables, queries and migrations."""
