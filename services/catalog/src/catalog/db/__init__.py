@@ -1,0 +1,1 @@
+"""Catalog's own tables, queries and migrations."""
