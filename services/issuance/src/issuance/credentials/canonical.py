@@ -42,7 +42,9 @@ def canonicalize(document: Mapping[str, Any], loader: LocalDocumentLoader | None
     dropped or land in the issuer-dependent vocabulary, and
     ``pyld.jsonld.JsonLdError`` for malformed JSON-LD or an unknown context.
     """
-    options = (loader or default_loader()).options()
+    # pyld resolves relative IRIs against http://example.org/base/ unless the
+    # base is explicitly null; we want them left relative so they are caught.
+    options = {**(loader or default_loader()).options(), "base": None}
     dropped: list[str] = []
 
     def on_dropped(term: str | None) -> None:

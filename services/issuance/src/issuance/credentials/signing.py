@@ -78,9 +78,13 @@ def sign(
     *,
     created: datetime | None = None,
     proof_purpose: str = "assertionMethod",
+    proof_as_array: bool = False,
     loader: LocalDocumentLoader | None = None,
 ) -> dict[str, Any]:
     """Return a copy of ``document`` with an eddsa-rdfc-2022 ``proof`` added.
+
+    ``proof_as_array`` wraps the proof in a one-element list, the shape the
+    OB 3.0 JSON Schema requires (the RDF, hence the signature, is the same).
 
     ``verification_method`` is the full key URL (``did:web:...#key-1``).
     ``created`` defaults to now. Raises :class:`ProofError` if the document
@@ -103,7 +107,7 @@ def sign(
     except JsonLdError as exc:
         raise ProofError(f"not valid JSON-LD: {_root_cause(exc)}") from exc
     proof["proofValue"] = "z" + base58.b58encode(private_key.sign(data)).decode("ascii")
-    return {**document, "proof": proof}
+    return {**document, "proof": [proof] if proof_as_array else proof}
 
 
 @dataclass(frozen=True)
