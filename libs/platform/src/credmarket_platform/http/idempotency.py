@@ -1,0 +1,348 @@
+"""``Idempotency-Key`` for POST endpoints: a retried request gets the first answer.
+
+How an endpoint opts in::
+
+    @router.post("/enrollments", status_code=201,
+                 responses=problem_responses(400, 401, 409, 422))
+    async def enroll(
+        body: NewEnrollment,
+        principal: Principal = require("learner"),   # declare auth *before* the key
+        _: str | None = idempotency_key(required=True),
+    ) -> Enrollment: ...
+
+and the app is set up with ``install_idempotency(app, IdempotencyStore(db.engine))``
+(``create_service_app(..., idempotency_store=...)`` does it).
+
+The mechanism, in the service's own ``idempotency_keys`` table, keyed by
+(principal subject, key):
+
+1. The dependency hashes method, path, query and body, and claims the key with
+   ``INSERT ... ON CONFLICT DO NOTHING`` *before* the handler runs, so of two concurrent
+   duplicates exactly one proceeds.
+2. If the key was already claimed: a finished row with the same hash is replayed
+   (status, body, headers, plus ``Idempotent-Replayed: true``) without running the
+   handler; a different hash is a 422; an unfinished row is a 409 (the first request is
+   still in flight), unless it is older than ``in_flight_timeout`` — then its owner is
+   presumed dead and this request takes the key over.
+3. The middleware buffers the response of a request that holds a claim and records it
+   *before* sending it, so any client that saw an answer can get it again. 4xx answers
+   are stored (the same request would fail the same way); 5xx and crashes release the
+   claim so a retry can succeed; 401/403 release it too, since they answer the
+   credentials, not the request.
+
+Limit: the handler's own commit and the recording are two transactions. If the process
+dies between them, a retry after ``in_flight_timeout`` runs the handler again, so
+handlers should still guard their effect with a natural unique constraint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import Depends, FastAPI, Header, Request
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.datastructures import MutableHeaders
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from credmarket_platform.auth.dependencies import optional_principal
+from credmarket_platform.auth.principal import Principal
+from credmarket_platform.db.tables import idempotency_keys
+from credmarket_platform.http.problems import ProblemError
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+ANONYMOUS = "anonymous"
+MAX_KEY_LENGTH = 200
+
+_SCOPE_SLOT = "credmarket.idempotency"
+_STORE_ATTR = "idempotency_store"
+# Per-hop or per-response headers: a replay gets fresh ones from the server.
+_UNSTORED_HEADERS = frozenset({"content-length", "date", "server", "set-cookie", "connection"})
+_NOT_STORED_4XX = frozenset({401, 403})
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    status_code: int
+    body: bytes
+    headers: list[tuple[str, str]]
+
+    def to_response(self) -> Response:
+        response = Response(content=self.body, status_code=self.status_code)
+        headers = MutableHeaders(raw=response.raw_headers)
+        for name, value in self.headers:
+            if name.lower() == "content-type":
+                headers[name] = value
+            else:
+                headers.append(name, value)
+        headers[REPLAYED_HEADER] = "true"
+        response.raw_headers = headers.raw
+        return response
+
+
+@dataclass(frozen=True)
+class Claim:
+    principal: str
+    key: str
+
+
+class IdempotentReplay(Exception):
+    """Short-circuits the endpoint with the stored answer (handled by install_idempotency)."""
+
+    def __init__(self, stored: StoredResponse) -> None:
+        super().__init__("idempotent replay")
+        self.stored = stored
+
+
+@dataclass
+class _RequestSlot:
+    claim: Claim | None = None
+    settled: bool = False
+
+
+class IdempotencyStore:
+    def __init__(
+        self, engine: AsyncEngine, *, in_flight_timeout: timedelta = timedelta(minutes=5)
+    ) -> None:
+        self.engine = engine
+        self.in_flight_timeout = in_flight_timeout
+
+    async def claim(
+        self, principal: str, key: str, method: str, path: str, request_hash: str
+    ) -> Claim | StoredResponse:
+        """Claim the key for this request, or return the answer to replay.
+
+        Raises ProblemError 422 (key reused for another request) or 409 (in flight).
+        """
+        t = idempotency_keys
+        where = sa.and_(t.c.principal == principal, t.c.key == key)
+        # A few rounds because the row can vanish between our INSERT and SELECT
+        # (its owner failed and released it).
+        for _ in range(3):
+            async with self.engine.begin() as conn:
+                inserted = await conn.execute(
+                    pg_insert(t)
+                    .values(
+                        principal=principal,
+                        key=key,
+                        method=method,
+                        path=path,
+                        request_hash=request_hash,
+                    )
+                    .on_conflict_do_nothing(index_elements=[t.c.principal, t.c.key])
+                    .returning(t.c.key)
+                )
+                if inserted.first() is not None:
+                    return Claim(principal, key)
+                row = (
+                    await conn.execute(
+                        sa.select(
+                            t.c.request_hash,
+                            t.c.status_code,
+                            t.c.response_body,
+                            t.c.response_headers,
+                        ).where(where)
+                    )
+                ).first()
+                if row is None:
+                    continue
+                if row.request_hash != request_hash:
+                    raise ProblemError(
+                        422,
+                        "Idempotency key reused",
+                        f"This {IDEMPOTENCY_HEADER} was already used for a different request; "
+                        "use a new key for a new request.",
+                        type_="urn:credmarket:problem:idempotency-key-reused",
+                    )
+                if row.status_code is not None:
+                    return StoredResponse(
+                        row.status_code,
+                        bytes(row.response_body or b""),
+                        [(str(k), str(v)) for k, v in (row.response_headers or [])],
+                    )
+                taken_over = await conn.execute(
+                    sa.update(t)
+                    .where(
+                        where,
+                        t.c.status_code.is_(None),
+                        t.c.created_at
+                        < sa.func.now()
+                        - sa.bindparam("timeout", self.in_flight_timeout, type_=sa.Interval),
+                    )
+                    .values(created_at=sa.func.now())
+                )
+                if taken_over.rowcount == 1:
+                    return Claim(principal, key)
+                raise ProblemError(
+                    409,
+                    "Request in progress",
+                    f"A request with this {IDEMPOTENCY_HEADER} is still being processed; "
+                    "retry shortly to get its answer.",
+                    type_="urn:credmarket:problem:idempotency-key-in-flight",
+                    headers={"Retry-After": "1"},
+                )
+        raise ProblemError(409, "Request in progress", "The key is contended; retry shortly.")
+
+    async def record(self, claim: Claim, response: StoredResponse) -> None:
+        t = idempotency_keys
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                sa.update(t)
+                .where(t.c.principal == claim.principal, t.c.key == claim.key)
+                .values(
+                    status_code=response.status_code,
+                    response_body=response.body,
+                    response_headers=[list(h) for h in response.headers],
+                )
+            )
+
+    async def release(self, claim: Claim) -> None:
+        t = idempotency_keys
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                sa.delete(t).where(
+                    t.c.principal == claim.principal,
+                    t.c.key == claim.key,
+                    t.c.status_code.is_(None),
+                )
+            )
+
+
+def request_fingerprint(method: str, path: str, query: str, body: bytes) -> str:
+    digest = hashlib.sha256()
+    for part in (method.upper().encode(), path.encode(), query.encode()):
+        digest.update(part)
+        digest.update(b"\n")
+    digest.update(body)
+    return digest.hexdigest()
+
+
+def _valid_key(key: str) -> bool:
+    return 1 <= len(key) <= MAX_KEY_LENGTH and all(" " <= ch <= "~" for ch in key)
+
+
+def idempotency_key(*, required: bool = True) -> Any:
+    """Dependency opting an endpoint into Idempotency-Key handling.
+
+    ``required=True``: a request without the header is a 400. ``required=False``: without
+    the header the endpoint runs normally. Yields the key (or None).
+    """
+
+    async def dependency(
+        request: Request,
+        principal: Principal | None = Depends(optional_principal),
+        key: str | None = Header(
+            default=None,
+            alias=IDEMPOTENCY_HEADER,
+            description="Client-chosen unique key (1-200 printable ASCII characters, e.g. "
+            "a UUID). A retry with the same key and body returns the first answer.",
+        ),
+    ) -> str | None:
+        if key is None:
+            if required:
+                raise ProblemError(
+                    400,
+                    "Idempotency key required",
+                    f"This endpoint requires an {IDEMPOTENCY_HEADER} header.",
+                    type_="urn:credmarket:problem:idempotency-key-missing",
+                )
+            return None
+        if not _valid_key(key):
+            raise ProblemError(
+                400,
+                "Invalid idempotency key",
+                f"{IDEMPOTENCY_HEADER} must be 1-{MAX_KEY_LENGTH} printable ASCII characters.",
+                type_="urn:credmarket:problem:idempotency-key-invalid",
+            )
+        slot = request.scope.get(_SCOPE_SLOT)
+        store = getattr(request.app.state, _STORE_ATTR, None)
+        if not isinstance(slot, _RequestSlot) or not isinstance(store, IdempotencyStore):
+            raise RuntimeError("idempotency is not installed; call install_idempotency(app, ...)")
+        fingerprint = request_fingerprint(
+            request.method, request.url.path, request.url.query, await request.body()
+        )
+        outcome = await store.claim(
+            principal.subject if principal else ANONYMOUS,
+            key,
+            request.method,
+            request.url.path,
+            fingerprint,
+        )
+        if isinstance(outcome, StoredResponse):
+            raise IdempotentReplay(outcome)
+        slot.claim = outcome
+        return key
+
+    return Depends(dependency)
+
+
+class IdempotencyMiddleware:
+    """Records the answer of every request whose endpoint claimed an idempotency key."""
+
+    def __init__(self, app: ASGIApp, store: IdempotencyStore) -> None:
+        self.app = app
+        self.store = store
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        slot = _RequestSlot()
+        scope[_SCOPE_SLOT] = slot
+        start: Message | None = None
+        chunks: list[bytes] = []
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal start
+            if slot.claim is None:
+                await send(message)
+                return
+            if message["type"] == "http.response.start":
+                start = message
+                return
+            if message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    assert start is not None
+                    slot.settled = True
+                    await self._finish(slot.claim, start, b"".join(chunks))
+                    await send(start)
+                    await send({"type": "http.response.body", "body": b"".join(chunks)})
+                return
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        except BaseException:
+            if slot.claim is not None and not slot.settled:
+                await self.store.release(slot.claim)
+            raise
+
+    async def _finish(self, claim: Claim, start: Message, body: bytes) -> None:
+        status = int(start["status"])
+        if status >= 500 or status in _NOT_STORED_4XX:
+            await self.store.release(claim)
+            return
+        headers = [
+            (k.decode("latin-1"), v.decode("latin-1"))
+            for k, v in start.get("headers", [])
+            if k.decode("latin-1").lower() not in _UNSTORED_HEADERS
+        ]
+        await self.store.record(claim, StoredResponse(status, body, headers))
+
+
+async def _handle_replay(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, IdempotentReplay)
+    return exc.stored.to_response()
+
+
+def install_idempotency(app: FastAPI, store: IdempotencyStore) -> None:
+    setattr(app.state, _STORE_ATTR, store)
+    app.add_exception_handler(IdempotentReplay, _handle_replay)
+    app.add_middleware(IdempotencyMiddleware, store=store)

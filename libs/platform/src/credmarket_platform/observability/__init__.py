@@ -1,0 +1,1 @@
+"""Logs and HTTP metrics shared by every service."""
