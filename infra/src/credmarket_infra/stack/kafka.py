@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import shutil
 import subprocess
@@ -84,11 +85,13 @@ def render_log4j_config() -> str:
     </Console>
   </Appenders>
   <Loggers>
-    <Logger name="kafka" level="INFO"/>
-    <Logger name="org.apache.kafka" level="INFO"/>
-    <Logger name="kafka.request.logger" level="WARN"/>
-    <Logger name="state.change.logger" level="WARN"/>
-    <Root level="INFO">
+    <!-- At INFO the broker logs every partition of every test topic: megabytes per run.
+         Keep lifecycle lines, warnings and errors. -->
+    <Logger name="kafka.server.KafkaRaftServer" level="INFO"/>
+    <Logger name="kafka.server.BrokerServer" level="INFO"/>
+    <Logger name="kafka.server.ControllerServer" level="INFO"/>
+    <Logger name="org.apache.kafka.common.utils.AppInfoParser" level="INFO"/>
+    <Root level="WARN">
       <AppenderRef ref="stdout"/>
     </Root>
   </Loggers>
@@ -114,29 +117,37 @@ def _java_command(config: StackConfig, main_class: str, *args: str) -> list[str]
 
 
 def ensure_libs(config: StackConfig) -> None:
-    """Resolve the broker's jars with Maven once; the marker makes later `up`s skip it."""
-    marker = libs_dir(config) / ".complete"
-    if marker.is_file():
+    """Fetch the broker's jars with Maven, again only when the pom changed."""
+    pom = config.root / "infra" / "kafka" / "pom.xml"
+    pom_digest = hashlib.sha256(pom.read_bytes()).hexdigest()
+    marker = libs_dir(config) / ".fetched-for"
+    if marker.is_file() and marker.read_text().strip() == pom_digest:
         return
+    if libs_dir(config).exists():
+        shutil.rmtree(libs_dir(config))  # a version bump must not leave old jars on the classpath
     if shutil.which("mvn") is None:
         raise StartupError("Maven (mvn) is needed to fetch Kafka from Maven Central")
-    print("kafka: fetching jars from Maven Central (first run only)...", flush=True)
+    print("kafka: fetching jars from Maven Central (log: .stack/logs/maven.log)", flush=True)
     libs_dir(config).mkdir(parents=True, exist_ok=True)
-    pom = config.root / "infra" / "kafka" / "pom.xml"
-    subprocess.run(  # noqa: S603
-        [  # noqa: S607 - mvn from PATH is the point: the developer's Maven and its settings
-            "mvn",
-            "-q",
-            "-B",
-            "-Dstyle.color=never",
-            "-f",
-            str(pom),
-            "dependency:copy-dependencies",
-            f"-DoutputDirectory={libs_dir(config)}",
-        ],
-        check=True,
-    )
-    marker.write_text("ok\n")
+    maven_log = config.log_file("maven")
+    with maven_log.open("wb") as log:
+        fetched = subprocess.run(  # noqa: S603
+            [  # noqa: S607 - mvn from PATH is the point: the developer's Maven and its settings
+                "mvn",
+                "-B",
+                "-Dstyle.color=never",
+                "-f",
+                str(pom),
+                "dependency:copy-dependencies",
+                f"-DoutputDirectory={libs_dir(config)}",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
+    if fetched.returncode != 0:
+        raise StartupError(f"kafka: Maven could not fetch the jars\n{tail(maven_log)}")
+    marker.write_text(pom_digest + "\n")
 
 
 def _format_storage(config: StackConfig) -> None:

@@ -34,9 +34,9 @@ def docker_available() -> bool:
 @contextmanager
 def containers_infra() -> Iterator[Infra]:
     from testcontainers.community.kafka import KafkaContainer
+    from testcontainers.community.postgres import PostgresContainer
     from testcontainers.core.container import DockerContainer
     from testcontainers.core.waiting_utils import wait_for_logs
-    from testcontainers.postgres import PostgresContainer
 
     with ExitStack() as stack:
         kafka = stack.enter_context(KafkaContainer(KAFKA_IMAGE).with_kraft())
