@@ -73,6 +73,7 @@ class ConsumerRunner:
         backoff_initial_s: float = 0.1,
         backoff_max_s: float = 5.0,
         max_records: int = 500,
+        session_timeout_ms: int = 10_000,
     ) -> None:
         self.db = db
         self.registry = registry
@@ -84,6 +85,7 @@ class ConsumerRunner:
         self.backoff_initial_s = backoff_initial_s
         self.backoff_max_s = backoff_max_s
         self.max_records = max_records
+        self.session_timeout_ms = session_timeout_ms
         self.dlq_topic = dead_letter_topic(group)
         self.batch_lock = asyncio.Lock()
         self._processed: dict[TopicPartition, int] = {}
@@ -102,7 +104,7 @@ class ConsumerRunner:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_interval_ms=300_000,
-            session_timeout_ms=10_000,
+            session_timeout_ms=self.session_timeout_ms,
             heartbeat_interval_ms=1_000,
         )
         self.consumer.subscribe(self.topics, listener=_CommitOnRevoke(self))

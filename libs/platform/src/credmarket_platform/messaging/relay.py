@@ -108,26 +108,34 @@ class OutboxRelay:
         return len(sent_ids)
 
     async def _send(self, rows: list[OutboxRow]) -> tuple[list[int], dict[int, BaseException]]:
-        futures: list[asyncio.Future[Any]] = []
+        """Publish the rows: keys in parallel, the rows of one key one after another.
+
+        A key's next row goes out only once the broker acknowledged the previous
+        one, so a failed row is never overtaken by a later row of its key: after
+        a retry the topic still holds them in commit order.
+        """
+        by_key: dict[str, list[OutboxRow]] = {}
         for r in rows:
-            headers = [(k, v.encode()) for k, v in r.headers]
-            fut = await self.producer.send(r.topic, r.value, key=r.key.encode(), headers=headers)
-            futures.append(fut)
-        results = await asyncio.gather(*futures, return_exceptions=True)
-        # Only the successful prefix of each key counts as sent: a later row of
-        # a key whose earlier row failed is published again after it, in order.
+            by_key.setdefault(r.key, []).append(r)
         sent: list[int] = []
         failed: dict[int, BaseException] = {}
-        broken_keys: set[str] = set()
-        for r, res in zip(rows, results, strict=True):
-            if isinstance(res, BaseException):
-                failed[r.id] = res
-                broken_keys.add(r.key)
-            elif r.key in broken_keys:
-                failed[r.id] = RuntimeError("an earlier row of this key failed")
-            else:
+
+        async def send_key(key_rows: list[OutboxRow]) -> None:
+            for i, r in enumerate(key_rows):
+                try:
+                    headers = [(k, v.encode()) for k, v in r.headers]
+                    await self.producer.send_and_wait(
+                        r.topic, r.value, key=r.key.encode(), headers=headers
+                    )
+                except Exception as exc:
+                    failed[r.id] = exc
+                    for later in key_rows[i + 1 :]:
+                        failed[later.id] = RuntimeError("an earlier row of this key failed")
+                    return
                 sent.append(r.id)
                 EVENTS_PUBLISHED.labels(r.event_type).inc()
+
+        await asyncio.gather(*(send_key(v) for v in by_key.values()))
         return sent, failed
 
     async def backlog(self) -> int:

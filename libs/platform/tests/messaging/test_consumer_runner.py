@@ -1,0 +1,235 @@
+"""The consumer runner on the real broker and database."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
+from credmarket_events.envelope import H_CORRELATION, H_TYPE, encode
+from credmarket_platform.db import Database
+from credmarket_platform.db.tables import inbox, outbox
+from credmarket_platform.messaging.consumer import running_consumer
+from credmarket_platform.messaging.kafka import idempotent_producer
+from credmarket_testing.wait import wait_until
+from messaging_support import (
+    FAIL_NAME,
+    create_schema,
+    effect_rows,
+    provider_event,
+    read_to_end,
+    runner,
+)
+
+pytestmark = pytest.mark.integration
+
+TOPIC = "catalog.providers"
+
+
+@pytest.fixture
+async def db(database_url: str, topic_prefix: str) -> AsyncIterator[Database]:
+    database = Database(database_url, topic_prefix=topic_prefix)
+    await create_schema(database)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+async def producer(kafka_bootstrap: str) -> AsyncIterator[AIOKafkaProducer]:
+    p = idempotent_producer(kafka_bootstrap, client_id="test-producer")
+    await p.start()
+    yield p
+    await p.stop()
+
+
+async def count(db: Database, table: sa.Table) -> int:
+    async with db.engine.connect() as conn:
+        return int(await conn.scalar(sa.select(sa.func.count()).select_from(table)) or 0)
+
+
+async def test_an_event_delivered_three_times_has_one_effect_and_emits_once(
+    db: Database,
+    producer: AIOKafkaProducer,
+    kafka_bootstrap: str,
+    topic_prefix: str,
+    unique_id: str,
+) -> None:
+    msg = encode(provider_event("thrice"))
+    for _ in range(3):
+        await producer.send_and_wait(
+            topic_prefix + TOPIC, msg.value, key=msg.key, headers=msg.headers
+        )
+    # A marker behind the duplicates on the same partition tells when all three were seen.
+    marker = provider_event("marker", uuid.UUID(msg.key.decode()))
+    m = encode(marker)
+    await producer.send_and_wait(topic_prefix + TOPIC, m.value, key=m.key, headers=m.headers)
+
+    r = runner(db, kafka_bootstrap, unique_id, topic_prefix + TOPIC, "w1")
+    async with running_consumer(r):
+        await wait_until(lambda: _effects_named(db, "marker"), timeout=20)
+    rows = await effect_rows(db)
+    assert [row["name"] for row in rows] == ["thrice", "marker"]
+    assert await count(db, inbox) == 2
+    # One caused event per handled event, carrying the consumed event's correlation id.
+    async with db.engine.connect() as conn:
+        emitted = (await conn.execute(sa.select(outbox.c.headers).order_by(outbox.c.id))).all()
+    assert len(emitted) == 2
+    correlations = [dict(h)[H_CORRELATION] for (h,) in emitted]
+    assert correlations[0] == msg.header(H_CORRELATION)
+
+
+async def _effects_named(db: Database, name: str) -> bool:
+    return any(row["name"] == name for row in await effect_rows(db))
+
+
+async def test_poison_messages_go_to_the_dead_letter_topic_and_the_partition_moves_on(
+    db: Database,
+    producer: AIOKafkaProducer,
+    kafka_bootstrap: str,
+    topic_prefix: str,
+    unique_id: str,
+) -> None:
+    key = uuid.uuid4()
+    good = encode(provider_event("good", key))
+    bad_json = encode(provider_event("bad json", key))
+    unknown_version = encode(provider_event("unknown version", key))
+    unknown_headers = [
+        (k, v.replace(b".v1", b".v9") if k == H_TYPE else v) for k, v in unknown_version.headers
+    ]
+    failing = encode(provider_event(FAIL_NAME, key))
+    topic = topic_prefix + TOPIC
+    # All on one key, so all on one partition, the good one last.
+    await producer.send_and_wait(topic, b"{not json", key=bad_json.key, headers=bad_json.headers)
+    await producer.send_and_wait(
+        topic, unknown_version.value, key=unknown_version.key, headers=unknown_headers
+    )
+    await producer.send_and_wait(topic, failing.value, key=failing.key, headers=failing.headers)
+    await producer.send_and_wait(topic, good.value, key=good.key, headers=good.headers)
+
+    r = runner(db, kafka_bootstrap, unique_id, topic, "w1", max_attempts=3, backoff_initial_s=0.01)
+    async with running_consumer(r):
+        await wait_until(lambda: _effects_named(db, "good"), timeout=20)
+    dead = await read_to_end(kafka_bootstrap, r.dlq_topic)
+    assert len(dead) == 3
+    letters = [{k: v.decode() for k, v in d.headers} for d in dead]
+    assert [d["dlq_reason"] for d in letters] == ["bad_json", "unknown_version", "handler_failed"]
+    assert all(d["dlq_source_topic"] == topic for d in letters)
+    assert all(d["dlq_group"] == unique_id for d in letters)
+    assert [d["dlq_attempts"] for d in letters] == ["1", "1", "3"]
+    assert "always fails" in letters[2]["dlq_error"]
+    assert letters[1]["ce_type"].endswith(".v9")  # the original headers travel with it
+    assert dead[0].value == b"{not json"
+    offsets = sorted(int(d["dlq_source_offset"]) for d in letters)
+    assert len(set(offsets)) == 3
+    assert [row["name"] for row in await effect_rows(db)] == ["good"]
+
+
+async def test_committed_offsets_mean_a_restart_redoes_nothing(
+    db: Database,
+    producer: AIOKafkaProducer,
+    kafka_bootstrap: str,
+    topic_prefix: str,
+    unique_id: str,
+) -> None:
+    topic = topic_prefix + TOPIC
+    first = [encode(provider_event(f"a{i}")) for i in range(10)]
+    for m in first:
+        await producer.send_and_wait(topic, m.value, key=m.key, headers=m.headers)
+    async with running_consumer(runner(db, kafka_bootstrap, unique_id, topic, "w1")):
+        await wait_until(lambda: _effect_count_is(db, 10), timeout=20)
+    second = [encode(provider_event(f"b{i}")) for i in range(5)]
+    for m in second:
+        await producer.send_and_wait(topic, m.value, key=m.key, headers=m.headers)
+    async with running_consumer(runner(db, kafka_bootstrap, unique_id, topic, "w2")):
+        await wait_until(lambda: _effect_count_is(db, 15), timeout=20)
+    rows = await effect_rows(db)
+    assert Counter(row["handled_by"] for row in rows) == {"w1": 10, "w2": 5}
+    # Nothing was even redelivered: the inbox saw each event once.
+    assert await count(db, inbox) == 15
+
+
+async def _effect_count_is(db: Database, n: int) -> bool:
+    return len(await effect_rows(db)) >= n
+
+
+async def test_two_replicas_share_partitions_and_a_killed_one_loses_nothing(
+    db: Database,
+    database_url: str,
+    producer: AIOKafkaProducer,
+    kafka_bootstrap: str,
+    topic_prefix: str,
+    unique_id: str,
+) -> None:
+    topic = topic_prefix + TOPIC
+    support = Path(__file__).parent / "messaging_support.py"
+    replicas = {}
+    for name in ("A", "B"):
+        replicas[name] = await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(support),
+            "replica",
+            database_url,
+            kafka_bootstrap,
+            unique_id,
+            topic,
+            name,
+            stdout=asyncio.subprocess.DEVNULL,
+        )
+    try:
+        await wait_until(
+            lambda: _group_is_stable_with(kafka_bootstrap, unique_id, members=2),
+            timeout=60,
+            message="the two replicas never formed a stable group",
+        )
+        first = [encode(provider_event(f"first{i}")) for i in range(120)]
+        for m in first:
+            await producer.send(topic, m.value, key=m.key, headers=m.headers)
+        await producer.flush()
+        await wait_until(lambda: _effect_count_is(db, 120), timeout=60)
+        by_worker = Counter(row["handled_by"] for row in await effect_rows(db))
+        assert set(by_worker) == {"A", "B"}, f"both replicas should get partitions: {by_worker}"
+
+        os.kill(replicas["A"].pid, signal.SIGKILL)
+        await asyncio.wait_for(replicas["A"].wait(), timeout=10)
+        second = [encode(provider_event(f"second{i}")) for i in range(120)]
+        for m in second:
+            await producer.send(topic, m.value, key=m.key, headers=m.headers)
+        await producer.flush()
+        # B takes A's partitions once the group notices A is gone (session timeout).
+        await wait_until(lambda: _effect_count_is(db, 240), timeout=90)
+    finally:
+        for p in replicas.values():
+            if p.returncode is None:
+                p.send_signal(signal.SIGTERM)
+                try:
+                    await asyncio.wait_for(p.wait(), timeout=10)
+                except TimeoutError:
+                    p.kill()
+    rows = await effect_rows(db)
+    handled = Counter(row["event_id"] for row in rows)
+    assert len(handled) == 240
+    assert max(handled.values()) == 1, "an event was handled twice"
+    assert {row["name"] for row in rows if row["handled_by"] == "B"} >= {
+        f"second{i}" for i in range(120)
+    }
+
+
+async def _group_is_stable_with(bootstrap: str, group: str, *, members: int) -> bool:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        [response] = await admin.describe_consumer_groups([group])
+        [described] = response.groups
+        _error, _group, state, _ptype, _protocol, group_members = described
+        return state == "Stable" and len(group_members) == members
+    finally:
+        await admin.close()
