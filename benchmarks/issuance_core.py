@@ -1,0 +1,81 @@
+"""Throughput of the issuance credential core: sign and verify per second.
+
+Run: uv run python benchmarks/issuance_core.py [seconds-per-phase]
+Single process, single thread; verification includes schema, DID key lookup
+(in-memory), proof, dates and a status-list check (cached after the first).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from issuance.credentials import did_web, ob3, signing, status_list
+from issuance.credentials.keys import generate_private_key, public_key_multibase
+from issuance.credentials.verification import verify_credential
+
+BASE = "https://credmarket.example"
+
+
+def main(seconds: float) -> None:
+    did = did_web.issuer_did(BASE, "acme")
+    key = generate_private_key()
+    method = f"{did}#key-1"
+    document = did_web.build_did_document(
+        did, [did_web.IssuerKey("key-1", public_key_multibase(key.public_key()))]
+    )
+    list_url = f"{BASE}/issuers/acme/status/1"
+    now = datetime.now(UTC)
+    list_credential = signing.sign(
+        status_list.build_status_list_credential(
+            list_url=list_url, issuer=did, status_list=status_list.StatusList(), valid_from=now
+        ),
+        key,
+        method,
+    )
+
+    def build(i: int) -> dict[str, Any]:
+        return ob3.build_open_badge_credential(
+            credential_id=f"urn:uuid:00000000-0000-4000-8000-{i:012d}",
+            issuer=ob3.IssuerProfile(id=did, name="Acme", url="https://acme.example"),
+            achievement=ob3.AchievementInfo(
+                id="https://acme.example/achievements/py",
+                name="Python 101",
+                description="Writes small Python programs.",
+                criteria_narrative="Completed the course.",
+                image_url="https://acme.example/py.png",
+            ),
+            recipient=ob3.Recipient(email=f"learner{i}@example.com"),
+            valid_from=now - timedelta(seconds=1),
+            valid_until=now + timedelta(days=365),
+            evidence=[ob3.EvidenceItem(narrative="Final project")],
+            credential_status=status_list.build_status_entry(list_url, i),
+        )
+
+    ob3.sign_open_badge(build(0), key, method)  # warm the context caches
+    signed: list[dict[str, Any]] = []
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        signed.append(ob3.sign_open_badge(build(len(signed)), key, method))
+    sign_rate = len(signed) / (time.perf_counter() - start)
+
+    resolve = lambda _did: document  # noqa: E731
+    fetch = lambda _url: list_credential  # noqa: E731
+    count, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        result = verify_credential(
+            signed[count % len(signed)], resolve_did=resolve, fetch_status_list=fetch, now=now
+        )
+        assert result.valid, result.as_dict()
+        count += 1
+    verify_rate = count / (time.perf_counter() - start)
+
+    rates = {"signed_per_s": round(sign_rate, 1), "verified_per_s": round(verify_rate, 1)}
+    print(json.dumps(rates))
+
+
+if __name__ == "__main__":
+    main(float(sys.argv[1]) if len(sys.argv) > 1 else 5.0)
