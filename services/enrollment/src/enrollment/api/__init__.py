@@ -1,0 +1,1 @@
+"""The enrollment service's HTTP API."""

@@ -1,0 +1,34 @@
+"""What routes get from the app: its database and settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import cast
+
+from credmarket_events.base import EventData
+from credmarket_events.envelope import Envelope
+from credmarket_platform.db.database import Database
+from credmarket_platform.db.unit_of_work import UnitOfWork
+from credmarket_platform.observability.logging import correlation_id_var
+from fastapi import Request
+
+from enrollment.settings import EnrollmentSettings
+
+SOURCE = "/enrollment"
+
+
+def database(request: Request) -> Database:
+    return cast(Database, request.app.state.enrollment_db)
+
+
+def settings(request: Request) -> EnrollmentSettings:
+    return cast(EnrollmentSettings, request.app.state.enrollment_settings)
+
+
+def emitter(uow: UnitOfWork) -> Callable[[EventData], None]:
+    """Emit into ``uow``, continuing the request's correlation id."""
+
+    def emit(data: EventData) -> None:
+        uow.emit(Envelope(data=data, source=SOURCE, correlation_id=correlation_id_var.get() or ""))
+
+    return emit

@@ -1,0 +1,212 @@
+"""/v1/enrollments: buy, look at, and cancel enrollments."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, NoReturn
+from uuid import UUID
+
+from credmarket_platform.auth import Principal, require
+from credmarket_platform.db.database import Database
+from credmarket_platform.http.idempotency import idempotency_key
+from credmarket_platform.http.problems import ProblemError, problem_responses
+from fastapi import APIRouter, Depends, Query, Response
+from sqlalchemy.exc import IntegrityError
+
+from enrollment import changes
+from enrollment.api import access
+from enrollment.api.dependencies import database, emitter, settings
+from enrollment.api.enrollments_models import (
+    MAX_INT4,
+    EnrollmentPage,
+    EnrollmentView,
+    PurchaseRequest,
+)
+from enrollment.db import repository
+from enrollment.domain import lifecycle, purchase
+from enrollment.domain.errors import DomainRefusal, TransitionRefused
+from enrollment.domain.status import EnrollmentStatus
+from enrollment.settings import EnrollmentSettings
+
+router = APIRouter(prefix="/v1/enrollments", tags=["enrollments"])
+
+
+def _refuse_purchase(exc: DomainRefusal) -> NoReturn:
+    match exc:
+        case purchase.OfferingUnknown():
+            raise ProblemError(
+                404,
+                "Offering not found",
+                str(exc),
+                type_="urn:credmarket:problem:offering-not-found",
+            )
+        case purchase.OfferingRetired():
+            raise ProblemError(
+                409, "Offering retired", str(exc), type_="urn:credmarket:problem:offering-retired"
+            )
+        case purchase.VersionOutdated(current=current):
+            raise ProblemError(
+                409,
+                "Offering changed",
+                str(exc),
+                type_="urn:credmarket:problem:offering-version-outdated",
+                current_version=current.version,
+                current_price={"amount": current.price.amount, "currency": current.price.currency},
+            )
+        case purchase.VersionNotYetKnown():
+            raise ProblemError(
+                409,
+                "Offering version not available yet",
+                str(exc),
+                type_="urn:credmarket:problem:offering-version-unknown",
+                headers={"Retry-After": "2"},
+            )
+    raise ProblemError(409, "Purchase refused", str(exc))
+
+
+def _already_enrolled(existing_id: UUID) -> ProblemError:
+    return ProblemError(
+        409,
+        "Already enrolled",
+        "you already have an enrollment for this offering that is not cancelled or revoked",
+        type_="urn:credmarket:problem:already-enrolled",
+        headers={"Location": f"/v1/enrollments/{existing_id}"},
+        enrollment_id=str(existing_id),
+    )
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Buy an offering (learner)",
+    responses=problem_responses(400, 401, 403, 404, 409, 422),
+)
+async def create_enrollment(
+    body: PurchaseRequest,
+    response: Response,
+    principal: Principal = require("learner"),
+    _key: str | None = idempotency_key(required=True),
+    db: Database = Depends(database),
+    cfg: EnrollmentSettings = Depends(settings),
+) -> EnrollmentView:
+    learner_id = access.subject_id(principal)
+    buyer = purchase.Buyer(
+        learner_id=learner_id,
+        email=access.learner_email(principal),
+        name=access.learner_name(principal),
+    )
+    now = datetime.now(UTC)
+    try:
+        async with db.unit_of_work() as uow:
+            existing = await repository.find_live(uow.session, learner_id, body.offering_id)
+            if existing is not None:
+                raise _already_enrolled(existing.id)
+            head = await repository.load_head(uow.session, body.offering_id)
+            current = (
+                await repository.load_version(uow.session, head.offering_id, head.current_version)
+                if head
+                else None
+            )
+            try:
+                version = purchase.choose_version(head, current, body.offering_version)
+            except DomainRefusal as exc:
+                _refuse_purchase(exc)
+            transition = purchase.start(
+                enrollment_id=uuid.uuid4(),
+                buyer=buyer,
+                version=version,
+                now=now,
+                payment_window=cfg.payment_window,
+            )
+            await changes.apply(uow.session, transition, now=now, emit=emitter(uow))
+            await uow.commit()
+    except IntegrityError:
+        # Another purchase of the same offering by this learner committed first.
+        async with db.unit_of_work() as uow:
+            winner = await repository.find_live(uow.session, learner_id, body.offering_id)
+        if winner is None:
+            raise
+        raise _already_enrolled(winner.id) from None
+    response.headers["Location"] = f"/v1/enrollments/{transition.after.id}"
+    return EnrollmentView.of(transition.after, show_client_secret=True)
+
+
+@router.get(
+    "",
+    summary="List enrollments: a learner's own, a provider's offerings', or all (ops)",
+    responses=problem_responses(401, 403, 422),
+)
+async def list_enrollments(
+    principal: Principal = require("learner", "provider", "ops"),
+    status: EnrollmentStatus | None = None,
+    offering_id: UUID | None = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=MAX_INT4)] = 0,
+    db: Database = Depends(database),
+) -> EnrollmentPage:
+    f = repository.ListFilter(status=status, offering_id=offering_id)
+    if principal.role == "learner":
+        f = repository.ListFilter(
+            learner_id=access.subject_id(principal), status=status, offering_id=offering_id
+        )
+    elif principal.role == "provider":
+        f = repository.ListFilter(
+            provider_id=access.subject_id(principal), status=status, offering_id=offering_id
+        )
+    async with db.unit_of_work() as uow:
+        items, total = await repository.list_page(uow.session, f, limit=limit, offset=offset)
+    show_secret = principal.role == "learner"
+    return EnrollmentPage(
+        items=[EnrollmentView.of(e, show_client_secret=show_secret) for e in items],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get(
+    "/{enrollment_id}",
+    summary="One enrollment, with what the frontend needs to pay and the credential link",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def get_enrollment(
+    enrollment_id: UUID,
+    principal: Principal = require("learner", "provider", "ops"),
+    db: Database = Depends(database),
+) -> EnrollmentView:
+    async with db.unit_of_work() as uow:
+        e = await repository.load(uow.session, enrollment_id)
+    if e is None or not access.can_see(principal, e):
+        raise access.not_found(enrollment_id)
+    return EnrollmentView.of(e, show_client_secret=principal.role == "learner")
+
+
+@router.post(
+    "/{enrollment_id}/cancel",
+    summary="Cancel an unpaid enrollment (learner)",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def cancel_enrollment(
+    enrollment_id: UUID,
+    principal: Principal = require("learner"),
+    db: Database = Depends(database),
+) -> EnrollmentView:
+    now = datetime.now(UTC)
+    async with db.unit_of_work() as uow:
+        e = await repository.load(uow.session, enrollment_id, for_update=True)
+        if e is None or not access.can_see(principal, e):
+            raise access.not_found(enrollment_id)
+        try:
+            transition = lifecycle.cancel(e, at=now)
+        except TransitionRefused as exc:
+            raise ProblemError(
+                409,
+                "Cannot cancel",
+                f"{exc}; a paid enrollment ends only through a refund",
+                type_="urn:credmarket:problem:enrollment-not-cancellable",
+                status_now=e.status.value,
+            ) from None
+        await changes.apply(uow.session, transition, now=now, emit=emitter(uow))
+        await uow.commit()
+    return EnrollmentView.of(transition.after, show_client_secret=True)

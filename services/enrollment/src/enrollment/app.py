@@ -1,0 +1,68 @@
+"""The enrollment app: purchases and the lifecycle, fed by catalog, payments and issuance."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from credmarket_platform.auth import TokenVerifier
+from credmarket_platform.db.database import Database
+from credmarket_platform.http.app_factory import LifespanTask, create_service_app
+from credmarket_platform.http.health import kafka_metadata_check
+from credmarket_platform.http.idempotency import IdempotencyStore
+from credmarket_platform.messaging.wiring import messaging_tasks
+from fastapi import FastAPI
+
+from enrollment.api import completion_routes, enrollments_routes
+from enrollment.handlers import build_registry
+from enrollment.settings import EnrollmentSettings
+from enrollment.sweeps import sweep_task
+
+VERSION = "0.1.0"
+
+
+def create_app(
+    settings: EnrollmentSettings | None = None,
+    *,
+    token_verifier: TokenVerifier | None = None,
+    configure_logs: bool = True,
+) -> FastAPI:
+    settings = settings or EnrollmentSettings()
+    db = Database(settings.database_url, topic_prefix=settings.topic_prefix)
+
+    @contextlib.asynccontextmanager
+    async def database(_app: Any) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await db.dispose()
+
+    tasks: list[LifespanTask] = [database]
+    tasks.extend(messaging_tasks(settings, db, build_registry()))
+    if settings.run_sweeps:
+        tasks.append(
+            sweep_task(
+                db, interval_s=settings.sweep_interval_s, batch_size=settings.sweep_batch_size
+            )
+        )
+
+    app = create_service_app(
+        settings,
+        title="credmarket enrollment",
+        version=VERSION,
+        description="Learners buy offerings; each enrollment is driven from request to "
+        "credential by events from catalog, payments and issuance.",
+        routers=[enrollments_routes.router, completion_routes.router],
+        lifespan_tasks=tasks,
+        ready_checks={
+            "database": db.ping,
+            "kafka": kafka_metadata_check(settings.kafka_bootstrap),
+        },
+        token_verifier=token_verifier,
+        idempotency_store=IdempotencyStore(db.engine),
+        configure_logs=configure_logs,
+    )
+    app.state.enrollment_db = db
+    app.state.enrollment_settings = settings
+    return app

@@ -1,0 +1,215 @@
+"""Queries the API, the handlers and the sweep share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from enrollment.db.mapping import (
+    enrollment_from_row,
+    enrollment_to_row,
+    head_from_row,
+    version_from_row,
+)
+from enrollment.db.tables import Enrollment as EnrollmentRow
+from enrollment.db.tables import Offering as OfferingRow
+from enrollment.db.tables import OfferingVersion as VersionRow
+from enrollment.domain.enrollment import Enrollment
+from enrollment.domain.offerings import OfferingHead
+from enrollment.domain.purchase import OfferingVersion
+from enrollment.domain.status import LIVE_STATUSES, EnrollmentStatus
+
+enrollments = EnrollmentRow.__table__  # type: ignore[attr-defined]
+offerings = OfferingRow.__table__  # type: ignore[attr-defined]
+offering_versions = VersionRow.__table__  # type: ignore[attr-defined]
+
+
+# --- offerings ------------------------------------------------------------------------
+
+
+async def load_head(
+    session: AsyncSession, offering_id: UUID, *, for_update: bool = False
+) -> OfferingHead | None:
+    query = sa.select(offerings).where(offerings.c.offering_id == offering_id)
+    if for_update:
+        query = query.with_for_update()
+    row = (await session.execute(query)).mappings().first()
+    return head_from_row(row) if row else None
+
+
+async def save_head(session: AsyncSession, head: OfferingHead) -> None:
+    values = {
+        "offering_id": head.offering_id,
+        "provider_id": head.provider_id,
+        "current_version": head.current_version,
+        "status": head.status.value,
+        "changed_at": head.changed_at,
+    }
+    stmt = insert(offerings).values(**values)
+    await session.execute(
+        stmt.on_conflict_do_update(index_elements=[offerings.c.offering_id], set_=values)
+    )
+
+
+async def add_version(
+    session: AsyncSession,
+    version: OfferingVersion,
+    achievement: dict[str, Any],
+    received_at: datetime,
+) -> None:
+    """Versions are immutable: a redelivered version is ignored."""
+    await session.execute(
+        insert(offering_versions)
+        .values(
+            offering_id=version.offering_id,
+            version=version.version,
+            provider_id=version.provider_id,
+            title=version.title,
+            price_amount=version.price.amount,
+            price_currency=version.price.currency,
+            achievement=achievement,
+            received_at=received_at,
+        )
+        .on_conflict_do_nothing(index_elements=["offering_id", "version"])
+    )
+
+
+async def load_version(
+    session: AsyncSession, offering_id: UUID, version: int
+) -> OfferingVersion | None:
+    row = (
+        (
+            await session.execute(
+                sa.select(offering_versions).where(
+                    offering_versions.c.offering_id == offering_id,
+                    offering_versions.c.version == version,
+                )
+            )
+        )
+        .mappings()
+        .first()
+    )
+    return version_from_row(row) if row else None
+
+
+async def load_achievement(
+    session: AsyncSession, offering_id: UUID, version: int
+) -> dict[str, Any] | None:
+    value = await session.scalar(
+        sa.select(offering_versions.c.achievement).where(
+            offering_versions.c.offering_id == offering_id,
+            offering_versions.c.version == version,
+        )
+    )
+    return dict(value) if value is not None else None
+
+
+# --- enrollments ----------------------------------------------------------------------
+
+
+async def load(
+    session: AsyncSession, enrollment_id: UUID, *, for_update: bool = False
+) -> Enrollment | None:
+    query = sa.select(enrollments).where(enrollments.c.id == enrollment_id)
+    if for_update:
+        # Events of one enrollment arrive on several topics and partitions, and the
+        # learner may act at the same time: transitions of one enrollment are serial.
+        query = query.with_for_update()
+    row = (await session.execute(query)).mappings().first()
+    return enrollment_from_row(row) if row else None
+
+
+async def insert_new(session: AsyncSession, e: Enrollment, now: datetime) -> None:
+    await session.execute(sa.insert(enrollments).values(**enrollment_to_row(e), updated_at=now))
+
+
+async def save(session: AsyncSession, e: Enrollment, now: datetime) -> None:
+    row = enrollment_to_row(e)
+    del row["id"]
+    await session.execute(
+        sa.update(enrollments).where(enrollments.c.id == e.id).values(**row, updated_at=now)
+    )
+
+
+async def find_live(
+    session: AsyncSession, learner_id: UUID, offering_id: UUID
+) -> Enrollment | None:
+    row = (
+        (
+            await session.execute(
+                sa.select(enrollments).where(
+                    enrollments.c.learner_id == learner_id,
+                    enrollments.c.offering_id == offering_id,
+                    enrollments.c.status.in_([s.value for s in LIVE_STATUSES]),
+                )
+            )
+        )
+        .mappings()
+        .first()
+    )
+    return enrollment_from_row(row) if row else None
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    learner_id: UUID | None = None
+    provider_id: UUID | None = None
+    status: EnrollmentStatus | None = None
+    offering_id: UUID | None = None
+
+
+async def list_page(
+    session: AsyncSession, f: ListFilter, *, limit: int, offset: int
+) -> tuple[list[Enrollment], int]:
+    conditions: list[sa.ColumnElement[bool]] = []
+    if f.learner_id is not None:
+        conditions.append(enrollments.c.learner_id == f.learner_id)
+    if f.provider_id is not None:
+        conditions.append(enrollments.c.provider_id == f.provider_id)
+    if f.status is not None:
+        conditions.append(enrollments.c.status == f.status.value)
+    if f.offering_id is not None:
+        conditions.append(enrollments.c.offering_id == f.offering_id)
+    where = sa.and_(sa.true(), *conditions)
+    total = await session.scalar(sa.select(sa.func.count()).select_from(enrollments).where(where))
+    rows = (
+        (
+            await session.execute(
+                sa.select(enrollments)
+                .where(where)
+                .order_by(enrollments.c.created_at.desc(), enrollments.c.id.desc())
+                .limit(limit)
+                .offset(offset)
+            )
+        )
+        .mappings()
+        .all()
+    )
+    return [enrollment_from_row(r) for r in rows], int(total or 0)
+
+
+async def claim_overdue(session: AsyncSession, now: datetime, limit: int) -> list[Enrollment]:
+    """Overdue pending enrollments, locked; rows another replica holds are skipped."""
+    rows = (
+        (
+            await session.execute(
+                sa.select(enrollments)
+                .where(
+                    enrollments.c.status == EnrollmentStatus.PENDING_PAYMENT.value,
+                    enrollments.c.payment_deadline <= now,
+                )
+                .order_by(enrollments.c.payment_deadline)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        )
+        .mappings()
+        .all()
+    )
+    return [enrollment_from_row(r) for r in rows]

@@ -1,0 +1,38 @@
+"""The enrollment service's own knobs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from credmarket_platform.settings import ServiceSettings, service_database_alias
+from pydantic import AliasChoices, Field
+from pydantic_settings import SettingsConfigDict
+
+
+def _alias(name: str) -> AliasChoices:
+    return AliasChoices(f"CREDMARKET_ENROLLMENT_{name}", f"CREDMARKET_{name}")
+
+
+class EnrollmentSettings(ServiceSettings):
+    # Field names work too (tests and scripts build settings in code), not only env names.
+    model_config = SettingsConfigDict(populate_by_name=True)
+
+    service_name: str = "enrollment"
+    port: int = Field(default=8002, validation_alias=_alias("PORT"))
+    database_url: str = Field(
+        default="postgresql+asyncpg://credmarket:credmarket@127.0.0.1:15432/enrollment",
+        validation_alias=service_database_alias("enrollment"),
+    )
+    payment_window_s: float = Field(
+        default=30 * 60,
+        gt=0,
+        validation_alias=_alias("PAYMENT_WINDOW_S"),
+        description="How long a paid enrollment waits for its payment before it is cancelled.",
+    )
+    sweep_interval_s: float = Field(default=15.0, gt=0, validation_alias=_alias("SWEEP_INTERVAL_S"))
+    sweep_batch_size: int = Field(default=100, ge=1)
+    run_sweeps: bool = True
+
+    @property
+    def payment_window(self) -> timedelta:
+        return timedelta(seconds=self.payment_window_s)
