@@ -100,3 +100,17 @@ def test_malformed_refund_is_dropped(obj: dict[str, object]) -> None:
 )
 def test_unknown_types_are_ignored(event_type: str) -> None:
     assert interpret(event_type, {"id": "pi_1"}).outcome is Outcome.IGNORED
+
+
+def test_refund_carries_our_refund_id_from_metadata() -> None:
+    got = interpret(
+        "refund.created",
+        {
+            "id": "re_1",
+            "object": "refund",
+            "amount": 5,
+            "payment_intent": "pi_1",
+            "metadata": {"refund_id": "abc"},
+        },
+    )
+    assert got.refunds[0].our_refund_id == "abc"

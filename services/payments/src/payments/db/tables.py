@@ -104,3 +104,10 @@ class ProviderAccount(PaymentsModel, table=True):
     provider_id: UUID = Field(primary_key=True)
     stripe_account_id: str = Field(max_length=255)
     updated_at: datetime = Field(sa_type=_utc())
+
+
+# Core handles for statements SQLModel's select() does not cover (upserts, aggregates).
+payments_table: sa.Table = Payment.__table__  # type: ignore[attr-defined]
+refunds_table: sa.Table = Refund.__table__  # type: ignore[attr-defined]
+stripe_events_table: sa.Table = StripeEvent.__table__  # type: ignore[attr-defined]
+provider_accounts_table: sa.Table = ProviderAccount.__table__  # type: ignore[attr-defined]

@@ -34,6 +34,8 @@ class RefundSeen:
     payment_intent_id: str | None
     amount: int
     status: str
+    # Ours, when the refund was made through our API: ties it to the row reserved for it.
+    our_refund_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,11 +55,14 @@ def _refund_from(obj: dict[str, Any], fallback_intent: str | None = None) -> Ref
     if not isinstance(amount, int) or amount <= 0:
         return None
     intent = obj.get("payment_intent")
+    metadata = obj.get("metadata")
+    ours = metadata.get("refund_id") if isinstance(metadata, dict) else None
     return RefundSeen(
         refund_id=refund_id,
         payment_intent_id=intent if isinstance(intent, str) else fallback_intent,
         amount=amount,
         status=str(obj.get("status") or "succeeded"),
+        our_refund_id=str(ours) if ours else None,
     )
 
 

@@ -1,0 +1,87 @@
+"""GET earnings: a provider its own, ops anyone's."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from credmarket_platform.auth import Principal, require
+from credmarket_platform.http.problems import ProblemError, problem_responses
+from fastapi import APIRouter, Depends, Query
+
+from payments.api.dependencies import get_runtime
+from payments.api.earnings_models import EarningsLine, EarningsReport, EarningsTotal
+from payments.db import repository
+from payments.runtime import Runtime
+
+router = APIRouter(prefix="/v1/earnings", tags=["earnings"])
+
+MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+@router.get(
+    "",
+    response_model=EarningsReport,
+    responses=problem_responses(401, 403, 422),
+    summary="Earnings per offering and month, net of refunds",
+)
+async def get_earnings(
+    provider_id: Annotated[
+        UUID | None, Query(description="Required for ops; a provider sees only its own.")
+    ] = None,
+    period_from: Annotated[
+        str | None, Query(alias="from", pattern=MONTH, description="First month, YYYY-MM.")
+    ] = None,
+    period_to: Annotated[
+        str | None, Query(alias="to", pattern=MONTH, description="Last month, YYYY-MM.")
+    ] = None,
+    principal: Principal = require("provider", "ops"),
+    rt: Runtime = Depends(get_runtime),
+) -> EarningsReport:
+    if principal.role == "provider":
+        if provider_id is not None and str(provider_id) != principal.subject:
+            raise ProblemError(403, "Forbidden", "a provider sees only its own earnings")
+        try:
+            provider_id = UUID(principal.subject)
+        except ValueError:
+            raise ProblemError(403, "Forbidden", "this token names no provider id") from None
+    if period_from and period_to and period_from > period_to:
+        raise ProblemError(422, "Invalid period", "`from` must not be after `to`")
+    async with rt.db.unit_of_work() as uow:
+        rows = await repository.earnings(uow.session, provider_id, period_from, period_to)
+    lines = [
+        EarningsLine(
+            provider_id=r.provider_id,
+            offering_id=r.offering_id,
+            period=r.period,
+            currency=r.currency,
+            payments=r.payments,
+            gross=r.gross,
+            platform_fee=r.platform_fee,
+            provider_share=r.provider_share,
+            refunded=r.refunded,
+            platform_fee_refunded=r.platform_fee_refunded,
+            provider_share_refunded=r.provider_share_refunded,
+            net_provider_earnings=r.provider_share - r.provider_share_refunded,
+        )
+        for r in rows
+    ]
+    totals: dict[str, EarningsTotal] = {}
+    for line in lines:
+        t = totals.get(line.currency) or EarningsTotal(
+            currency=line.currency, gross=0, refunded=0, platform_fee_net=0, net_provider_earnings=0
+        )
+        totals[line.currency] = EarningsTotal(
+            currency=line.currency,
+            gross=t.gross + line.gross,
+            refunded=t.refunded + line.refunded,
+            platform_fee_net=t.platform_fee_net + line.platform_fee - line.platform_fee_refunded,
+            net_provider_earnings=t.net_provider_earnings + line.net_provider_earnings,
+        )
+    return EarningsReport(
+        provider_id=provider_id,
+        period_from=period_from,
+        period_to=period_to,
+        lines=lines,
+        totals=sorted(totals.values(), key=lambda t: t.currency),
+    )

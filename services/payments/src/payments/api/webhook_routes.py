@@ -1,0 +1,73 @@
+"""Stripe's webhook: public, authenticated by its signature alone."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import stripe
+from credmarket_platform.http.problems import ProblemError, problem_responses
+from fastapi import APIRouter, Depends, Header, Request
+from pydantic import BaseModel
+
+from payments.api.dependencies import get_runtime
+from payments.runtime import Runtime
+from payments.stripe_webhooks import apply_stripe_event
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/v1/stripe", tags=["stripe"])
+
+
+class WebhookAck(BaseModel):
+    received: bool
+    duplicate: bool
+
+
+def _refuse(detail: str) -> ProblemError:
+    return ProblemError(
+        400, "Webhook refused", detail, type_="urn:credmarket:problem:webhook-signature"
+    )
+
+
+@router.post(
+    "/webhook",
+    response_model=WebhookAck,
+    responses=problem_responses(400, 503),
+    summary="Stripe webhook endpoint (Stripe-Signature required)",
+)
+async def stripe_webhook(
+    request: Request,
+    stripe_signature: str | None = Header(default=None, alias="Stripe-Signature"),
+    rt: Runtime = Depends(get_runtime),
+) -> WebhookAck:
+    secret = rt.settings.stripe_webhook_secret.get_secret_value()
+    if not secret:
+        log.error("CREDMARKET_STRIPE_WEBHOOK_SECRET is not set; refusing every webhook")
+        raise ProblemError(503, "Webhook not configured", "no endpoint secret is configured")
+    if not stripe_signature:
+        raise _refuse("the Stripe-Signature header is missing")
+    payload = await request.body()
+    try:
+        event = rt.stripe.verify_webhook(
+            payload, stripe_signature, secret, rt.settings.stripe_webhook_tolerance_s
+        )
+    except stripe.SignatureVerificationError as exc:
+        raise _refuse(f"signature verification failed: {exc.user_message or exc}") from None
+    except ValueError:
+        raise _refuse("the payload is not a Stripe event") from None
+    try:
+        raw: dict[str, Any] = json.loads(payload)
+        obj = raw["data"]["object"]
+        event_id = str(raw["id"])
+        event_type = str(raw["type"])
+        if not isinstance(obj, dict):
+            raise TypeError("data.object is not an object")
+    except (KeyError, TypeError, ValueError):
+        raise _refuse("the payload is not a Stripe event") from None
+    log.info("stripe webhook %s %s", event_type, event.id)
+    async with rt.db.unit_of_work() as uow:
+        fresh = await apply_stripe_event(uow, event_id, event_type, obj, rt.clock())
+        await uow.commit()
+    return WebhookAck(received=True, duplicate=not fresh)

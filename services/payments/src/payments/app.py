@@ -1,0 +1,79 @@
+"""The payments app: routers, the consumer and relay, the reconciliation sweep."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from credmarket_platform.db import Database
+from credmarket_platform.http.app_factory import create_service_app
+from credmarket_platform.http.health import kafka_metadata_check
+from credmarket_platform.http.idempotency import IdempotencyStore
+from credmarket_platform.messaging.wiring import messaging_tasks
+from fastapi import FastAPI
+
+from payments.api import (
+    earnings_routes,
+    payments_routes,
+    providers_routes,
+    refunds_routes,
+    webhook_routes,
+)
+from payments.api.dependencies import RUNTIME_ATTR
+from payments.handlers import build_registry
+from payments.runtime import Runtime
+from payments.settings import PaymentsSettings
+from payments.stripe_gateway import StripeGateway
+from payments.sweeps import running_sweeps
+
+VERSION = "0.1.0"
+
+
+def create_app(
+    settings: PaymentsSettings | None = None,
+    *,
+    stripe_gateway: StripeGateway | None = None,
+    configure_logs: bool = True,
+) -> FastAPI:
+    settings = settings or PaymentsSettings()
+    db = Database(settings.database_url, topic_prefix=settings.topic_prefix)
+    gateway = stripe_gateway or StripeGateway.from_settings(settings)
+    rt = Runtime(settings=settings, db=db, stripe=gateway)
+
+    @asynccontextmanager
+    async def resources(_app: Any) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await gateway.aclose()
+            await db.dispose()
+
+    @asynccontextmanager
+    async def sweeps(_app: Any) -> AsyncIterator[None]:
+        if not settings.run_sweeps:
+            yield
+            return
+        async with running_sweeps(rt):
+            yield
+
+    app = create_service_app(
+        settings,
+        title="credmarket payments",
+        version=VERSION,
+        description="Stripe payments for enrollments, Stripe webhooks, refunds and earnings.",
+        routers=[
+            payments_routes.router,
+            refunds_routes.router,
+            earnings_routes.router,
+            providers_routes.router,
+            webhook_routes.router,
+        ],
+        # Entered in order, left in reverse: resources outlive everything that uses them.
+        lifespan_tasks=[resources, *messaging_tasks(settings, db, build_registry(rt)), sweeps],
+        ready_checks={"database": db.ping, "kafka": kafka_metadata_check(settings.kafka_bootstrap)},
+        idempotency_store=IdempotencyStore(db.engine),
+        configure_logs=configure_logs,
+    )
+    setattr(app.state, RUNTIME_ATTR, rt)
+    return app

@@ -1,0 +1,189 @@
+"""State changes that Stripe's answers cause, whichever path brought them.
+
+The webhook, the reconciliation sweep, the cancellation handler and the refund API
+all end here, so an outcome has one meaning and one event however it was learned.
+Each function expects the payment row locked (SELECT ... FOR UPDATE) in the caller's
+transaction and emits through ``emit`` into that transaction's outbox.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from credmarket_events.base import EventData
+from credmarket_events.payments import (
+    PaymentCancelledV1,
+    PaymentFailedV1,
+    PaymentInitiatedV1,
+    PaymentRefundedV1,
+    PaymentSucceededV1,
+)
+from credmarket_events.values import Money
+
+from payments.db.tables import Payment, Refund
+from payments.domain.fee_split import split_refund
+from payments.domain.status import PaymentStatus, can_transition
+
+log = logging.getLogger(__name__)
+
+Emit = Callable[[EventData], Any]
+
+
+def _money(amount: int, currency: str) -> Money:
+    return Money(amount=amount, currency=currency)
+
+
+def record_intent(
+    payment: Payment, *, intent_id: str, client_secret: str, now: datetime, emit: Emit
+) -> None:
+    """The intent exists at Stripe: the payment is pending and the frontend can pay."""
+    payment.stripe_payment_intent_id = intent_id
+    payment.client_secret = client_secret
+    payment.status = PaymentStatus.PENDING.value
+    payment.initiated_at = now
+    payment.updated_at = now
+    emit(
+        PaymentInitiatedV1(
+            payment_id=payment.id,
+            enrollment_id=payment.enrollment_id,
+            stripe_payment_intent_id=intent_id,
+            client_secret=client_secret,
+            amount=_money(payment.amount, payment.currency),
+            initiated_at=now,
+        )
+    )
+
+
+def mark_succeeded(payment: Payment, *, now: datetime, emit: Emit) -> bool:
+    status = PaymentStatus(payment.status)
+    if not can_transition(status, PaymentStatus.SUCCEEDED):
+        if status is not PaymentStatus.SUCCEEDED:
+            # Paid after we cancelled: Stripe refuses to cancel a paid intent, so this
+            # only happens if the cancel raced the payment. Ops must refund by hand.
+            log.error("payment %s succeeded at Stripe but is %s here", payment.id, status.value)
+        return False
+    assert payment.stripe_payment_intent_id is not None
+    payment.status = PaymentStatus.SUCCEEDED.value
+    payment.succeeded_at = now
+    payment.updated_at = now
+    emit(
+        PaymentSucceededV1(
+            payment_id=payment.id,
+            enrollment_id=payment.enrollment_id,
+            stripe_payment_intent_id=payment.stripe_payment_intent_id,
+            amount=_money(payment.amount, payment.currency),
+            platform_fee=_money(payment.platform_fee, payment.currency),
+            provider_share=_money(payment.provider_share, payment.currency),
+            succeeded_at=now,
+        )
+    )
+    return True
+
+
+def mark_failed_attempt(
+    payment: Payment, *, reason: str, decline_code: str | None, now: datetime, emit: Emit
+) -> bool:
+    """A declined card leaves the payment payable; enrollment tells the learner."""
+    if PaymentStatus(payment.status) is not PaymentStatus.PENDING:
+        return False
+    payment.attempts_failed += 1
+    payment.last_failure_reason = reason[:1000]
+    payment.last_decline_code = decline_code[:100] if decline_code else None
+    payment.updated_at = now
+    emit(
+        PaymentFailedV1(
+            payment_id=payment.id,
+            enrollment_id=payment.enrollment_id,
+            reason=reason[:1000] or "the payment attempt failed",
+            decline_code=payment.last_decline_code,
+            failed_at=now,
+        )
+    )
+    return True
+
+
+def mark_cancelled(payment: Payment, *, reason: str | None, now: datetime, emit: Emit) -> bool:
+    if not can_transition(PaymentStatus(payment.status), PaymentStatus.CANCELLED):
+        return False
+    payment.status = PaymentStatus.CANCELLED.value
+    payment.cancelled_at = now
+    payment.updated_at = now
+    emit(
+        PaymentCancelledV1(
+            payment_id=payment.id,
+            enrollment_id=payment.enrollment_id,
+            cancelled_at=now,
+            reason=reason,
+        )
+    )
+    return True
+
+
+def complete_refund(
+    payment: Payment, refund: Refund, *, stripe_refund_id: str, now: datetime, emit: Emit
+) -> bool:
+    """A refund Stripe accepted: count it and announce it, once per Stripe refund id."""
+    if refund.status == "succeeded":
+        return False
+    refunded_before = payment.amount_refunded
+    if refunded_before + refund.amount > payment.amount:
+        log.error(
+            "refund %s of %d would exceed payment %s; left for ops",
+            stripe_refund_id,
+            refund.amount,
+            payment.id,
+        )
+        refund.status = "failed"
+        refund.failure_reason = "exceeds the payment"
+        return False
+    part = split_refund(
+        amount=payment.amount,
+        platform_fee=payment.platform_fee,
+        refunded_before=refunded_before,
+        refunding=refund.amount,
+    )
+    refund.status = "succeeded"
+    refund.stripe_refund_id = stripe_refund_id
+    refund.platform_fee_refunded = part.platform_fee
+    refund.provider_share_refunded = part.provider_share
+    refund.refunded_at = now
+    payment.amount_refunded = refunded_before + refund.amount
+    payment.updated_at = now
+    emit(
+        PaymentRefundedV1(
+            payment_id=payment.id,
+            enrollment_id=payment.enrollment_id,
+            amount_refunded=_money(refund.amount, payment.currency),
+            total_refunded=_money(payment.amount_refunded, payment.currency),
+            full=payment.amount_refunded == payment.amount,
+            refunded_at=now,
+        )
+    )
+    return True
+
+
+def new_refund(
+    payment: Payment, *, amount: int, origin: str, requested_by: str | None, now: datetime
+) -> Refund:
+    return Refund(
+        id=uuid4(),
+        payment_id=payment.id,
+        amount=amount,
+        currency=payment.currency,
+        status="requesting",
+        origin=origin,
+        requested_by=requested_by,
+        created_at=now,
+    )
+
+
+def refund_id_from_metadata(metadata: dict[str, Any] | None) -> UUID | None:
+    raw = (metadata or {}).get("refund_id")
+    try:
+        return UUID(str(raw)) if raw else None
+    except ValueError:
+        return None

@@ -1,0 +1,98 @@
+"""Apply one verified Stripe webhook event, once, in one transaction."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from credmarket_platform.db import UnitOfWork
+
+from payments.db import repository
+from payments.domain.status import PaymentStatus
+from payments.domain.webhook_events import Outcome, RefundSeen, interpret
+from payments.runtime import SOURCE
+from payments.settlement import (
+    Emit,
+    complete_refund,
+    mark_cancelled,
+    mark_failed_attempt,
+    mark_succeeded,
+    new_refund,
+)
+
+log = logging.getLogger(__name__)
+
+# Stripe refund states in which the money is on its way back to the learner.
+REFUND_ACCEPTED = frozenset({"succeeded", "pending"})
+
+
+async def _apply_refund(uow: UnitOfWork, seen: RefundSeen, now: datetime, emit: Emit) -> None:
+    if seen.status not in REFUND_ACCEPTED:
+        log.warning("refund %s is %s at Stripe; ops should look", seen.refund_id, seen.status)
+        return
+    if await repository.refund_by_stripe_id(uow.session, seen.refund_id) is not None:
+        return
+    refund = None
+    if seen.our_refund_id:
+        try:
+            refund = await repository.refund_by_id(uow.session, UUID(seen.our_refund_id))
+        except ValueError:
+            refund = None
+    if refund is not None:
+        payment = await repository.payment_by_id(uow.session, refund.payment_id, lock=True)
+        refund = await repository.refund_by_id(uow.session, refund.id, lock=True)
+    elif seen.payment_intent_id:
+        payment = await repository.payment_by_intent(uow.session, seen.payment_intent_id, lock=True)
+        if payment is not None:
+            # Made outside our API (e.g. in Stripe's dashboard): record it as it stands.
+            refund = new_refund(
+                payment, amount=seen.amount, origin="stripe", requested_by=None, now=now
+            )
+            uow.session.add(refund)
+    else:
+        payment = None
+    if payment is None or refund is None:
+        log.info("refund %s is for no payment of ours", seen.refund_id)
+        return
+    complete_refund(payment, refund, stripe_refund_id=seen.refund_id, now=now, emit=emit)
+
+
+async def apply_stripe_event(
+    uow: UnitOfWork, event_id: str, event_type: str, obj: dict[str, Any], now: datetime
+) -> bool:
+    """False when this event id was handled before (Stripe retries; attackers replay)."""
+    if not await repository.claim_stripe_event(uow.session, event_id, event_type, now):
+        return False
+
+    def emit(data: Any) -> Any:
+        return uow.emit_new(data, SOURCE)
+
+    meaning = interpret(event_type, obj)
+    if meaning.outcome is Outcome.IGNORED:
+        return True
+    if meaning.outcome is Outcome.REFUND:
+        for seen in meaning.refunds:
+            await _apply_refund(uow, seen, now, emit)
+        return True
+    assert meaning.payment_intent_id is not None
+    payment = await repository.payment_by_intent(uow.session, meaning.payment_intent_id, lock=True)
+    if payment is None:
+        log.info(
+            "webhook %s for intent %s of no payment of ours", event_id, meaning.payment_intent_id
+        )
+        return True
+    if meaning.outcome is Outcome.SUCCEEDED:
+        mark_succeeded(payment, now=now, emit=emit)
+    elif meaning.outcome is Outcome.FAILED:
+        mark_failed_attempt(
+            payment,
+            reason=meaning.failure_reason or "the payment attempt failed",
+            decline_code=meaning.decline_code,
+            now=now,
+            emit=emit,
+        )
+    elif meaning.outcome is Outcome.CANCELED and payment.status != PaymentStatus.SUCCEEDED.value:
+        mark_cancelled(payment, reason="canceled at Stripe", now=now, emit=emit)
+    return True
