@@ -1,0 +1,1 @@
+"""The issuance service's tables, queries and migrations."""

@@ -1,0 +1,125 @@
+"""The issuance service's own tables, on its own registry and MetaData."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
+
+issuance_registry = registry(metadata=sa.MetaData())
+issuance_metadata = issuance_registry.metadata
+
+
+def _utc() -> sa.DateTime:
+    return sa.DateTime(timezone=True)
+
+
+def _now_column(**kwargs: Any) -> Any:
+    return Field(sa_type=_utc(), sa_column_kwargs={"server_default": sa.func.now(), **kwargs})
+
+
+class IssuanceModel(SQLModel, registry=issuance_registry):
+    """Base of this service's tables: keeps them out of SQLModel's shared MetaData."""
+
+
+class Issuer(IssuanceModel, table=True):
+    """One per provider: the public Profile credentials name as their issuer."""
+
+    __tablename__ = "issuers"
+
+    id: UUID = Field(primary_key=True, description="The provider id.")
+    name: str = Field(max_length=200)
+    url: str | None = Field(default=None, max_length=2048)
+    email: str | None = Field(default=None, max_length=320)
+    image_url: str | None = Field(default=None, max_length=2048)
+    description: str | None = Field(default=None, sa_type=sa.Text)
+    profile_as_of: datetime = Field(sa_type=_utc())
+    created_at: datetime = _now_column()
+    updated_at: datetime = _now_column()
+
+
+class IssuerKey(IssuanceModel, table=True):
+    """Every Ed25519 key an issuer ever signed with; the unretired one signs now.
+
+    Retired keys stay published in the DID document so old credentials verify.
+    """
+
+    __tablename__ = "issuer_keys"
+    __table_args__ = (
+        sa.UniqueConstraint("issuer_id", "key_id", name="uq_issuer_keys_issuer_key"),
+        # At most one signing key per issuer, whatever races rotation.
+        sa.Index(
+            "uq_issuer_keys_one_current",
+            "issuer_id",
+            unique=True,
+            postgresql_where=sa.text("retired_at IS NULL"),
+        ),
+    )
+
+    id: UUID = Field(primary_key=True)
+    issuer_id: UUID = Field(foreign_key="issuers.id", index=True)
+    key_id: str = Field(max_length=40, description="Fragment in the DID document.")
+    public_key_multibase: str = Field(max_length=100)
+    wrapped_private_key: str = Field(sa_type=sa.Text, description="KEK-wrapped, never plain.")
+    created_at: datetime = _now_column()
+    retired_at: datetime | None = Field(default=None, sa_type=_utc())
+
+
+class StatusList(IssuanceModel, table=True):
+    """An issuer's revocation Bitstring Status List and its signed credential."""
+
+    __tablename__ = "status_lists"
+    __table_args__ = (
+        sa.CheckConstraint("size >= 131072 AND size % 8 = 0", name="ck_status_lists_size"),
+    )
+
+    id: UUID = Field(primary_key=True)
+    issuer_id: UUID = Field(foreign_key="issuers.id", index=True)
+    purpose: str = Field(default="revocation", max_length=20)
+    size: int
+    bits: bytes = Field(sa_type=sa.LargeBinary)
+    signed_credential: dict[str, Any] = Field(sa_type=JSONB)
+    created_at: datetime = _now_column()
+    updated_at: datetime = _now_column()
+
+
+class Credential(IssuanceModel, table=True):
+    """A signed OpenBadgeCredential issued for one enrollment."""
+
+    __tablename__ = "credentials"
+    __table_args__ = (
+        # Two credentials sharing a bit would be revoked together.
+        sa.UniqueConstraint("status_list_id", "status_index", name="uq_credentials_status_bit"),
+        sa.CheckConstraint("status_index >= 0", name="ck_credentials_status_index"),
+    )
+
+    id: UUID = Field(primary_key=True)
+    enrollment_id: UUID = Field(unique=True, description="One credential per enrollment.")
+    learner_id: UUID = Field(index=True)
+    learner_name: str | None = Field(default=None, max_length=200)
+    issuer_id: UUID = Field(foreign_key="issuers.id", index=True)
+    offering_id: UUID
+    achievement_name: str = Field(max_length=200)
+    key_id: str = Field(max_length=40)
+    status_list_id: UUID = Field(foreign_key="status_lists.id")
+    status_index: int
+    document: dict[str, Any] = Field(sa_type=JSONB)
+    issued_at: datetime = Field(sa_type=_utc())
+    valid_until: datetime | None = Field(default=None, sa_type=_utc())
+    revoked_at: datetime | None = Field(default=None, sa_type=_utc())
+    revocation_reason: str | None = Field(default=None, max_length=500)
+
+
+class EnrollmentRevocation(IssuanceModel, table=True):
+    """An enrollment revoked before (or without) its credential: none is issued later."""
+
+    __tablename__ = "enrollment_revocations"
+
+    enrollment_id: UUID = Field(primary_key=True)
+    reason: str = Field(max_length=500)
+    revoked_at: datetime = Field(sa_type=_utc())
