@@ -146,3 +146,7 @@ def test_apply_nothing_is_identity(complete: OfferingContent) -> None:
     base = complete
     assert apply_changes(base, {}, {}) == base
     assert apply_changes(OfferingContent(), {}, None).achievement == AchievementContent()
+
+
+def test_even_a_draft_needs_a_title() -> None:
+    assert codes(check_draft(OfferingContent(description="no title"))) == {("title", "missing")}

@@ -23,6 +23,7 @@ def test_plain_queries_are_valid() -> None:
         (SearchQuery(text="a\x00b"), "q"),
         (SearchQuery(skill="\x00"), "skill"),
         (SearchQuery(level="guru"), "level"),
+        (SearchQuery(language="en%"), "language"),
         (SearchQuery(currency="ABC"), "currency"),
         (SearchQuery(price_min=10), "currency"),
         (SearchQuery(price_max=-1, currency="EUR"), "price_max"),

@@ -32,9 +32,7 @@ provider_api_keys = sa.Table(
     "provider_api_keys",
     catalog_metadata,
     sa.Column("id", UUID(as_uuid=True), primary_key=True),
-    sa.Column(
-        "provider_id", UUID(as_uuid=True), sa.ForeignKey("providers.id"), nullable=False
-    ),
+    sa.Column("provider_id", UUID(as_uuid=True), sa.ForeignKey("providers.id"), nullable=False),
     # The lookup handle of a presented key; the secret is only ever stored hashed.
     sa.Column("prefix", sa.String(16), nullable=False, unique=True),
     sa.Column("secret_hash", BYTEA, nullable=False),
@@ -71,9 +69,7 @@ offerings = sa.Table(
     "offerings",
     catalog_metadata,
     sa.Column("id", UUID(as_uuid=True), primary_key=True),
-    sa.Column(
-        "provider_id", UUID(as_uuid=True), sa.ForeignKey("providers.id"), nullable=False
-    ),
+    sa.Column("provider_id", UUID(as_uuid=True), sa.ForeignKey("providers.id"), nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
     # 0 while a draft; the latest published version afterwards.
     sa.Column("version", sa.Integer, nullable=False),

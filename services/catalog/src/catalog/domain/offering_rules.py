@@ -27,7 +27,6 @@ LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 SKILL = re.compile(r"^[a-z0-9][a-z0-9+#./ -]*$")
 
 REQUIRED_FOR_PUBLISHING: tuple[tuple[str, str], ...] = (
-    ("title", "title"),
     ("description", "description"),
     ("level", "level"),
     ("duration_minutes", "duration_minutes"),
@@ -54,7 +53,10 @@ def normalize_skills(raw: tuple[str, ...] | list[str]) -> tuple[str, ...]:
 def check_draft(content: OfferingContent) -> list[Violation]:
     """Every field that is present is valid (a draft may still be incomplete)."""
     out: list[Violation] = []
-    if content.title is not None:
+    # Even a draft has a title: it is how the provider tells its drafts apart.
+    if content.title is None:
+        out.append(Violation("title", "missing", "a draft needs a title"))
+    else:
         out += check_text("title", content.title, max_length=MAX_TITLE)
     if content.description is not None:
         out += check_text("description", content.description, max_length=MAX_DESCRIPTION)

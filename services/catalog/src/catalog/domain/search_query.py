@@ -8,7 +8,7 @@ from uuid import UUID
 
 from credmarket_events.currencies import ISO_4217
 
-from catalog.domain.offering_rules import LEVELS, MAX_PRICE_MINOR_UNITS, normalize_skill
+from catalog.domain.offering_rules import LANGUAGE, LEVELS, MAX_PRICE_MINOR_UNITS, normalize_skill
 from catalog.domain.text_rules import is_storable
 from catalog.domain.violations import Violation
 
@@ -81,6 +81,8 @@ def check_search(query: SearchQuery) -> list[Violation]:
                     f"must be at most {MAX_QUERY_LENGTH} characters, without NUL",
                 )
             )
+    if query.language is not None and not LANGUAGE.match(query.language):
+        out.append(Violation("language", "not_a_language", "must be a BCP 47 tag such as en"))
     if query.level is not None and query.level not in LEVELS:
         out.append(Violation("level", "unknown", f"must be one of {', '.join(sorted(LEVELS))}"))
     if query.currency is not None and query.currency not in ISO_4217:

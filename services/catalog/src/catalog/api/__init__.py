@@ -1,0 +1,1 @@
+"""The catalog's HTTP API: one router per resource."""

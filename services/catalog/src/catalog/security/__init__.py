@@ -1,0 +1,1 @@
+"""Secrets of the catalog: encryption at rest and the provider-token signing keys."""

@@ -1,0 +1,34 @@
+"""The catalog's own settings, next to the ones every service shares."""
+
+from __future__ import annotations
+
+from credmarket_platform.settings import ServiceSettings, service_database_alias
+from pydantic import AliasChoices, Field, SecretStr
+
+
+class CatalogSettings(ServiceSettings):
+    service_name: str = "catalog"
+    database_url: str = Field(
+        default="postgresql+asyncpg://credmarket:credmarket@127.0.0.1:15432/catalog",
+        validation_alias=service_database_alias("catalog"),
+    )
+    port: int = Field(default=8001, validation_alias=AliasChoices("CREDMARKET_CATALOG_PORT"))
+    # Allows the built-in development key-encryption key; never set in production.
+    dev_mode: bool = Field(default=False, validation_alias=AliasChoices("CREDMARKET_DEV_MODE"))
+    signing_kek: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("CREDMARKET_CATALOG_SIGNING_KEK"),
+        description="Base64 of 32 random bytes: the AES-256-GCM key that encrypts the "
+        "provider-token signing keys at rest.",
+    )
+    provider_token_issuer: str = Field(
+        default="credmarket-catalog",
+        validation_alias=AliasChoices("CREDMARKET_CATALOG_TOKEN_ISSUER"),
+    )
+    provider_token_ttl_s: int = Field(
+        default=900, ge=60, le=3600, validation_alias=AliasChoices("CREDMARKET_CATALOG_TOKEN_TTL_S")
+    )
+    # How long a rotated-out signing key stays in the JWKS beyond the token lifetime,
+    # for verifiers' clock skew.
+    signing_key_overlap_s: int = 120
+    max_api_key_grace_s: int = 7 * 24 * 3600
