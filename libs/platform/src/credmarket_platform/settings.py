@@ -35,7 +35,10 @@ class ServiceSettings(BaseSettings):
     """
 
     model_config = SettingsConfigDict(
-        env_file=default_env_files(), env_file_encoding="utf-8", extra="ignore"
+        env_file=default_env_files(),
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
     )
 
     service_name: str = "service"

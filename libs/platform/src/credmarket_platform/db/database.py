@@ -18,7 +18,7 @@ class Database:
         self.url = url
         self.topic_prefix = topic_prefix
         self.engine: AsyncEngine = create_async_engine(
-            url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True
+            url, pool_size=pool_size, max_overflow=max_overflow, pool_recycle=1800
         )
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 

@@ -135,6 +135,9 @@ class ConsumerRunner:
                 await self.commit_processed()
 
     async def _process_partition(self, tp: TopicPartition, records: list[ConsumerRecord]) -> None:
+        if len(records) > 1 and await self._handle_batch(records):
+            self._processed[tp] = records[-1].offset + 1
+            return
         for record in records:
             if self._stopping:
                 return
@@ -195,6 +198,61 @@ class ConsumerRunner:
                 await asyncio.sleep(delay)
                 if self._stopping:
                     return False
+
+    async def _handle_batch(self, records: list[ConsumerRecord]) -> bool:
+        """Handle a partition's batch in one transaction (one commit instead of one per event).
+
+        All or nothing: if any record does not decode or any handler raises, the
+        transaction is rolled back and False tells the caller to take the records
+        one by one, where retries and dead letters apply to the one that fails.
+        """
+        decoded: list[tuple[Envelope[Any], Handler | None]] = []
+        for record in records:
+            try:
+                envelope = decode(record.value, record.headers, record.key)
+            except InvalidEventError:
+                return False
+            decoded.append((envelope, self.registry.get(envelope.type)))
+        started = time.perf_counter()
+        outcomes: list[tuple[str, str]] = []
+        try:
+            async with self.db.unit_of_work() as uow:
+                rows = [
+                    {"consumer_group": self.group, "event_id": e.id, "event_type": e.type}
+                    for e, h in decoded
+                    if h is not None
+                ]
+                fresh: set[str] = set()
+                if rows:
+                    claimed = await uow.session.execute(
+                        insert(inbox)
+                        .values(rows)
+                        .on_conflict_do_nothing()
+                        .returning(inbox.c.event_id)
+                    )
+                    fresh = {event_id for (event_id,) in claimed}
+                for envelope, handler in decoded:
+                    if handler is None:
+                        outcomes.append((envelope.type, "skipped"))
+                    elif envelope.id not in fresh:
+                        outcomes.append((envelope.type, "duplicate"))
+                    else:
+                        fresh.discard(envelope.id)  # the same event twice in one batch
+                        with bind_correlation_id(envelope.correlation_id):
+                            await handler(
+                                HandlerContext(envelope=envelope, uow=uow, source=self.source)
+                            )
+                        outcomes.append((envelope.type, "handled"))
+                await uow.commit()
+        except Exception as exc:
+            log.info("batch of %d failed (%r); handling it record by record", len(records), exc)
+            return False
+        per_event = (time.perf_counter() - started) / max(1, len(records))
+        for event_type, outcome in outcomes:
+            EVENTS_CONSUMED.labels(self.group, event_type, outcome).inc()
+            if outcome == "handled":
+                HANDLER_LATENCY.labels(self.group, event_type).observe(per_event)
+        return True
 
     async def _handle_once(self, envelope: Envelope[Any], handler: Handler) -> None:
         started = time.perf_counter()
