@@ -21,7 +21,6 @@ from datetime import UTC, datetime
 import asyncpg
 import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer
-
 from credmarket_events.catalog import OfferingRetiredV1, ProviderRegisteredV1
 from credmarket_events.envelope import Envelope, encode
 from credmarket_platform.db import Database, platform_metadata
@@ -121,7 +120,9 @@ async def pipeline(db: Database, bootstrap: str, prefix: str, n: int) -> float:
         while True:
             async with db.engine.connect() as conn:
                 sent = await conn.scalar(
-                    sa.select(sa.func.count()).select_from(outbox).where(outbox.c.sent_at.is_not(None))
+                    sa.select(sa.func.count())
+                    .select_from(outbox)
+                    .where(outbox.c.sent_at.is_not(None))
                 )
             if sent and sent >= n:
                 break
@@ -136,7 +137,11 @@ async def main() -> None:
     settings = ServiceSettings()
     bootstrap = settings.kafka_bootstrap
     prefix = f"bench{uuid.uuid4().hex[:6]}."
-    pg = f"postgresql://{env('CREDMARKET_PG_USER', 'credmarket')}:{env('CREDMARKET_PG_PASSWORD', 'credmarket-dev')}@{env('CREDMARKET_PG_HOST', '127.0.0.1')}:{env('CREDMARKET_PG_PORT', '15432')}"
+    user = env("CREDMARKET_PG_USER", "credmarket")
+    password = env("CREDMARKET_PG_PASSWORD", "credmarket-dev")
+    host = env("CREDMARKET_PG_HOST", "127.0.0.1")
+    port = env("CREDMARKET_PG_PORT", "15432")
+    pg = f"postgresql://{user}:{password}@{host}:{port}"
     dbname = prefix.rstrip(".")
     admin = await asyncpg.connect(pg + "/postgres")
     await admin.execute(f'CREATE DATABASE "{dbname}"')
