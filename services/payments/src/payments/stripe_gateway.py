@@ -41,7 +41,14 @@ class RefundInfo:
     amount: int
 
 
-def _intent(pi: Any) -> IntentInfo:
+def _plain(obj: Any) -> dict[str, Any]:
+    # StripeObjects are not dicts since SDK v13: read them as plain data.
+    plain: dict[str, Any] = obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
+    return plain
+
+
+def _intent(obj: Any) -> IntentInfo:
+    pi = _plain(obj)
     error = pi.get("last_payment_error") or {}
     return IntentInfo(
         id=str(pi["id"]),
@@ -55,7 +62,7 @@ def _intent(pi: Any) -> IntentInfo:
 
 
 def _metadata(obj: Any) -> dict[str, str]:
-    meta = obj.get("metadata") or {}
+    meta = _plain(obj).get("metadata") or {}
     return {str(k): str(v) for k, v in dict(meta).items()}
 
 

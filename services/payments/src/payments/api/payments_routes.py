@@ -38,4 +38,5 @@ async def get_payment(
         if payment is None or not may_see(principal, payment):
             raise not_found(payment_id)
         refunds = await repository.refunds_of(uow.session, payment.id)
-    return PaymentView.of(payment, refunds)
+        # Inside the unit of work: leaving it rolls back, which expires the rows.
+        return PaymentView.of(payment, refunds)

@@ -61,10 +61,10 @@ async def get_stripe_account(
         raise ProblemError(403, "Forbidden", "a provider sees only its own account")
     async with rt.db.unit_of_work() as uow:
         row = await uow.session.get(ProviderAccount, provider_id)
-    if row is None:
-        raise ProblemError(404, "No Stripe account", f"provider {provider_id} has none set")
-    return StripeAccountView(
-        provider_id=row.provider_id,
-        stripe_account_id=row.stripe_account_id,
-        updated_at=row.updated_at,
-    )
+        if row is None:
+            raise ProblemError(404, "No Stripe account", f"provider {provider_id} has none set")
+        return StripeAccountView(
+            provider_id=row.provider_id,
+            stripe_account_id=row.stripe_account_id,
+            updated_at=row.updated_at,
+        )
