@@ -123,6 +123,10 @@ class PaymentsHarness:
         async with self.rt.db.engine.connect() as conn:
             return await conn.scalar(sa.text(sql), params)
 
+    async def execute(self, sql: str, **params: Any) -> None:
+        async with self.rt.db.engine.begin() as conn:
+            await conn.execute(sa.text(sql), params)
+
     async def request_payment(
         self, amount: int = 4900, provider_id: uuid.UUID | None = None
     ) -> tuple[EnrollmentRequestedV1, PaymentInitiatedV1]:
