@@ -9,7 +9,6 @@ import sys
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -20,8 +19,7 @@ from credmarket_platform.db import Database
 from credmarket_platform.db.tables import inbox, outbox
 from credmarket_platform.messaging.consumer import running_consumer
 from credmarket_platform.messaging.kafka import idempotent_producer
-from credmarket_testing.wait import wait_until
-from messaging_support import (
+from credmarket_testing.messaging_probe import (
     FAIL_NAME,
     create_schema,
     effect_rows,
@@ -29,6 +27,7 @@ from messaging_support import (
     read_to_end,
     runner,
 )
+from credmarket_testing.wait import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -170,12 +169,12 @@ async def test_two_replicas_share_partitions_and_a_killed_one_loses_nothing(
     unique_id: str,
 ) -> None:
     topic = topic_prefix + TOPIC
-    support = Path(__file__).parent / "messaging_support.py"
     replicas = {}
     for name in ("A", "B"):
         replicas[name] = await asyncio.create_subprocess_exec(
             sys.executable,
-            str(support),
+            "-m",
+            "credmarket_testing.messaging_probe",
             "replica",
             database_url,
             kafka_bootstrap,

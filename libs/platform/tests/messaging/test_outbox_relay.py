@@ -7,7 +7,6 @@ import sys
 import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,8 +17,8 @@ from credmarket_platform.db import Database
 from credmarket_platform.db.tables import outbox
 from credmarket_platform.messaging.kafka import idempotent_producer
 from credmarket_platform.messaging.relay import OutboxRelay, RelayPublishError, running_relay
+from credmarket_testing.messaging_probe import create_schema, provider_event, read_to_end
 from credmarket_testing.wait import wait_until
-from messaging_support import create_schema, provider_event, read_to_end
 
 pytestmark = pytest.mark.integration
 
@@ -167,10 +166,10 @@ async def test_a_process_killed_after_commit_publishes_exactly_once_after_restar
     db: Database, database_url: str, kafka_bootstrap: str, topic_prefix: str
 ) -> None:
     event_id = str(uuid.uuid4())
-    support = Path(__file__).parent / "messaging_support.py"
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
-        str(support),
+        "-m",
+        "credmarket_testing.messaging_probe",
         "commit-then-die",
         database_url,
         topic_prefix,

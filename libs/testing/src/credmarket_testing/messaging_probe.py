@@ -1,6 +1,7 @@
-"""A tiny 'service' used by the messaging tests: one table of effects, one handler.
+"""A tiny 'service' for the messaging plumbing's tests: one table of effects, one handler.
 
-Lives next to the tests, and is also run as a subprocess (replicas, crashes).
+Also run as a subprocess (`python -m credmarket_testing.messaging_probe ...`) where a
+test needs a replica to kill or a process that dies mid-way.
 """
 
 from __future__ import annotations
