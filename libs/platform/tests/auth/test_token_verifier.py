@@ -91,7 +91,11 @@ async def test_missing_or_unknown_role_is_rejected(
 ) -> None:
     now = int(time.time())
     claims = {
-        "sub": "u1", "iss": "credmarket-dev", "aud": "credmarket", "iat": now, "exp": now + 60
+        "sub": "u1",
+        "iss": "credmarket-dev",
+        "aud": "credmarket",
+        "iat": now,
+        "exp": now + 60,
     }
     if role is not None:
         claims["role"] = role
@@ -100,8 +104,13 @@ async def test_missing_or_unknown_role_is_rejected(
 
 
 async def test_missing_exp_is_rejected(dev_verifier: TokenVerifier) -> None:
-    claims = {"sub": "u1", "iss": "credmarket-dev", "aud": "credmarket", "iat": int(time.time()),
-              "role": "ops"}
+    claims = {
+        "sub": "u1",
+        "iss": "credmarket-dev",
+        "aud": "credmarket",
+        "iat": int(time.time()),
+        "role": "ops",
+    }
     with pytest.raises(TokenRejected, match="exp"):
         await dev_verifier.verify(jwt.encode(claims, SECRET, algorithm="HS256"))
 
@@ -114,9 +123,15 @@ async def test_garbage_is_rejected(dev_verifier: TokenVerifier, token: str) -> N
 
 async def test_alg_none_is_rejected(dev_verifier: TokenVerifier) -> None:
     now = int(time.time())
-    claims = {"sub": "u1", "iss": "credmarket-dev", "aud": "credmarket", "iat": now,
-              "exp": now + 60, "role": "ops"}
-    token = jwt.encode(claims, None, algorithm="none")
+    claims = {
+        "sub": "u1",
+        "iss": "credmarket-dev",
+        "aud": "credmarket",
+        "iat": now,
+        "exp": now + 60,
+        "role": "ops",
+    }
+    token = jwt.encode(claims, None, algorithm="none")  # type: ignore[arg-type]
     with pytest.raises(TokenRejected, match="algorithm"):
         await dev_verifier.verify(token)
 

@@ -53,7 +53,8 @@ def _router(db: Database, gate: asyncio.Event) -> APIRouter:
             raise RuntimeError("handler crashed")
         async with db.unit_of_work() as uow:
             result = await uow.session.execute(
-                sa.insert(effects).values(subject=principal.subject, item=order.item)
+                sa.insert(effects)
+                .values(subject=principal.subject, item=order.item)
                 .returning(effects.c.id)
             )
             order_id = result.scalar_one()
@@ -171,10 +172,12 @@ async def test_a_missing_key_is_400_when_required_and_fine_when_optional(
 async def test_malformed_keys_are_400(
     client: httpx.AsyncClient, headers: Callable[..., dict[str, str]], bad_key: str
 ) -> None:
-    h = headers(key=None)
-    response = await client.post(
-        "/orders", json={"item": "a"}, headers=[*h.items(), ("Idempotency-Key", bad_key.encode())]
-    )
+    raw: list[tuple[bytes, bytes]] = [
+        (k.encode(), v.encode()) for k, v in headers(key=None).items()
+    ]
+    # Raw bytes, so that httpx sends what a misbehaving client would (non-ASCII included).
+    raw.append((b"Idempotency-Key", bad_key.encode()))
+    response = await client.post("/orders", json={"item": "a"}, headers=raw)
     assert response.status_code == 400
 
 
@@ -190,7 +193,9 @@ async def test_keys_are_scoped_per_principal(
 
 
 async def test_concurrent_duplicates_have_one_effect(
-    client: httpx.AsyncClient, db: Database, gate: asyncio.Event,
+    client: httpx.AsyncClient,
+    db: Database,
+    gate: asyncio.Event,
     headers: Callable[..., dict[str, str]],
 ) -> None:
     gate.clear()
@@ -248,7 +253,10 @@ async def test_a_stale_in_flight_claim_is_taken_over(
     async with db.engine.begin() as conn:
         await conn.execute(
             sa.insert(idempotency_keys).values(
-                principal="learner-1", key="k-1", method="POST", path="/orders",
+                principal="learner-1",
+                key="k-1",
+                method="POST",
+                path="/orders",
                 request_hash=request_fingerprint("POST", "/orders", "", body),
                 created_at=sa.func.now() - sa.text("interval '1 hour'"),
             )

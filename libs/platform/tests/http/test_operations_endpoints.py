@@ -47,7 +47,12 @@ async def _slow() -> None:
 def _app(**kwargs: object) -> FastAPI:
     settings = ServiceSettings.model_validate({"service_name": "svc-test"})
     return create_service_app(
-        settings, title="t", version="1", routers=[router], configure_logs=False, **kwargs  # type: ignore[arg-type]
+        settings,
+        title="t",
+        version="1",
+        routers=[router],
+        configure_logs=False,
+        **kwargs,  # type: ignore[arg-type]
     )
 
 
@@ -111,8 +116,9 @@ async def test_correlation_id_is_taken_from_the_request_or_made_up() -> None:
 
 
 def test_json_log_line_has_the_contract_fields() -> None:
-    record = logging.LogRecord("credmarket.test", logging.INFO, __file__, 1, "hello %s", ("x",),
-                               None)
+    record = logging.LogRecord(
+        "credmarket.test", logging.INFO, __file__, 1, "hello %s", ("x",), None
+    )
     record.order_id = "o-1"
     with bind_correlation_id("cid-1"):
         ContextFilter("catalog").filter(record)

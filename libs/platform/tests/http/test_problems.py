@@ -24,8 +24,11 @@ class Offering(BaseModel):
 async def create(offering: Offering, limit: int = 10) -> Offering:
     if offering.title == "taken":
         raise ProblemError(
-            409, "Title taken", "An offering with this title exists.",
-            type_="urn:credmarket:problem:title-taken", existing_id="o-1",
+            409,
+            "Title taken",
+            "An offering with this title exists.",
+            type_="urn:credmarket:problem:title-taken",
+            existing_id="o-1",
         )
     return offering
 
