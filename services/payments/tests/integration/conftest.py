@@ -123,6 +123,15 @@ class PaymentsHarness:
         async with self.rt.db.engine.connect() as conn:
             return await conn.scalar(sa.text(sql), params)
 
+    async def wait_handled(self, env: Envelope[Any]) -> None:
+        """Until the consumer recorded this event in its inbox (handled, or skipped as seen)."""
+
+        async def handled() -> bool:
+            n = await self.scalar("SELECT count(*) FROM inbox WHERE event_id = :id", id=env.id)
+            return bool(n)
+
+        await wait_until(handled, timeout=30, message=f"event {env.id} not handled")
+
     async def execute(self, sql: str, **params: Any) -> None:
         async with self.rt.db.engine.begin() as conn:
             await conn.execute(sa.text(sql), params)
@@ -171,7 +180,7 @@ class PaymentsHarness:
             found += [
                 pi.id
                 for pi in page.data
-                if dict(pi.get("metadata") or {}).get("enrollment_id") == str(enrollment_id)
+                if pi.to_dict().get("metadata", {}).get("enrollment_id") == str(enrollment_id)
             ]
             if not page.has_more:
                 return found
