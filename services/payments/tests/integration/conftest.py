@@ -295,3 +295,15 @@ def stripe_event_payload(
 def auth() -> Callable[[str, uuid.UUID | str], dict[str, str]]:
     """Bearer header for a role and subject: ``auth("ops", some_id)``."""
     return token
+
+
+@pytest.fixture
+def sign() -> Callable[..., str]:
+    """``sign(payload, secret, timestamp=None)``: a Stripe-Signature header."""
+    return sign_stripe_payload
+
+
+@pytest.fixture
+def stripe_event() -> Callable[..., bytes]:
+    """``stripe_event(type, object, event_id=None)``: a webhook body as Stripe sends it."""
+    return stripe_event_payload
