@@ -1,0 +1,24 @@
+"""What actions need besides the session: where we publish, our KEKs, time, chance."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from issuance.credentials.keys import KeyEncryptionKeyRing
+from issuance.credentials.status_list import MIN_ENTRIES
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class IssuanceDeps:
+    public_base_url: str
+    kek_ring: KeyEncryptionKeyRing
+    status_list_size: int = MIN_ENTRIES
+    clock: Callable[[], datetime] = _now
+    randbelow: Callable[[int], int] = field(default=secrets.randbelow)

@@ -1,0 +1,119 @@
+"""Issuers: created from a provider's profile, kept current, keys rotated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from issuance.actions.dependencies import IssuanceDeps
+from issuance.actions.keyring import new_key
+from issuance.actions.status_lists import new_list, resign
+from issuance.credentials.did_web import IssuerKey as PublishedKey
+from issuance.credentials.did_web import build_did_document
+from issuance.credentials.ob3 import IssuerProfile
+from issuance.db import repository
+from issuance.db.tables import Issuer
+from issuance.domain.issuer_profile import ProviderProfile, ob3_profile, should_apply
+from issuance.domain.public_urls import did_for
+
+
+def issuer_profile(issuer: Issuer, deps: IssuanceDeps) -> IssuerProfile:
+    return ob3_profile(
+        did_for(deps.public_base_url, issuer.id),
+        issuer.name,
+        url=issuer.url,
+        email=issuer.email,
+        image_url=issuer.image_url,
+        description=issuer.description,
+    )
+
+
+async def apply_provider_profile(
+    session: AsyncSession, profile: ProviderProfile, deps: IssuanceDeps
+) -> Issuer:
+    """Create the issuer (with its first key and status list) or update its profile."""
+    now = deps.clock()
+    issuer = await repository.get_issuer(session, profile.provider_id, lock=True)
+    if issuer is None:
+        issuer = Issuer(
+            id=profile.provider_id,
+            name=profile.name,
+            url=profile.website,
+            email=profile.contact_email,
+            image_url=profile.logo_url,
+            description=profile.description,
+            profile_as_of=profile.as_of,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(issuer)
+        await session.flush()
+        key_row, key = new_key(issuer.id, [], deps, now)
+        session.add(key_row)
+        session.add(new_list(issuer.id, key, deps, now))
+        await session.flush()
+        return issuer
+    if should_apply(issuer.profile_as_of, profile):
+        issuer.name = profile.name
+        issuer.url = profile.website
+        issuer.email = profile.contact_email
+        issuer.image_url = profile.logo_url
+        issuer.description = profile.description
+        issuer.profile_as_of = profile.as_of
+        issuer.updated_at = now
+    return issuer
+
+
+@dataclass(frozen=True)
+class RotatedKey:
+    issuer_id: UUID
+    key_id: str
+    verification_method: str
+    public_key_multibase: str
+    retired_key_id: str | None
+
+
+async def rotate_key(
+    session: AsyncSession, issuer_id: UUID, deps: IssuanceDeps
+) -> RotatedKey | None:
+    """A new current key; the old one is retired but stays published. None: no issuer."""
+    now = deps.clock()
+    # The issuer row lock serialises rotations (and the one-current-key index backs it).
+    issuer = await repository.get_issuer(session, issuer_id, lock=True)
+    if issuer is None:
+        return None
+    keys = await repository.issuer_keys(session, issuer_id)
+    retired: str | None = None
+    for row in keys:
+        if row.retired_at is None:
+            row.retired_at = now
+            retired = row.key_id
+    await session.flush()
+    key_row, key = new_key(issuer_id, [k.key_id for k in keys], deps, now)
+    session.add(key_row)
+    # Lists are re-signed at once so that everything served is signed by the current key.
+    for status_list in await repository.status_lists_of(session, issuer_id):
+        resign(status_list, key, deps, now)
+    await session.flush()
+    return RotatedKey(
+        issuer_id=issuer_id,
+        key_id=key.key_id,
+        verification_method=key.verification_method,
+        public_key_multibase=key_row.public_key_multibase,
+        retired_key_id=retired,
+    )
+
+
+async def did_document(
+    session: AsyncSession, issuer_id: UUID, deps: IssuanceDeps
+) -> dict[str, Any] | None:
+    keys = await repository.issuer_keys(session, issuer_id)
+    if not keys:
+        return None
+    return build_did_document(
+        did_for(deps.public_base_url, issuer_id),
+        [PublishedKey(k.key_id, k.public_key_multibase) for k in keys],
+    )

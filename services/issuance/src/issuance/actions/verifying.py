@@ -1,0 +1,97 @@
+"""Verify any OB 3.0 credential; resolve only what this service published itself.
+
+Issuer DID documents and status lists of this service come from the database.
+Anything else is *not* fetched: fetching URLs named by an anonymous caller's
+document would let anyone make this service call arbitrary hosts (SSRF).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from issuance.actions.dependencies import IssuanceDeps
+from issuance.actions.issuers import did_document
+from issuance.credentials.did_web import DidResolutionError
+from issuance.credentials.results import Check, VerificationResult
+from issuance.credentials.verification import issuer_id, verify_credential
+from issuance.db import repository
+from issuance.domain.public_urls import local_issuer_id, local_status_list_id
+
+log = logging.getLogger(__name__)
+
+NOT_RESOLVABLE = (
+    "resolution is not available: this service resolves only its own issuers and "
+    "status lists and does not fetch other hosts"
+)
+
+
+def _status_list_urls(credential: Mapping[str, Any]) -> list[str]:
+    raw = credential.get("credentialStatus")
+    entries = raw if isinstance(raw, list) else [raw]
+    return [
+        url
+        for entry in entries
+        if isinstance(entry, dict) and isinstance(url := entry.get("statusListCredential"), str)
+    ]
+
+
+async def verify(
+    session: AsyncSession, credential: Mapping[str, Any], deps: IssuanceDeps
+) -> tuple[VerificationResult, bool]:
+    """The verification result, and whether the issuer is one of ours."""
+    did = issuer_id(credential)
+    local_id = local_issuer_id(deps.public_base_url, did) if did else None
+    documents: dict[str, Mapping[str, Any]] = {}
+    if did is not None and local_id is not None:
+        document = await did_document(session, local_id, deps)
+        if document is not None:
+            documents[did] = document
+    lists: dict[str, Mapping[str, Any]] = {}
+    for url in _status_list_urls(credential):
+        list_id = local_status_list_id(deps.public_base_url, url)
+        if list_id is not None:
+            row = await repository.get_status_list(session, list_id)
+            if row is not None:
+                lists[url] = row.signed_credential
+
+    def resolve_did(requested: str) -> Mapping[str, Any]:
+        if requested in documents:
+            return documents[requested]
+        if local_issuer_id(deps.public_base_url, requested) is not None:
+            raise DidResolutionError(f"{requested} is not an issuer of this service")
+        raise DidResolutionError(f"{requested}: {NOT_RESOLVABLE}")
+
+    def fetch_status_list(url: str) -> Mapping[str, Any]:
+        if url in lists:
+            return lists[url]
+        if local_status_list_id(deps.public_base_url, url) is not None:
+            raise LookupError(f"{url} is not a status list of this service")
+        raise LookupError(f"{url}: {NOT_RESOLVABLE}")
+
+    try:
+        result = verify_credential(
+            credential,
+            resolve_did=resolve_did,
+            fetch_status_list=fetch_status_list,
+            now=deps.clock(),
+        )
+    except Exception as exc:
+        # The core promises not to raise on bad input; if garbage still finds a way,
+        # the caller gets a failed report, not a 500.
+        log.warning("verification crashed on input: %r", exc)
+        result = VerificationResult(
+            valid=False,
+            status="invalid",
+            checks=[Check("structure", False, "the document could not be processed")],
+        )
+    if did is not None and local_id is None:
+        result = VerificationResult(
+            valid=False,
+            status=result.status if result.status != "valid" else "invalid",
+            checks=[*result.checks, Check("resolution", False, NOT_RESOLVABLE)],
+        )
+    return result, local_id is not None

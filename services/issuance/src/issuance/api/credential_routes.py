@@ -1,0 +1,147 @@
+"""Credentials for their owners and ops: list, read metadata, revoke."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from credmarket_events.issuance import CredentialRevokedV1
+from credmarket_platform.auth import Principal, require
+from credmarket_platform.db import UnitOfWork
+from credmarket_platform.http.idempotency import idempotency_key
+from credmarket_platform.http.problems import ProblemError, problem_responses
+from fastapi import APIRouter, Depends, Query
+
+from issuance.actions.dependencies import IssuanceDeps
+from issuance.actions.revoking import revoke_credential
+from issuance.api.credential_models import CredentialPage, CredentialSummary, RevokeRequest
+from issuance.api.dependencies import get_deps, subject_uuid, unit_of_work
+from issuance.db import repository
+from issuance.db.tables import Credential
+from issuance.domain.credential_state import state_at
+from issuance.domain.public_urls import credential_url, share_url
+from issuance.domain.revocation import RevocationOutcome, normalise_reason
+
+router = APIRouter(prefix="/v1/credentials", tags=["credentials"])
+
+
+def summary(credential: Credential, deps: IssuanceDeps) -> CredentialSummary:
+    return CredentialSummary(
+        id=credential.id,
+        enrollment_id=credential.enrollment_id,
+        learner_id=credential.learner_id,
+        issuer_id=credential.issuer_id,
+        offering_id=credential.offering_id,
+        achievement_name=credential.achievement_name,
+        issued_at=credential.issued_at,
+        valid_until=credential.valid_until,
+        revoked_at=credential.revoked_at,
+        revocation_reason=credential.revocation_reason,
+        state=state_at(
+            deps.clock(), revoked_at=credential.revoked_at, valid_until=credential.valid_until
+        ),
+        credential_url=credential_url(deps.public_base_url, credential.id),
+        share_url=share_url(deps.public_base_url, credential.id),
+    )
+
+
+def may_read(principal: Principal, credential: Credential) -> bool:
+    subject = subject_uuid(principal.subject)
+    if principal.role == "ops":
+        return True
+    if principal.role == "learner":
+        return subject == credential.learner_id
+    return subject == credential.issuer_id
+
+
+@router.get(
+    "",
+    summary="Credentials: a learner's own, a provider's issued ones, or any (ops)",
+    response_model=CredentialPage,
+    responses=problem_responses(401, 403, 422),
+)
+async def list_credentials(
+    learner_id: UUID | None = Query(default=None, description="Ops only: one learner's."),
+    limit: int = Query(default=50, ge=1, le=200),
+    offset: int = Query(default=0, ge=0, le=1_000_000),
+    principal: Principal = require("learner", "provider", "ops"),
+    uow: UnitOfWork = Depends(unit_of_work),
+    deps: IssuanceDeps = Depends(get_deps),
+) -> CredentialPage:
+    subject = subject_uuid(principal.subject)
+    issuer_filter: UUID | None = None
+    if principal.role == "learner":
+        if learner_id is not None and learner_id != subject:
+            raise ProblemError(403, "Forbidden", "A learner can list only their own credentials.")
+        if subject is None:
+            return CredentialPage(items=[], limit=limit, offset=offset)
+        learner_id = subject
+    elif principal.role == "provider":
+        if subject is None:
+            return CredentialPage(items=[], limit=limit, offset=offset)
+        issuer_filter = subject
+    rows = await repository.list_credentials(
+        uow.session, learner_id=learner_id, issuer_id=issuer_filter, limit=limit, offset=offset
+    )
+    return CredentialPage(items=[summary(r, deps) for r in rows], limit=limit, offset=offset)
+
+
+@router.get(
+    "/{credential_id}",
+    summary="One credential's metadata (its owner, its issuer, or ops)",
+    response_model=CredentialSummary,
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def get_credential(
+    credential_id: UUID,
+    principal: Principal = require("learner", "provider", "ops"),
+    uow: UnitOfWork = Depends(unit_of_work),
+    deps: IssuanceDeps = Depends(get_deps),
+) -> CredentialSummary:
+    credential = await repository.get_credential(uow.session, credential_id)
+    # Someone else's credential answers like a missing one: ids are not confirmed to strangers.
+    if credential is None or not may_read(principal, credential):
+        raise ProblemError(404, "Not found", "No credential with this id.")
+    return summary(credential, deps)
+
+
+@router.post(
+    "/{credential_id}/revoke",
+    summary="Revoke a credential (ops): its status bit is set and the list re-signed",
+    response_model=CredentialSummary,
+    responses=problem_responses(400, 401, 403, 404, 409, 422),
+)
+async def revoke(
+    credential_id: UUID,
+    body: RevokeRequest,
+    principal: Principal = require("ops"),
+    _key: str | None = idempotency_key(required=False),
+    uow: UnitOfWork = Depends(unit_of_work),
+    deps: IssuanceDeps = Depends(get_deps),
+) -> CredentialSummary:
+    try:
+        reason = normalise_reason(body.reason)
+    except ValueError as exc:
+        raise ProblemError(422, "Invalid reason", str(exc)) from None
+    result = await revoke_credential(uow.session, credential_id, reason, deps)
+    if result.outcome is RevocationOutcome.NO_CREDENTIAL or result.credential is None:
+        raise ProblemError(404, "Not found", "No credential with this id.")
+    credential = result.credential
+    if result.outcome is RevocationOutcome.ALREADY_REVOKED:
+        raise ProblemError(
+            409,
+            "Already revoked",
+            f"This credential was revoked at {credential.revoked_at}.",
+            type_="urn:credmarket:problem:credential-already-revoked",
+        )
+    assert credential.revoked_at is not None
+    uow.emit_new(
+        CredentialRevokedV1(
+            credential_id=credential.id,
+            enrollment_id=credential.enrollment_id,
+            reason=reason,
+            revoked_at=credential.revoked_at,
+        ),
+        source="/issuance",
+    )
+    await uow.commit()
+    return summary(credential, deps)

@@ -1,0 +1,36 @@
+"""Per-app objects the routes need, kept on ``app.state`` by the app factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from uuid import UUID
+
+from credmarket_platform.db import Database, UnitOfWork
+from fastapi import Depends, Request
+
+from issuance.actions.dependencies import IssuanceDeps
+
+
+def get_database(request: Request) -> Database:
+    db = request.app.state.database
+    assert isinstance(db, Database)
+    return db
+
+
+def get_deps(request: Request) -> IssuanceDeps:
+    deps = request.app.state.issuance_deps
+    assert isinstance(deps, IssuanceDeps)
+    return deps
+
+
+async def unit_of_work(db: Database = Depends(get_database)) -> AsyncIterator[UnitOfWork]:
+    async with db.unit_of_work() as uow:
+        yield uow
+
+
+def subject_uuid(subject: str) -> UUID | None:
+    """A token subject as the UUID our records use; None if it is not one."""
+    try:
+        return UUID(subject)
+    except ValueError:
+        return None

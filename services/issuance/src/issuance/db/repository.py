@@ -1,0 +1,128 @@
+"""Queries the API and the handlers share."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from issuance.db.tables import Credential, EnrollmentRevocation, Issuer, IssuerKey, StatusList
+
+
+async def get_issuer(
+    session: AsyncSession, issuer_id: UUID, *, lock: bool = False
+) -> Issuer | None:
+    stmt = sa.select(Issuer).where(col(Issuer.id) == issuer_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    result = await session.execute(stmt)
+    return result.scalar_one_or_none()
+
+
+async def issuer_keys(session: AsyncSession, issuer_id: UUID) -> Sequence[IssuerKey]:
+    """Every key of the issuer, oldest first (the DID document order)."""
+    result = await session.execute(
+        sa.select(IssuerKey)
+        .where(col(IssuerKey.issuer_id) == issuer_id)
+        .order_by(col(IssuerKey.created_at), col(IssuerKey.key_id))
+    )
+    return result.scalars().all()
+
+
+async def current_key(session: AsyncSession, issuer_id: UUID) -> IssuerKey | None:
+    result = await session.execute(
+        sa.select(IssuerKey).where(
+            col(IssuerKey.issuer_id) == issuer_id, col(IssuerKey.retired_at).is_(None)
+        )
+    )
+    return result.scalar_one_or_none()
+
+
+async def latest_status_list(
+    session: AsyncSession, issuer_id: UUID, *, lock: bool = False
+) -> StatusList | None:
+    stmt = (
+        sa.select(StatusList)
+        .where(col(StatusList.issuer_id) == issuer_id)
+        .order_by(col(StatusList.created_at).desc(), col(StatusList.id))
+        .limit(1)
+    )
+    if lock:
+        stmt = stmt.with_for_update()
+    result = await session.execute(stmt)
+    return result.scalar_one_or_none()
+
+
+async def status_lists_of(session: AsyncSession, issuer_id: UUID) -> Sequence[StatusList]:
+    result = await session.execute(
+        sa.select(StatusList).where(col(StatusList.issuer_id) == issuer_id).with_for_update()
+    )
+    return result.scalars().all()
+
+
+async def get_status_list(
+    session: AsyncSession, list_id: UUID, *, lock: bool = False
+) -> StatusList | None:
+    stmt = sa.select(StatusList).where(col(StatusList.id) == list_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    result = await session.execute(stmt)
+    return result.scalar_one_or_none()
+
+
+async def used_indexes(session: AsyncSession, list_id: UUID) -> set[int]:
+    result = await session.execute(
+        sa.select(col(Credential.status_index)).where(col(Credential.status_list_id) == list_id)
+    )
+    return set(result.scalars().all())
+
+
+async def credential_for_enrollment(
+    session: AsyncSession, enrollment_id: UUID, *, lock: bool = False
+) -> Credential | None:
+    stmt = sa.select(Credential).where(col(Credential.enrollment_id) == enrollment_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    result = await session.execute(stmt)
+    return result.scalar_one_or_none()
+
+
+async def get_credential(
+    session: AsyncSession, credential_id: UUID, *, lock: bool = False
+) -> Credential | None:
+    stmt = sa.select(Credential).where(col(Credential.id) == credential_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    result = await session.execute(stmt)
+    return result.scalar_one_or_none()
+
+
+async def list_credentials(
+    session: AsyncSession,
+    *,
+    learner_id: UUID | None = None,
+    issuer_id: UUID | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> Sequence[Credential]:
+    stmt = sa.select(Credential)
+    if learner_id is not None:
+        stmt = stmt.where(col(Credential.learner_id) == learner_id)
+    if issuer_id is not None:
+        stmt = stmt.where(col(Credential.issuer_id) == issuer_id)
+    stmt = (
+        stmt.order_by(col(Credential.issued_at).desc(), col(Credential.id))
+        .limit(limit)
+        .offset(offset)
+    )
+    result = await session.execute(stmt)
+    return result.scalars().all()
+
+
+async def enrollment_revocation(
+    session: AsyncSession, enrollment_id: UUID
+) -> EnrollmentRevocation | None:
+    return await session.get(EnrollmentRevocation, enrollment_id)

@@ -1,0 +1,151 @@
+"""One function per consumed event type.
+
+Two registries, consumed by two consumer groups: providers (catalog) and
+enrollments. A completion whose issuer is not known yet is retried; were both
+streams one group, the retrying completion would hold back the very provider
+event it waits for.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+
+from credmarket_events.catalog import ProviderRegisteredV1, ProviderUpdatedV1
+from credmarket_events.enrollment import EnrollmentCompletedV1, EnrollmentRevokedV1
+from credmarket_events.issuance import CredentialIssuedV1, CredentialRevokedV1
+from credmarket_platform.messaging.handlers import (
+    HandlerContext,
+    HandlerRegistry,
+    NonRetryableError,
+)
+
+from issuance.actions.dependencies import IssuanceDeps
+from issuance.actions.issuers import apply_provider_profile
+from issuance.actions.issuing import CredentialRejectedError, IssueRequest, issue_credential
+from issuance.actions.revoking import revoke_for_enrollment
+from issuance.domain.credential_content import Completion
+from issuance.domain.issuance_decision import Outcome
+from issuance.domain.issuer_profile import ProviderProfile
+from issuance.domain.public_urls import share_url
+from issuance.domain.revocation import RevocationOutcome, normalise_reason
+
+log = logging.getLogger(__name__)
+
+
+async def handle_provider_registered(
+    ctx: HandlerContext[ProviderRegisteredV1], deps: IssuanceDeps
+) -> None:
+    data = ctx.data
+    profile = ProviderProfile(
+        provider_id=data.provider_id,
+        name=data.name,
+        contact_email=data.contact_email,
+        website=data.website,
+        description=data.description,
+        logo_url=data.logo_url,
+        as_of=data.registered_at,
+    )
+    await apply_provider_profile(ctx.uow.session, profile, deps)
+
+
+async def handle_provider_updated(
+    ctx: HandlerContext[ProviderUpdatedV1], deps: IssuanceDeps
+) -> None:
+    data = ctx.data
+    # The whole profile travels, so an update for an unknown provider creates it.
+    profile = ProviderProfile(
+        provider_id=data.provider_id,
+        name=data.name,
+        contact_email=data.contact_email,
+        website=data.website,
+        description=data.description,
+        logo_url=data.logo_url,
+        as_of=data.updated_at,
+    )
+    await apply_provider_profile(ctx.uow.session, profile, deps)
+
+
+async def handle_enrollment_completed(
+    ctx: HandlerContext[EnrollmentCompletedV1], deps: IssuanceDeps
+) -> None:
+    data = ctx.data
+    achievement = data.achievement
+    request = IssueRequest(
+        completion=Completion(
+            enrollment_id=data.enrollment_id,
+            offering_id=data.offering_id,
+            learner_email=data.learner_email,
+            achievement_id=achievement.achievement_id,
+            achievement_name=achievement.name,
+            achievement_description=achievement.description,
+            criteria_narrative=achievement.criteria_narrative,
+            achievement_image_url=achievement.image_url,
+            valid_for_days=achievement.valid_for_days,
+            score=data.result.score,
+            evidence_url=data.result.evidence_url,
+            evidence_narrative=data.result.evidence_narrative,
+            completed_at=data.completed_at,
+        ),
+        learner_id=data.learner_id,
+        learner_name=data.learner_name,
+        provider_id=data.provider_id,
+        passed=data.result.passed,
+    )
+    try:
+        result = await issue_credential(ctx.uow.session, request, deps)
+    except CredentialRejectedError as exc:
+        raise NonRetryableError(str(exc)) from exc
+    if result.outcome is not Outcome.ISSUE or result.credential is None:
+        log.info("no credential for enrollment %s: %s", data.enrollment_id, result.outcome)
+        return
+    credential = result.credential
+    ctx.emit(
+        CredentialIssuedV1(
+            credential_id=credential.id,
+            enrollment_id=credential.enrollment_id,
+            learner_id=credential.learner_id,
+            issuer_id=credential.issuer_id,
+            public_url=share_url(deps.public_base_url, credential.id),
+            issued_at=credential.issued_at,
+            valid_until=credential.valid_until,
+        )
+    )
+
+
+async def handle_enrollment_revoked(
+    ctx: HandlerContext[EnrollmentRevokedV1], deps: IssuanceDeps
+) -> None:
+    data = ctx.data
+    try:
+        reason = normalise_reason(data.reason)
+    except ValueError as exc:
+        raise NonRetryableError(str(exc)) from exc
+    result = await revoke_for_enrollment(ctx.uow.session, data.enrollment_id, reason, deps)
+    if result.outcome is not RevocationOutcome.REVOKE or result.credential is None:
+        log.info("nothing to revoke for enrollment %s: %s", data.enrollment_id, result.outcome)
+        return
+    credential = result.credential
+    assert credential.revoked_at is not None
+    ctx.emit(
+        CredentialRevokedV1(
+            credential_id=credential.id,
+            enrollment_id=credential.enrollment_id,
+            reason=reason,
+            revoked_at=credential.revoked_at,
+        )
+    )
+
+
+def provider_registry(deps: IssuanceDeps) -> HandlerRegistry:
+    registry = HandlerRegistry()
+    registry.register(ProviderRegisteredV1, partial(handle_provider_registered, deps=deps))
+    registry.register(ProviderUpdatedV1, partial(handle_provider_updated, deps=deps))
+    return registry
+
+
+def enrollment_registry(deps: IssuanceDeps) -> HandlerRegistry:
+    registry = HandlerRegistry()
+    registry.register(EnrollmentCompletedV1, partial(handle_enrollment_completed, deps=deps))
+    registry.register(EnrollmentRevokedV1, partial(handle_enrollment_revoked, deps=deps))
+    return registry
