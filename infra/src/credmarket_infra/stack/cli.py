@@ -1,4 +1,4 @@
-"""`credmarket-stack`: the local Kafka, PostgreSQL and localstripe: up, down, status, logs."""
+"""`credmarket-stack`: the local system: Kafka, PostgreSQL, localstripe and the four services."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from credmarket_infra.stack import kafka, localstripe, postgres
+from credmarket_infra.stack import kafka, localstripe, postgres, services
 from credmarket_infra.stack.config import (
     HOST,
     StackConfig,
@@ -37,15 +37,29 @@ class Component:
     pid: Callable[[StackConfig], int | None]
     up: Callable[[StackConfig], None]
     down: Callable[[StackConfig], bool]
+    is_service: bool = False
 
 
-COMPONENTS = (
+def _service_component(service: services.Service) -> Component:
+    return Component(
+        service.name,
+        lambda _c: service.port(),
+        lambda c: services.pid(c, service),
+        lambda c: services.start(c, service),
+        lambda c: services.stop(c, service),
+        is_service=True,
+    )
+
+
+INFRA = (
     Component("postgres", lambda c: c.pg_port, postgres.postmaster_pid, postgres.up, postgres.down),
     Component("kafka", lambda c: c.kafka_port, kafka.pid, kafka.up, kafka.down),
     Component(
         "localstripe", lambda c: c.stripe_port, localstripe.pid, localstripe.up, localstripe.down
     ),
 )
+SERVICE_COMPONENTS = tuple(_service_component(s) for s in services.SERVICES)
+COMPONENTS = INFRA + SERVICE_COMPONENTS
 COMPONENT_NAMES = [component.name for component in COMPONENTS]
 
 
@@ -60,8 +74,11 @@ def up(
     kafka_port: Annotated[int | None, typer.Option(help="[env CREDMARKET_KAFKA_PORT]")] = None,
     pg_port: Annotated[int | None, typer.Option(help="[env CREDMARKET_PG_PORT]")] = None,
     stripe_port: Annotated[int | None, typer.Option(help="[env CREDMARKET_STRIPE_PORT]")] = None,
+    infra_only: Annotated[
+        bool, typer.Option("--infra-only", help="Kafka, PostgreSQL, localstripe; no services")
+    ] = False,
 ) -> None:
-    """Start whatever is not running yet, create databases and topics, write .stack/stack.env."""
+    """Start whatever is not running yet: infrastructure, topics, env file, then the services."""
     root = find_project_root()
     config = with_overrides(
         config_from_env(root), kafka_port=kafka_port, pg_port=pg_port, stripe_port=stripe_port
@@ -73,7 +90,23 @@ def up(
     for directory in (config.stack_dir, config.logs_dir, config.run_dir):
         directory.mkdir(parents=True, exist_ok=True)
     save_running_config(config)
-    for component in COMPONENTS:
+    _start(config, INFRA)
+    created = asyncio.run(ensure_topics(config.kafka_bootstrap))
+    typer.echo(f"topics       {len(created)} created" if created else "topics       present")
+    write_env(config)
+    typer.echo(f"env          {config.env_file}")
+    if infra_only:
+        return
+    _start(config, SERVICE_COMPONENTS)
+    typer.echo("")
+    for service in services.SERVICES:
+        typer.echo(
+            f"{service.name:<12} {service.base_url}/docs   log: {config.log_file(service.name)}"
+        )
+
+
+def _start(config: StackConfig, components: tuple[Component, ...]) -> None:
+    for component in components:
         started = time.monotonic()
         try:
             component.up(config)
@@ -81,10 +114,6 @@ def up(
             typer.echo(str(error), err=True)
             raise typer.Exit(1) from error
         typer.echo(f"{component.name:<12} up  ({time.monotonic() - started:.1f}s)")
-    created = asyncio.run(ensure_topics(config.kafka_bootstrap))
-    typer.echo(f"topics       {len(created)} created" if created else "topics       present")
-    write_env(config)
-    typer.echo(f"env          {config.env_file}")
 
 
 @app.command()
@@ -98,7 +127,7 @@ def down() -> None:
 
 @app.command()
 def status() -> None:
-    """Each component, its port, pid and whether it is up."""
+    """Each component, its port, pid and whether it is up (exit 3 if any is down)."""
     config = _current_config()
     all_up = True
     typer.echo(f"{'component':<12} {'port':>6} {'pid':>8}  state")
