@@ -1,0 +1,320 @@
+"""The whole marketplace as separate processes, for end-to-end and fault tests.
+
+Each `System` gets its own four databases and its own copy of every topic (a
+unique prefix), so it shares nothing with the developer's running stack or with
+another test session, but stands on the same real broker, database server and
+Stripe stand-in. Services can be killed (SIGKILL), restarted, and run as
+several replicas.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import os
+import secrets
+import signal
+import socket
+import sys
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+from credmarket_events.topics import TOPICS
+from credmarket_platform.auth.tokens import mint_token
+from credmarket_platform.db.migrations import upgrade_async
+
+from credmarket_testing.infra import Infra
+from credmarket_testing.kafka import create_topics, delete_topics
+
+SERVICE_NAMES = ("catalog", "enrollment", "payments", "issuance")
+DEV_ISSUER = "credmarket-dev"
+AUDIENCE = "credmarket"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def migrations_dir(service: str) -> Path:
+    import importlib.util
+
+    spec = importlib.util.find_spec(service)
+    if spec is None or spec.origin is None:
+        raise RuntimeError(f"service package {service!r} is not installed")
+    return Path(spec.origin).parent / "db" / "migrations"
+
+
+@dataclass
+class ServiceProcess:
+    """One running replica of one service."""
+
+    service: str
+    replica: int
+    port: int
+    env: dict[str, str]
+    log_file: Path
+    proc: asyncio.subprocess.Process | None = None
+
+    @property
+    def name(self) -> str:
+        return f"{self.service}-{self.replica}"
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        log = self.log_file.open("ab")
+        try:
+            self.proc = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                self.service,
+                env=self.env,
+                stdout=log,
+                stderr=asyncio.subprocess.STDOUT,
+                start_new_session=True,
+            )
+        finally:
+            log.close()
+
+    async def wait_ready(self, timeout_s: float = 90.0) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        last = "no answer"
+        async with httpx.AsyncClient(timeout=2.0) as client:
+            while loop.time() < deadline:
+                if self.proc is not None and self.proc.returncode is not None:
+                    raise AssertionError(f"{self.name} exited:\n{self.tail_log()}")
+                try:
+                    response = await client.get(f"{self.base_url}/readyz")
+                    if response.status_code == 200:
+                        return
+                    last = f"{response.status_code} {response.text[:300]}"
+                except httpx.HTTPError as exc:
+                    last = repr(exc)
+                await asyncio.sleep(0.2)
+        raise AssertionError(f"{self.name} not ready in {timeout_s}s ({last})\n{self.tail_log()}")
+
+    def kill(self) -> None:
+        """SIGKILL: no graceful shutdown, no offsets committed, no outbox flushed."""
+        if self.proc is not None and self.proc.returncode is None:
+            self.proc.send_signal(signal.SIGKILL)
+
+    async def stop(self, timeout_s: float = 20.0) -> None:
+        if self.proc is None or self.proc.returncode is not None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(self.proc.wait(), timeout=timeout_s)
+        except TimeoutError:
+            self.proc.kill()
+            await self.proc.wait()
+
+    async def wait_exit(self) -> int:
+        assert self.proc is not None
+        return await self.proc.wait()
+
+    def tail_log(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
+        except FileNotFoundError:
+            return "(no log)"
+
+
+@dataclass
+class System:
+    infra: Infra
+    logs_dir: Path
+    extra_env: dict[str, str] = field(default_factory=dict)
+    prefix: str = field(default_factory=lambda: "e2e" + uuid.uuid4().hex[:8])
+    replicas: dict[str, list[ServiceProcess]] = field(default_factory=dict)
+    ports: dict[str, int] = field(default_factory=dict)
+    jwt_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    webhook_secret: str = field(default_factory=lambda: "whsec_" + secrets.token_hex(24))
+    kek_catalog: str = field(default_factory=lambda: base64.b64encode(os.urandom(32)).decode())
+    kek_issuance: str = field(default_factory=lambda: base64.b64encode(os.urandom(32)).decode())
+
+    @property
+    def topic_prefix(self) -> str:
+        return f"{self.prefix}."
+
+    def database_name(self, service: str) -> str:
+        return f"{self.prefix}_{service}"
+
+    def database_url(self, service: str) -> str:
+        return self.infra.database_url(self.database_name(service))
+
+    def url(self, service: str, replica: int = 0) -> str:
+        return self.replicas[service][replica].base_url
+
+    def topic(self, name: str) -> str:
+        return self.topic_prefix + name
+
+    def token(
+        self,
+        role: str,
+        subject: str | None = None,
+        *,
+        email: str | None = None,
+        name: str | None = None,
+    ) -> str:
+        """A dev token, as the marketplace's identity provider would issue to a learner or ops."""
+        return mint_token(
+            subject or str(uuid.uuid4()),
+            role,  # type: ignore[arg-type]
+            issuer=DEV_ISSUER,
+            audience=AUDIENCE,
+            secret=self.jwt_secret,
+            email=email,
+            name=name,
+        )
+
+    def env_for(self, service: str, port: int) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            {
+                "CREDMARKET_KAFKA_BOOTSTRAP": self.infra.kafka_bootstrap,
+                "CREDMARKET_TOPIC_PREFIX": self.topic_prefix,
+                f"CREDMARKET_{service.upper()}_DATABASE_URL": self.database_url(service),
+                f"CREDMARKET_{service.upper()}_PORT": str(port),
+                "CREDMARKET_DEV_MODE": "true",
+                "CREDMARKET_JWT_ISSUERS": DEV_ISSUER,
+                "CREDMARKET_JWT_DEV_SECRET": self.jwt_secret,
+                "CREDMARKET_JWT_JWKS_URLS": (
+                    f"credmarket-catalog=http://127.0.0.1:{self.ports['catalog']}"
+                    "/.well-known/jwks.json"
+                ),
+                "CREDMARKET_CATALOG_SIGNING_KEK": self.kek_catalog,
+                "CREDMARKET_ISSUANCE_KEK": self.kek_issuance,
+                "CREDMARKET_ISSUANCE_PUBLIC_BASE_URL": f"http://127.0.0.1:{self.ports['issuance']}",
+                "CREDMARKET_STRIPE_API_BASE": self.infra.stripe_api_base,
+                "CREDMARKET_STRIPE_API_KEY": "sk_test_credmarket_e2e",
+                "CREDMARKET_STRIPE_WEBHOOK_SECRET": self.webhook_secret,
+                # The env file of a developer's stack must not leak into this system.
+                "CREDMARKET_ENV_FILE": "/dev/null",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        env.update(self.extra_env)
+        return env
+
+    async def start(self, replicas: dict[str, int] | None = None) -> None:
+        wanted = {name: 1 for name in SERVICE_NAMES} | (replicas or {})
+        await self._create_databases()
+        await create_topics(
+            self.infra.kafka_bootstrap,
+            [self.topic(t.name) for t in TOPICS],
+            partitions=6,
+            configs={self.topic(t.name): t.config() for t in TOPICS},
+        )
+        for service in SERVICE_NAMES:
+            await upgrade_async(migrations_dir(service), self.database_url(service))
+        for service in SERVICE_NAMES:
+            self.ports[service] = free_port()
+        for service in SERVICE_NAMES:
+            for i in range(wanted[service]):
+                await self.add_replica(service, wait=False, replica=i)
+        for procs in self.replicas.values():
+            for p in procs:
+                await p.wait_ready()
+        await self.register_webhook()
+
+    async def add_replica(
+        self, service: str, *, wait: bool = True, replica: int | None = None
+    ) -> ServiceProcess:
+        procs = self.replicas.setdefault(service, [])
+        index = len(procs) if replica is None else replica
+        port = self.ports[service] if index == 0 else free_port()
+        p = ServiceProcess(
+            service=service,
+            replica=index,
+            port=port,
+            env=self.env_for(service, port),
+            log_file=self.logs_dir / self.prefix / f"{service}-{index}.log",
+        )
+        procs.append(p)
+        await p.start()
+        if wait:
+            await p.wait_ready()
+        return p
+
+    async def restart(self, service: str, replica: int = 0) -> ServiceProcess:
+        p = self.replicas[service][replica]
+        if p.proc is not None and p.proc.returncode is None:
+            await p.stop()
+        await p.start()
+        await p.wait_ready()
+        return p
+
+    async def register_webhook(self) -> None:
+        """Stripe (the stand-in) delivers its events to this system's payments service."""
+        async with httpx.AsyncClient(timeout=10) as client:
+            response = await client.post(
+                f"{self.infra.stripe_api_base}/_config/webhooks/{self.prefix}",
+                data={
+                    "url": f"{self.url('payments')}/v1/stripe/webhook",
+                    "secret": self.webhook_secret,
+                },
+            )
+            response.raise_for_status()
+
+    async def stop(self) -> None:
+        for procs in self.replicas.values():
+            for p in procs:
+                await p.stop()
+        with contextlib.suppress(Exception):
+            # Point the stand-in's webhook for this system nowhere useful once it is gone.
+            async with httpx.AsyncClient(timeout=5) as client:
+                await client.post(
+                    f"{self.infra.stripe_api_base}/_config/webhooks/{self.prefix}",
+                    data={
+                        "url": "http://127.0.0.1:9/gone",
+                        "secret": self.webhook_secret,
+                        "events": "none",
+                    },
+                )
+        await delete_topics(self.infra.kafka_bootstrap, [self.topic(t.name) for t in TOPICS])
+        await self._drop_databases()
+
+    def logs(self) -> str:
+        parts = []
+        for procs in self.replicas.values():
+            for p in procs:
+                parts.append(f"----- {p.name} -----\n{p.tail_log()}")
+        return "\n".join(parts)
+
+    async def _create_databases(self) -> None:
+        conn = await asyncpg.connect(self.infra.admin_dsn())
+        try:
+            for service in SERVICE_NAMES:
+                await conn.execute(f'CREATE DATABASE "{self.database_name(service)}"')
+        finally:
+            await conn.close()
+
+    async def _drop_databases(self) -> None:
+        conn = await asyncpg.connect(self.infra.admin_dsn())
+        try:
+            for service in SERVICE_NAMES:
+                await conn.execute(
+                    f'DROP DATABASE IF EXISTS "{self.database_name(service)}" WITH (FORCE)'
+                )
+        finally:
+            await conn.close()
+
+    async def query(self, service: str, sql: str, *args: Any) -> list[asyncpg.Record]:
+        """Read a service's database directly: only tests do this, to count what happened."""
+        dsn = self.database_url(service).replace("postgresql+asyncpg://", "postgresql://")
+        conn = await asyncpg.connect(dsn)
+        try:
+            return list(await conn.fetch(sql, *args))
+        finally:
+            await conn.close()
