@@ -64,9 +64,9 @@ async def credential_of(h: Harness, enrollment_id: uuid.UUID) -> Credential | No
         return credential
 
 
-async def issued(h: Harness, enrollment_id: uuid.UUID, timeout: float = 30) -> Credential:
+async def issued(h: Harness, enrollment_id: uuid.UUID) -> Credential:
     await wait_until(
-        lambda: _has_credential(h, enrollment_id), timeout=timeout, message="no credential issued"
+        lambda: _has_credential(h, enrollment_id), timeout=30, message="no credential issued"
     )
     credential = await credential_of(h, enrollment_id)
     assert credential is not None
