@@ -34,7 +34,46 @@ from credmarket_platform.db import Database
 from credmarket_platform.db.migrations import upgrade_async
 from credmarket_testing.infra import infra_from_env, read_env_file
 
-WORDS = ["python", "data", "analysis", "machine", "learning", "statistics", "sql", "databases", "cloud", "security", "networking", "design", "leadership", "management", "finance", "accounting", "marketing", "writing", "spanish", "german", "kubernetes", "docker", "devops", "testing", "agile", "scrum", "excel", "visualization", "ethics", "privacy", "law", "negotiation", "sales", "photography", "music", "history", "biology", "chemistry"]
+WORDS = [
+    "python",
+    "data",
+    "analysis",
+    "machine",
+    "learning",
+    "statistics",
+    "sql",
+    "databases",
+    "cloud",
+    "security",
+    "networking",
+    "design",
+    "leadership",
+    "management",
+    "finance",
+    "accounting",
+    "marketing",
+    "writing",
+    "spanish",
+    "german",
+    "kubernetes",
+    "docker",
+    "devops",
+    "testing",
+    "agile",
+    "scrum",
+    "excel",
+    "visualization",
+    "ethics",
+    "privacy",
+    "law",
+    "negotiation",
+    "sales",
+    "photography",
+    "music",
+    "history",
+    "biology",
+    "chemistry",
+]
 SKILLS = [w for w in WORDS[:30]]
 LEVELS = ["beginner", "intermediate", "advanced", "expert"]
 LANGS = ["en", "en-GB", "de", "fr", "es"]
@@ -98,7 +137,7 @@ def rows(n: int, providers: list[uuid.UUID]) -> list[tuple[Any, ...]]:
 
 def pct(samples: list[float], p: float) -> float:
     ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(p * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p * (len(ordered) - 1)))]
 
 
 def params_of(q: SearchQuery) -> dict[str, Any]:
@@ -122,10 +161,14 @@ def params_of(q: SearchQuery) -> dict[str, Any]:
     }
 
 
-async def main(n: int, runs: int) -> None:
-    env = infra_from_env(os.environ) or infra_from_env(
+def stack_env() -> Any:
+    return infra_from_env(os.environ) or infra_from_env(
         read_env_file(Path(__file__).resolve().parents[1] / ".stack" / "stack.env")
     )
+
+
+async def main(n: int, runs: int) -> None:
+    env = stack_env()
     assert env is not None, "no local stack: run ./dev up"
     name = f"bench_catalog_{uuid.uuid4().hex[:8]}"
     admin = await asyncpg.connect(env.admin_dsn())
@@ -200,9 +243,12 @@ async def main(n: int, runs: int) -> None:
             signing_kek=base64.b64encode(os.urandom(32)).decode(),
         )
         app = create_app(settings)
-        async with app.router.lifespan_context(app), httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://bench"
-        ) as client:
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://bench"
+            ) as client,
+        ):
             for label, query in queries.items():
                 sql: list[float] = []
                 hits = 0
