@@ -97,6 +97,8 @@ def up(
     typer.echo(f"env          {config.env_file}")
     if infra_only:
         return
+    for service in services.SERVICES:
+        services.launch(config, service)  # all at once; `up` below then waits for each
     _start(config, SERVICE_COMPONENTS)
     typer.echo("")
     for service in services.SERVICES:

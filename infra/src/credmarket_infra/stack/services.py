@@ -83,7 +83,8 @@ def migrate(config: StackConfig, service: Service) -> None:
     upgrade(service.migrations_dir(), url)
 
 
-def start(config: StackConfig, service: Service, *, timeout: float = 90.0) -> None:
+def launch(config: StackConfig, service: Service) -> None:
+    """Migrate and spawn, without waiting: services start in parallel, then are awaited."""
     if pid(config, service) is None:
         migrate(config, service)
         spawn(
@@ -93,6 +94,10 @@ def start(config: StackConfig, service: Service, *, timeout: float = 90.0) -> No
             cwd=config.root,
             env=service_env(config),
         )
+
+
+def start(config: StackConfig, service: Service, *, timeout: float = 90.0) -> None:
+    launch(config, service)
     wait_ready(config, service, timeout)
     if service is PAYMENTS:
         register_stripe_webhook(config)
