@@ -134,3 +134,42 @@ async def test_refund_made_in_stripe_dashboard_is_recorded_once(
         )
         == 1000
     )
+
+
+async def test_refund_webhook_after_api_refund_emits_nothing_more(
+    payments, sign, stripe_event, auth
+) -> None:
+    _requested, initiated = await payments.request_payment(amount=4000)
+    intent_id = initiated.stripe_payment_intent_id
+    assert await payments.pay_with_card(intent_id, "4242424242424242") == "succeeded"
+    secret = secret_of(payments)
+    paid = succeeded_payload(stripe_event, intent_id, event_id="evt_paid_api")
+    await payments.client.post(
+        URL, content=paid, headers={**HEADERS, "Stripe-Signature": sign(paid, secret)}
+    )
+    made = await payments.client.post(
+        f"/v1/payments/{initiated.payment_id}/refunds",
+        json={"amount": 500},
+        headers={**auth("ops", "support-1"), "Idempotency-Key": "api-then-webhook"},
+    )
+    assert made.status_code == 201
+    refund = {
+        "id": made.json()["stripe_refund_id"],
+        "object": "refund",
+        "amount": 500,
+        "payment_intent": intent_id,
+        "status": "succeeded",
+        "metadata": {"refund_id": made.json()["id"]},
+    }
+    payload = stripe_event("refund.created", refund)
+    answer = await payments.client.post(
+        URL, content=payload, headers={**HEADERS, "Stripe-Signature": sign(payload, secret)}
+    )
+    assert answer.status_code == 200
+    assert await payments.outbox_count("credmarket.payments.payment.refunded.v1") == 1
+    assert (
+        await payments.scalar(
+            "SELECT amount_refunded FROM payments WHERE id = :id", id=initiated.payment_id
+        )
+        == 500
+    )
