@@ -109,3 +109,14 @@ def start_issuance(database_url: str, topic_prefix: str, kafka_bootstrap: str) -
 async def harness(start_issuance: StartIssuance) -> AsyncIterator[Harness]:
     async with start_issuance() as running:
         yield running
+
+
+@pytest.fixture
+def make_issuance_settings() -> Callable[..., IssuanceSettings]:
+    """``issuance_settings`` for tests that start the app themselves."""
+    return issuance_settings
+
+
+@pytest.fixture
+def issuance_migrations() -> Path:
+    return MIGRATIONS
