@@ -7,6 +7,8 @@ gives plain text; ``--json`` gives machine-readable output instead.
 from __future__ import annotations
 
 import json
+import os
+import sys
 from typing import Any
 
 from rich.console import Console
@@ -20,6 +22,7 @@ from credmarket_infra.ops.replay import ReplayOutcome
 from credmarket_infra.ops.topics import TopicInfo
 from credmarket_infra.ops.trace import Trace, describe_since, describe_time
 
+PIPED_WIDTH = 220
 STATUS_STYLE = {
     "handled": "green",
     "pending": "yellow",
@@ -32,7 +35,9 @@ STATUS_MARK = {"handled": "✓", "pending": "…", "dead-lettered": "✗"}
 
 
 def console() -> Console:
-    return Console(highlight=False, soft_wrap=False)
+    # Piped into grep or a log, rich would wrap at 80 columns; keep rows whole instead.
+    piped = not sys.stdout.isatty() and "COLUMNS" not in os.environ
+    return Console(highlight=False, width=PIPED_WIDTH if piped else None)
 
 
 def emit_json(data: Any, *, compact: bool = False) -> None:
