@@ -19,11 +19,11 @@ import uuid
 from pathlib import Path
 
 import httpx
+from credmarket_platform.auth.tokens import mint_token
 
 from credmarket_infra.demo.client import Marketplace
 from credmarket_infra.demo.routes import Routes
 from credmarket_infra.demo.stripe_js import BROWSER_TEST_KEY, TEST_CARD_OK, confirm_card_payment
-from credmarket_platform.auth.tokens import mint_token
 
 
 class Steps:
