@@ -50,10 +50,6 @@ def _target(bootstrap: str | None, prefix: str) -> OpsTarget:
     return OpsTarget(resolve_bootstrap(bootstrap), prefix)
 
 
-def _topic_name(target: OpsTarget, name: str) -> str:
-    return name if target.prefix and name.startswith(target.prefix) else target.topic(name)
-
-
 @app.command()
 def tail(
     topic: Annotated[
@@ -89,7 +85,7 @@ def tail(
         start_at = parse_start(start)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--from") from None
-    topics = [_topic_name(target, t) for t in topic] if topic else target.declared_topics()
+    topics = [target.resolve_topic(t) for t in topic] if topic else target.declared_topics()
     event_filter = EventFilter(tuple(event_type or ()), subject, correlation_id)
     out = output.console()
 

@@ -140,7 +140,7 @@ async def find_dead_letter(
     """The dead letter at those coordinates (topic given with or without the prefix)."""
     async with admin_client(target.bootstrap) as admin:
         existing = set(await admin.list_topics())
-    name = topic if topic in existing else target.topic(topic)
+    name = target.resolve_topic(topic)
     if name not in existing:
         return None
     tp = TopicPartition(name, partition)

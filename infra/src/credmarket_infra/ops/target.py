@@ -48,6 +48,10 @@ class OpsTarget:
     def topic(self, name: str) -> str:
         return f"{self.prefix}{name}"
 
+    def resolve_topic(self, name: str) -> str:
+        """A topic named by a person: with or without this target's prefix."""
+        return name if name.startswith(self.prefix) else self.topic(name)
+
     def unprefixed(self, topic: str) -> str:
         return topic[len(self.prefix) :] if self.prefix and topic.startswith(self.prefix) else topic
 
