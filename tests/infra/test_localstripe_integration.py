@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from stripe import StripeClient
+from stripe import CardError, StripeClient
 
 pytestmark = pytest.mark.integration
 
@@ -24,3 +24,32 @@ def test_payment_intent_is_created_and_read_back(stripe_api_base: str, unique_id
     assert fetched.currency == "eur"
     assert fetched.metadata["enrollment"] == unique_id
     assert fetched.client_secret
+
+
+def _card(client: StripeClient, number: str) -> str:
+    method = client.v1.payment_methods.create(
+        params={
+            "type": "card",
+            "card": {"number": number, "exp_month": 12, "exp_year": 2034, "cvc": "123"},
+        }
+    )
+    return str(method.id)
+
+
+def test_a_declined_intent_takes_another_card_as_on_real_stripe(stripe_api_base: str) -> None:
+    client = StripeClient(TEST_KEY, base_addresses={"api": stripe_api_base})
+    intent = client.v1.payment_intents.create(
+        params={"amount": 1500, "currency": "eur", "payment_method_types": ["card"]}
+    )
+    client.v1.payment_intents.update(
+        intent.id, params={"payment_method": _card(client, "4000000000000341")}
+    )
+    with pytest.raises(CardError):
+        client.v1.payment_intents.confirm(intent.id)
+    assert client.v1.payment_intents.retrieve(intent.id).status == "requires_payment_method"
+
+    retried = client.v1.payment_intents.update(
+        intent.id, params={"payment_method": _card(client, "4242424242424242")}
+    )
+    assert retried.status == "requires_confirmation"
+    assert client.v1.payment_intents.confirm(intent.id).status == "succeeded"

@@ -71,6 +71,27 @@ def install(persistence: DebouncedPersistence) -> None:
     app.cleanup_ctx.append(flush_periodically)
 
 
+def allow_retry_after_decline() -> None:
+    """A declined PaymentIntent takes a new card and is confirmed again, as on real Stripe.
+
+    localstripe derives an intent's status from its last charge, so after a decline
+    it stays `requires_payment_method` even once a new payment method is attached,
+    and a learner could never try another card. Forgetting the failed charge when a
+    new payment method arrives gives Stripe's behaviour: `requires_confirmation`.
+    """
+    intent_class = resources.PaymentIntent
+    original = intent_class._api_update.__func__
+
+    def _api_update(cls: type, /, id: str, **data: object) -> object:
+        obj = cls._api_retrieve(id)  # type: ignore[attr-defined]
+        charge = getattr(obj, "latest_charge", None)
+        if "payment_method" in data and charge is not None and charge.status == "failed":
+            obj.latest_charge = None
+        return original(cls, id, **data)
+
+    intent_class._api_update = classmethod(_api_update)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
@@ -83,6 +104,7 @@ def main() -> None:
     args.state.parent.mkdir(parents=True, exist_ok=True)
     persistence = DebouncedPersistence(args.state)
     install(persistence)
+    allow_retry_after_decline()
     if not args.from_scratch:
         persistence.load(resources.store)
     web.run_app(
