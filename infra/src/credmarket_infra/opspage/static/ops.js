@@ -108,6 +108,7 @@ function renderFlow(flow) {
     const head = el("tr");
     head.append(el("th", topic));
     for (const minute of flow.minutes) head.append(el("th", minute));
+    head.append(el("th", "total"));
     table.append(head);
     for (const [type, perMinute] of Object.entries(flow.counts[topic]).sort()) {
       const tr = el("tr", null, { "data-type": type });
@@ -115,6 +116,8 @@ function renderFlow(flow) {
       for (const minute of flow.minutes) {
         tr.append(el("td", perMinute[minute] || "", { class: "n" }));
       }
+      const total = Object.values(perMinute).reduce((sum, n) => sum + n, 0);
+      tr.append(el("td", total, { class: "n total" }));
       table.append(tr);
     }
     holder.append(table);
