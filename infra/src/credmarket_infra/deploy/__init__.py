@@ -1,0 +1,1 @@
+"""Deployment artefacts generated from the code they must match (topics, dashboard)."""
