@@ -23,6 +23,7 @@ say() { printf 'validate: %s (+%ss)\n' "$*" "$((SECONDS - started))"; }
 py() { if command -v uv >/dev/null 2>&1; then uv run --frozen --no-sync python "$@"; else python3 -m uv run --frozen --no-sync python "$@"; fi; }
 
 # --- tools ------------------------------------------------------------------------
+if ! command -v go >/dev/null 2>&1 && [[ -x /usr/local/go/bin/go ]]; then PATH="$PATH:/usr/local/go/bin"; fi
 go_tool() { # name module@version; a stamp file records the installed version
   local stamp="$BIN/.$1-${2##*@}"
   if [[ ! -x "$BIN/$1" || ! -f "$stamp" ]]; then
