@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from credmarket_infra.stack import kafka, localstripe, postgres, services
+from credmarket_infra.stack import gateway, kafka, localstripe, postgres, services
 from credmarket_infra.stack.config import (
     HOST,
     StackConfig,
@@ -59,7 +59,9 @@ INFRA = (
     ),
 )
 SERVICE_COMPONENTS = tuple(_service_component(s) for s in services.SERVICES)
-COMPONENTS = INFRA + SERVICE_COMPONENTS
+# The one origin in front of the services; started after them (docs/gateway.md).
+EDGE = (Component("gateway", gateway.port, gateway.pid, gateway.up, gateway.down),)
+COMPONENTS = INFRA + SERVICE_COMPONENTS + EDGE
 COMPONENT_NAMES = [component.name for component in COMPONENTS]
 
 
@@ -100,11 +102,13 @@ def up(
     for service in services.SERVICES:
         services.launch(config, service)  # all at once; `up` below then waits for each
     _start(config, SERVICE_COMPONENTS)
+    _start(config, EDGE)
     typer.echo("")
     for service in services.SERVICES:
         typer.echo(
             f"{service.name:<12} {service.base_url}/docs   log: {config.log_file(service.name)}"
         )
+    typer.echo(f"{'gateway':<12} {gateway.base_url()}/docs/   (the API, one origin)")
 
 
 def _start(config: StackConfig, components: tuple[Component, ...]) -> None:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import httpx
 
+from credmarket_infra.gateway.nginx_conf import WEBHOOK_PATH
+from credmarket_infra.gateway.settings import gateway_base_url
 from credmarket_infra.stack.config import HOST, StackConfig
 from credmarket_infra.stack.envfile import parse_env
 from credmarket_infra.stack.process import running_pid, spawn, stop_pid_file
@@ -59,7 +61,8 @@ def service_env(config: StackConfig) -> dict[str, str]:
             "CREDMARKET_JWT_ISSUERS": "credmarket-dev",
             # Provider tokens are signed by catalog and verified with its published keys.
             "CREDMARKET_JWT_JWKS_URLS": f"credmarket-catalog={catalog_jwks}",
-            "CREDMARKET_ISSUANCE_PUBLIC_BASE_URL": ISSUANCE.base_url,
+            # Credential links and did:web documents are public through the gateway.
+            "CREDMARKET_ISSUANCE_PUBLIC_BASE_URL": gateway_base_url(),
             "PYTHONUNBUFFERED": "1",
         }
     )
@@ -121,11 +124,12 @@ def wait_ready(config: StackConfig, service: Service, timeout: float) -> None:
 
 
 def register_stripe_webhook(config: StackConfig) -> None:
-    """Point the Stripe stand-in's webhooks at payments (it forgets them on restart)."""
+    """Point the Stripe stand-in's webhooks at payments through the gateway, as Stripe
+    reaches it (the stand-in forgets them on restart)."""
     secret = dev_secrets(config)["CREDMARKET_STRIPE_WEBHOOK_SECRET"]
     response = httpx.post(
         f"{config.stripe_api_base}/_config/webhooks/{WEBHOOK_ID}",
-        data={"url": f"{PAYMENTS.base_url}/v1/stripe/webhook", "secret": secret},
+        data={"url": f"{gateway_base_url()}{WEBHOOK_PATH}", "secret": secret},
         timeout=10.0,
     )
     response.raise_for_status()

@@ -1,0 +1,453 @@
+"""Render the gateway's nginx configuration from infra/gateway/nginx.conf.template.
+
+One renderer for every place the gateway runs: the local stack and the test harness
+(our own nginx master process, files under a prefix directory) and Docker Compose (the
+official nginx image, upstreams by service name). What differs is a `NginxTarget`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from credmarket_infra.gateway.settings import GatewaySettings, RateLimit
+
+GATEWAY_DIR = Path(__file__).resolve().parents[3] / "gateway"
+TEMPLATE = GATEWAY_DIR / "nginx.conf.template"
+STATIC_DIR = GATEWAY_DIR / "static"
+ASYNCAPI_FILE = GATEWAY_DIR.parent.parent / "libs" / "events" / "asyncapi.json"
+
+SERVICES = ("catalog", "enrollment", "payments", "issuance")
+# Issuance's public documents live at the root of the origin, unstripped, so that
+# credential links and did:web identifiers have clean URLs.
+ISSUANCE_PUBLIC_PREFIXES = ("/credentials/", "/issuers/", "/status-lists/")
+PROVIDER_TOKENS_PATH = "/catalog/v1/provider-tokens"
+PURCHASE_PATH = "/enrollment/v1/enrollments"
+VERIFY_PATH = "/issuance/v1/verify"
+WEBHOOK_PATH = "/payments/v1/stripe/webhook"
+
+_I = "        "  # server-level indentation
+
+
+@dataclass(frozen=True)
+class NginxTarget:
+    """Where this nginx runs and where its files are."""
+
+    listen: str
+    static_dir: str
+    openapi_file: str
+    asyncapi_file: str
+    # Our own master process: `daemon off` (the stack's pid file is the master's pid),
+    # pid and temp files under the prefix; None for the official image's defaults.
+    prefix_dir: str | None = None
+    error_log: str = "stderr"
+    access_log: str = "/dev/stdout"
+    user: str | None = None
+
+
+def local_target(prefix_dir: Path, port: int, openapi_file: Path) -> NginxTarget:
+    """Our own nginx on the loopback, with every file under ``prefix_dir``."""
+    # Run as root (CI, this machine), nginx would hand requests to `nobody`, who cannot
+    # read a test's 0700 temp directory; as anyone else the `user` directive is ignored.
+    user = "root root" if os.geteuid() == 0 else None
+    return NginxTarget(
+        listen=f"127.0.0.1:{port}",
+        static_dir=str(STATIC_DIR),
+        openapi_file=str(openapi_file),
+        asyncapi_file=str(ASYNCAPI_FILE),
+        prefix_dir=str(prefix_dir),
+        error_log="stderr",
+        access_log=str(prefix_dir / "logs" / "access.log"),
+        user=user,
+    )
+
+
+COMPOSE_DOCS_DIR = "/usr/share/nginx/credmarket"
+
+
+def compose_target(port: int = 8000) -> NginxTarget:
+    """The official nginx image in Docker Compose: files mounted under /usr/share/nginx."""
+    return NginxTarget(
+        listen=str(port),
+        static_dir=f"{COMPOSE_DOCS_DIR}/static",
+        openapi_file=f"{COMPOSE_DOCS_DIR}/openapi.json",
+        asyncapi_file=f"{COMPOSE_DOCS_DIR}/asyncapi.json",
+        prefix_dir=None,
+        error_log="/dev/stderr",
+        access_log="/dev/stdout",
+    )
+
+
+def _quote(value: str) -> str:
+    if any(c in value for c in "\"'\\;{}\n"):
+        raise ValueError(f"refusing to put {value!r} into the nginx config")
+    return f'"{value}"'
+
+
+def _problem(status: int, type_: str, title: str, detail: str) -> str:
+    body = json.dumps(
+        {"type": type_, "title": title, "status": status, "detail": detail},
+        separators=(",", ":"),
+    )
+    if "'" in body:
+        raise ValueError("problem bodies must not contain single quotes")
+    return f"'{body}'"
+
+
+def _size(nginx_size: str) -> str:
+    units = {"k": "KiB", "m": "MiB"}
+    unit = nginx_size[-1].lower()
+    return f"{nginx_size[:-1]} {units[unit]}" if unit in units else f"{nginx_size} bytes"
+
+
+def _cors(indent: str) -> list[str]:
+    # `always`, so that refusals (401, 413, 429, 5xx) reach the page's code too. An
+    # empty value sends no header: a disallowed origin gets nothing, and the browser
+    # blocks the response.
+    return [
+        f"{indent}add_header Access-Control-Allow-Origin $cors_origin always;",
+        f"{indent}add_header Access-Control-Allow-Credentials $cors_credentials always;",
+        f"{indent}add_header Access-Control-Allow-Methods $cors_allow_methods always;",
+        f"{indent}add_header Access-Control-Allow-Headers $cors_allow_headers always;",
+        f"{indent}add_header Access-Control-Max-Age $cors_max_age always;",
+        f"{indent}add_header Access-Control-Expose-Headers $cors_expose_headers always;",
+        f"{indent}add_header Vary Origin always;",
+    ]
+
+
+def _errors(indent: str, extra: Sequence[str] = ()) -> list[str]:
+    # A location that names any error_page inherits none: list them all, every time.
+    return [
+        f"{indent}error_page 413 = @too_large;",
+        f"{indent}error_page 502 = @bad_gateway;",
+        f"{indent}error_page 504 = @gateway_timeout;",
+        *(f"{indent}{line}" for line in extra),
+    ]
+
+
+def _proxy_headers(indent: str, prefix: str) -> list[str]:
+    lines = [
+        f"{indent}proxy_set_header Host $http_host;",
+        f'{indent}proxy_set_header Connection "";',
+        f"{indent}proxy_set_header X-Request-Id $cm_request_id;",
+        f"{indent}proxy_set_header X-Correlation-Id $cm_correlation_id;",
+        f"{indent}proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+        f"{indent}proxy_set_header X-Forwarded-Proto $scheme;",
+        f"{indent}proxy_set_header X-Forwarded-Host $host;",
+        f"{indent}proxy_set_header X-Forwarded-Port $server_port;",
+        f"{indent}proxy_set_header X-Real-IP $remote_addr;",
+    ]
+    if prefix:
+        lines.append(f"{indent}proxy_set_header X-Forwarded-Prefix {prefix};")
+    return lines
+
+
+def _api_location(
+    match: str,
+    upstream: str,
+    *,
+    prefix: str,
+    upstream_uri: str,
+    limit: tuple[str, RateLimit] | None = None,
+    cors: bool = True,
+    raw_body: bool = False,
+    redirect_prefix: str | None = None,
+) -> list[str]:
+    i = _I + "    "
+    lines = [f"{_I}location {match} {{"]
+    if cors:
+        # A preflight is answered here and never reaches a service (nor a rate limit).
+        lines.append(f"{i}if ($request_method = OPTIONS) {{ return 204; }}")
+        lines += _cors(i)
+    extra: list[str] = []
+    if limit is not None:
+        zone, rate = limit
+        lines.append(f"{i}limit_req zone={zone} burst={rate.burst} nodelay;")
+        extra.append(f"error_page 429 = @ratelimited_{zone};")
+    lines += _errors(i, extra)
+    lines += _proxy_headers(i, prefix)
+    if raw_body:
+        # Streamed to payments byte for byte: the Stripe signature covers the raw body.
+        lines.append(f"{i}proxy_request_buffering off;")
+    lines.append(f"{i}proxy_pass http://{upstream}{upstream_uri};")
+    if redirect_prefix is not None:
+        # A service's relative Location (/v1/enrollments/…) is a path under its prefix here.
+        lines.append(f"{i}proxy_redirect / {redirect_prefix}/;")
+    lines.append(f"{_I}}}")
+    return lines
+
+
+def _named(name: str, status: int, body: str, headers: Sequence[str] = ()) -> list[str]:
+    i = _I + "    "
+    return [
+        f"{_I}location @{name} {{",
+        *_cors(i),
+        f"{i}add_header X-Request-Id $cm_request_id always;",
+        f"{i}add_header X-Correlation-Id $cm_correlation_id always;",
+        *(f"{i}add_header {h} always;" for h in headers),
+        f"{i}default_type application/problem+json;",
+        f"{i}return {status} {body};",
+        f"{_I}}}",
+    ]
+
+
+def _health(services: Sequence[str]) -> list[str]:
+    """`/gateway/health`: the gateway's own status plus each upstream's /readyz, in one JSON.
+
+    nginx OSS has no active health checks; this page asks every service now, through
+    SSI subrequests to internal probe locations, and says ready / not-ready / unreachable.
+    """
+    i = _I + "    "
+    parts = [
+        f'<!--# include virtual="/gateway/_probe/{s}" set="{s}" wait="yes" -->' for s in services
+    ]
+    fields = []
+    for s in services:
+        fields.append(f'"{s}":<!--# echo var="{s}" encoding="none" default="null" -->')
+    # "ok" only if every upstream said ready (SSI has no nested ifs and no `and`: one
+    # variable holds all answers, and a regex counts the ready ones).
+    everything = "".join(f"${{dollar}}{s}" for s in services)
+    parts.append(f'<!--# set var="all" value="{everything}" -->')
+    status = (
+        '<!--# if expr="${dollar}all = /status.:.(unreachable|not-ready)/" -->"degraded"'
+        f'<!--# elif expr="${{dollar}}all = /(?s)(status.:.ready.*){{{len(services)}}}/" -->"ok"'
+        '<!--# else -->"degraded"<!--# endif -->'
+    )
+    body = "".join(parts) + '{"status":' + status + ',"upstreams":{' + ",".join(fields) + "}}"
+    if "'" in body:
+        raise ValueError("health template must not contain single quotes")
+    lines = [
+        f"{_I}location = /gateway/health {{",
+        *_cors(i),
+        f"{i}add_header Cache-Control no-store always;",
+        f"{i}default_type application/json;",
+        f"{i}ssi on;",
+        f"{i}ssi_types application/json;",
+        f"{i}return 200 '{body}';",
+        f"{_I}}}",
+    ]
+    for s in services:
+        lines += [
+            f"{_I}location = /gateway/_probe/{s} {{",
+            f"{i}internal;",
+            f"{i}proxy_pass http://{s}/readyz;",
+            f'{i}proxy_set_header Connection "";',
+            f"{i}proxy_connect_timeout 2s;",
+            f"{i}proxy_read_timeout 5s;",
+            f"{i}proxy_intercept_errors on;",
+            f"{i}error_page 500 502 503 504 = @probe_{s}_down;",
+            f"{_I}}}",
+            f"{_I}location @probe_{s}_down {{",
+            f"{i}default_type application/json;",
+            f'{i}return 200 \'{{"status":"$probe_{s}_state","upstream_status":"$upstream_status",'
+            f'"detail":"see /gateway/upstreams/{s}"}}\';',
+            f"{_I}}}",
+            # Each service's readiness, its status code intact (200 / 503 / 502).
+            *_api_location(
+                f"= /gateway/upstreams/{s}",
+                s,
+                prefix="",
+                upstream_uri="/readyz",
+            ),
+        ]
+    return lines
+
+
+def _probe_state_maps(services: Sequence[str]) -> list[str]:
+    lines = []
+    for s in services:
+        lines += [
+            f"    map $upstream_status $probe_{s}_state {{",
+            '        "503"   "not-ready";',
+            '        default "unreachable";',
+            "    }",
+        ]
+    return lines
+
+
+def render_nginx_conf(
+    settings: GatewaySettings,
+    upstreams: Mapping[str, Sequence[str]],
+    target: NginxTarget,
+) -> str:
+    """The whole nginx.conf: ``upstreams`` maps each service to its ``host:port`` servers."""
+    missing = [s for s in SERVICES if not upstreams.get(s)]
+    if missing:
+        raise ValueError(f"no upstream address for {', '.join(missing)}")
+
+    main = []
+    if target.user:
+        main.append(f"user {target.user};")
+    if target.prefix_dir is not None:
+        main += ["daemon off;", f"pid {target.prefix_dir}/nginx.pid;"]
+    main.append(f"error_log {target.error_log} notice;")
+
+    http_paths = []
+    if target.prefix_dir is not None:
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
+            http_paths.append(f"    {kind}_temp_path {target.prefix_dir}/temp/{kind};")
+    http_paths += _probe_state_maps(SERVICES)
+
+    cors_origins = [f"        {_quote(o)} $http_origin;" for o in settings.cors_origins]
+
+    upstream_blocks = []
+    for service in SERVICES:
+        upstream_blocks.append(f"    upstream {service} {{")
+        upstream_blocks += [f"        server {address};" for address in upstreams[service]]
+        upstream_blocks += ["        keepalive 16;", "    }"]
+
+    limits = {
+        "provider_token": settings.token_limit,
+        "purchase": settings.purchase_limit,
+        "verify": settings.verify_limit,
+    }
+    loc: list[str] = []
+    loc += [f"{_I}error_page 404 = @not_found;", *_errors(_I)]
+    # The rate-limited and byte-exact routes first (exact matches win anyway).
+    loc += _api_location(
+        f"= {PROVIDER_TOKENS_PATH}",
+        "catalog",
+        prefix="/catalog",
+        upstream_uri="/v1/provider-tokens",
+        limit=("provider_token", settings.token_limit),
+    )
+    loc += _api_location(
+        f"= {PURCHASE_PATH}",
+        "enrollment",
+        prefix="/enrollment",
+        upstream_uri="/v1/enrollments",
+        limit=("purchase", settings.purchase_limit),
+        redirect_prefix="/enrollment",
+    )
+    loc += _api_location(
+        f"= {VERIFY_PATH}",
+        "issuance",
+        prefix="/issuance",
+        upstream_uri="/v1/verify",
+        limit=("verify", settings.verify_limit),
+    )
+    loc += _api_location(
+        f"= {WEBHOOK_PATH}",
+        "payments",
+        prefix="/payments",
+        upstream_uri="/v1/stripe/webhook",
+        cors=False,
+        raw_body=True,
+    )
+    for service in SERVICES:
+        loc += _api_location(
+            f"/{service}/",
+            service,
+            prefix=f"/{service}",
+            upstream_uri="/",
+            redirect_prefix=f"/{service}",
+        )
+    for public in ISSUANCE_PUBLIC_PREFIXES:
+        loc += _api_location(public, "issuance", prefix="", upstream_uri="")
+    # Prometheus scrapes the services directly; their metrics are not for the internet.
+    names = "|".join(SERVICES)
+    loc += [f"{_I}location ~ ^/({names})/metrics(/|$) {{", f"{_I}    return 404;", f"{_I}}}"]
+    loc += _health(SERVICES)
+    loc += [
+        f"{_I}location = /gateway/live {{",
+        *_cors(_I + "    "),
+        f"{_I}    default_type application/json;",
+        f'{_I}    return 200 \'{{"status":"ok"}}\';',
+        f"{_I}}}",
+        f"{_I}location = / {{ return 302 /docs/; }}",
+        f"{_I}location = /docs {{ return 301 /docs/; }}",
+        f"{_I}location /docs/ {{",
+        f"{_I}    alias {target.static_dir}/;",
+        f"{_I}    index index.html;",
+        f"{_I}    add_header Cache-Control no-cache;",
+        # The reference page loads nothing from the network: only this origin.
+        f"{_I}    add_header Content-Security-Policy \"default-src 'self'; "
+        f"img-src 'self' data:; frame-ancestors 'none'\";",
+        f"{_I}}}",
+    ]
+    for name, path in (("openapi", target.openapi_file), ("asyncapi", target.asyncapi_file)):
+        loc += [
+            f"{_I}location = /docs/{name}.json {{",
+            *_cors(_I + "    "),
+            f"{_I}    add_header Cache-Control no-cache always;",
+            f"{_I}    default_type application/json;",
+            f"{_I}    alias {path};",
+            f"{_I}}}",
+        ]
+    for zone, rate in limits.items():
+        loc += _named(
+            f"ratelimited_{zone}",
+            429,
+            _problem(
+                429,
+                "urn:credmarket:problem:rate-limited",
+                "Too many requests",
+                f"this endpoint allows {rate.rate} (burst {rate.burst}); "
+                f"retry after {rate.retry_after_s}s",
+            ),
+            headers=(f"Retry-After {rate.retry_after_s}",),
+        )
+    loc += _named(
+        "too_large",
+        413,
+        _problem(
+            413,
+            "urn:credmarket:problem:request-too-large",
+            "Request body too large",
+            f"request bodies are limited to {_size(settings.max_body_size)}",
+        ),
+    )
+    loc += _named(
+        "bad_gateway",
+        502,
+        _problem(
+            502,
+            "urn:credmarket:problem:upstream-unavailable",
+            "Service unavailable",
+            "the service behind this path did not answer; try again shortly",
+        ),
+        headers=("Retry-After 5",),
+    )
+    loc += _named(
+        "gateway_timeout",
+        504,
+        _problem(
+            504,
+            "urn:credmarket:problem:upstream-timeout",
+            "Service timed out",
+            f"the service did not answer within {settings.read_timeout_s}s",
+        ),
+    )
+    loc += _named(
+        "not_found",
+        404,
+        _problem(404, "about:blank", "Not Found", "no route at the gateway for this path"),
+    )
+    loc += [f"{_I}location / {{", f"{_I}    return 404;", f"{_I}}}"]
+
+    access_log = f"    access_log {target.access_log} credmarket;"
+    replacements = {
+        "@@MAIN@@": "\n".join(main),
+        "@@HTTP_PATHS@@": "\n".join(http_paths),
+        "@@ACCESS_LOG@@": access_log,
+        "@@CORS_ORIGINS@@": "\n".join(cors_origins),
+        "@@CORS_MAX_AGE@@": str(settings.cors_max_age_s),
+        "@@TOKEN_RATE@@": settings.token_limit.rate,
+        "@@PURCHASE_RATE@@": settings.purchase_limit.rate,
+        "@@VERIFY_RATE@@": settings.verify_limit.rate,
+        "@@MAX_BODY_SIZE@@": settings.max_body_size,
+        "@@CONNECT_TIMEOUT@@": str(settings.connect_timeout_s),
+        "@@READ_TIMEOUT@@": str(settings.read_timeout_s),
+        "@@UPSTREAMS@@": "\n".join(upstream_blocks),
+        "@@LISTEN@@": f"{_I}listen {target.listen};",
+        "@@SERVER_LOCATIONS@@": "\n".join(loc),
+    }
+    text = TEMPLATE.read_text()
+    for marker, value in replacements.items():
+        if marker not in text:
+            raise ValueError(f"template has no {marker}")
+        text = text.replace(marker, value)
+    return text
