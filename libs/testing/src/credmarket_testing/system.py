@@ -5,6 +5,11 @@ unique prefix), so it shares nothing with the developer's running stack or with
 another test session, but stands on the same real broker, database server and
 Stripe stand-in. Services can be killed (SIGKILL), restarted, and run as
 several replicas.
+
+With ``gateway=True`` an nginx of its own (the real gateway config, docs/gateway.md)
+listens on a free port in front of the services, as the frontend and Stripe reach
+them: ``system.gateway_url``; the Stripe stand-in's webhook and issuance's public
+base URL then point at the gateway.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import sys
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 import httpx
@@ -30,6 +35,9 @@ from credmarket_platform.db.migrations import upgrade_async
 
 from credmarket_testing.infra import Infra
 from credmarket_testing.kafka import create_topics, delete_topics
+
+if TYPE_CHECKING:
+    from credmarket_infra.gateway.settings import GatewaySettings
 
 SERVICE_NAMES = ("catalog", "enrollment", "payments", "issuance")
 DEV_ISSUER = "credmarket-dev"
@@ -142,6 +150,10 @@ class System:
     webhook_secret: str = field(default_factory=lambda: "whsec_" + secrets.token_hex(24))
     kek_catalog: str = field(default_factory=lambda: base64.b64encode(os.urandom(32)).decode())
     kek_issuance: str = field(default_factory=lambda: base64.b64encode(os.urandom(32)).decode())
+    # The edge: nginx on a free port in front of the services (None: the defaults).
+    gateway: bool = False
+    gateway_settings: GatewaySettings | None = None
+    gateway_proc: asyncio.subprocess.Process | None = None
 
     @property
     def topic_prefix(self) -> str:
@@ -155,6 +167,18 @@ class System:
 
     def url(self, service: str, replica: int = 0) -> str:
         return self.replicas[service][replica].base_url
+
+    @property
+    def gateway_url(self) -> str:
+        """The system's one origin: what a frontend, a verifier and Stripe call."""
+        if not self.gateway:
+            raise AssertionError("this System runs without a gateway; pass gateway=True")
+        return f"http://127.0.0.1:{self.ports['gateway']}"
+
+    @property
+    def public_base_url(self) -> str:
+        """Where issuance's public documents are: the gateway's root, else issuance itself."""
+        return self.gateway_url if self.gateway else f"http://127.0.0.1:{self.ports['issuance']}"
 
     def topic(self, name: str) -> str:
         return self.topic_prefix + name
@@ -195,7 +219,7 @@ class System:
                 ),
                 "CREDMARKET_CATALOG_SIGNING_KEK": self.kek_catalog,
                 "CREDMARKET_ISSUANCE_KEK": self.kek_issuance,
-                "CREDMARKET_ISSUANCE_PUBLIC_BASE_URL": f"http://127.0.0.1:{self.ports['issuance']}",
+                "CREDMARKET_ISSUANCE_PUBLIC_BASE_URL": self.public_base_url,
                 "CREDMARKET_STRIPE_API_BASE": self.infra.stripe_api_base,
                 "CREDMARKET_STRIPE_API_KEY": "sk_test_credmarket_e2e",
                 "CREDMARKET_STRIPE_WEBHOOK_SECRET": self.webhook_secret,
@@ -220,12 +244,16 @@ class System:
             await upgrade_async(migrations_dir(service), self.database_url(service))
         for service in SERVICE_NAMES:
             self.ports[service] = free_port()
+        if self.gateway:
+            self.ports["gateway"] = free_port()
         for service in SERVICE_NAMES:
             for i in range(wanted[service]):
                 await self.add_replica(service, wait=False, replica=i)
         for procs in self.replicas.values():
             for p in procs:
                 await p.wait_ready()
+        if self.gateway:
+            await self.start_gateway()
         await self.register_webhook()
 
     async def add_replica(
@@ -245,6 +273,8 @@ class System:
         await p.start()
         if wait:
             await p.wait_ready()
+        if self.gateway_proc is not None:
+            await self.reload_gateway()
         return p
 
     async def restart(self, service: str, replica: int = 0) -> ServiceProcess:
@@ -255,19 +285,84 @@ class System:
         await p.wait_ready()
         return p
 
+    @property
+    def gateway_dir(self) -> Path:
+        return self.logs_dir / self.prefix / "gateway"
+
+    def render_gateway_conf(self) -> str:
+        from credmarket_infra.gateway.nginx_conf import local_target, render_nginx_conf
+        from credmarket_infra.gateway.settings import GatewaySettings
+
+        settings = (self.gateway_settings or GatewaySettings()).with_(port=self.ports["gateway"])
+        # Every replica is an upstream server: a killed one is skipped (connect refused).
+        upstreams = {s: [f"127.0.0.1:{p.port}" for p in self.replicas[s]] for s in SERVICE_NAMES}
+        target = local_target(self.gateway_dir, settings.port, self.gateway_dir / "openapi.json")
+        return render_nginx_conf(settings, upstreams, target)
+
+    async def start_gateway(self) -> None:
+        """nginx with the real gateway config, in front of this system's services."""
+        from credmarket_infra.gateway import openapi_merge, runner
+
+        runner.write_conf(self.gateway_dir, self.render_gateway_conf())
+        documents = openapi_merge.fetch_documents({s: self.url(s) for s in SERVICE_NAMES})
+        openapi_merge.write(openapi_merge.merge(documents), self.gateway_dir / "openapi.json")
+        log = (self.gateway_dir / "logs" / "error.log").open("ab")
+        try:
+            self.gateway_proc = await asyncio.create_subprocess_exec(
+                *runner.nginx_args(self.gateway_dir),
+                stdout=log,
+                stderr=asyncio.subprocess.STDOUT,
+                start_new_session=True,
+            )
+        finally:
+            log.close()
+        proc = self.gateway_proc
+        await runner.wait_ready_async(self.gateway_url, alive=lambda: proc.returncode is None)
+
+    async def reload_gateway(self) -> None:
+        """Re-render (e.g. after add_replica) and let nginx pick it up (SIGHUP)."""
+        from credmarket_infra.gateway import runner
+
+        assert self.gateway_proc is not None
+        runner.write_conf(self.gateway_dir, self.render_gateway_conf())
+        self.gateway_proc.send_signal(signal.SIGHUP)
+
+    async def stop_gateway(self) -> None:
+        proc, self.gateway_proc = self.gateway_proc, None
+        if proc is None or proc.returncode is not None:
+            return
+        proc.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(proc.wait(), timeout=10)
+        except TimeoutError:
+            proc.kill()
+            await proc.wait()
+
+    def gateway_log(self, lines: int = 40) -> str:
+        """nginx's error log and the tail of its access log (request and correlation ids)."""
+        parts = []
+        for name in ("error.log", "access.log"):
+            path = self.gateway_dir / "logs" / name
+            try:
+                text = "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+            except FileNotFoundError:
+                text = "(none)"
+            parts.append(f"----- gateway {name} -----\n{text}")
+        return "\n".join(parts)
+
     async def register_webhook(self) -> None:
-        """Stripe (the stand-in) delivers its events to this system's payments service."""
+        """Stripe (the stand-in) delivers its events to this system's payments service
+        (through the gateway, byte for byte, when there is one)."""
+        base = f"{self.gateway_url}/payments" if self.gateway else self.url("payments")
         async with httpx.AsyncClient(timeout=10) as client:
             response = await client.post(
                 f"{self.infra.stripe_api_base}/_config/webhooks/{self.prefix}",
-                data={
-                    "url": f"{self.url('payments')}/v1/stripe/webhook",
-                    "secret": self.webhook_secret,
-                },
+                data={"url": f"{base}/v1/stripe/webhook", "secret": self.webhook_secret},
             )
             response.raise_for_status()
 
     async def stop(self) -> None:
+        await self.stop_gateway()
         for procs in self.replicas.values():
             for p in procs:
                 await p.stop()
@@ -290,6 +385,8 @@ class System:
         for procs in self.replicas.values():
             for p in procs:
                 parts.append(f"----- {p.name} -----\n{p.tail_log()}")
+        if self.gateway:
+            parts.append(self.gateway_log())
         return "\n".join(parts)
 
     async def _create_databases(self) -> None:
