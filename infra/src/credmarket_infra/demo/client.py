@@ -151,6 +151,31 @@ class Marketplace:
             ),
         )
 
+    async def purchase_when_listed(
+        self,
+        learner_token: str,
+        offering_id: str,
+        version: int,
+        timeout_s: float = 30.0,
+    ) -> httpx.Response:
+        """Buy, retrying while enrollment has not yet learned of the offering (version).
+
+        Enrollment knows offerings only from catalog's events: until they arrive it
+        answers 404 (unknown offering) or 409 with Retry-After (a newer version than it
+        knows). Each try has a fresh Idempotency-Key, because those answers are stored
+        under the key and replayed; a second live enrollment is impossible anyway (409).
+        Returns the first other answer, or the last one at the deadline.
+        """
+        deadline = time.monotonic() + timeout_s
+        while True:
+            response = await self.purchase(learner_token, offering_id, version)
+            not_yet = response.status_code == 404 or (
+                response.status_code == 409 and "Retry-After" in response.headers
+            )
+            if not not_yet or time.monotonic() > deadline:
+                return response
+            await asyncio.sleep(0.1)
+
     async def enrollment(self, token: str, enrollment_id: str) -> dict[str, Any]:
         response = await self.http.get(
             self.routes.url("enrollment", f"/v1/enrollments/{enrollment_id}"),
