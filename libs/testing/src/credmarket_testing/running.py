@@ -1,0 +1,37 @@
+"""A whole marketplace for a test session or module, with its logs shown when a test failed."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+import pytest
+from credmarket_infra.gateway.settings import GatewaySettings, RateLimit
+
+from credmarket_testing.infra import Infra
+from credmarket_testing.system import System
+
+
+@contextlib.asynccontextmanager
+async def running_system(
+    infra: Infra, request: pytest.FixtureRequest, **extra_env: str
+) -> AsyncIterator[System]:
+    """The four services behind the gateway; their logs are printed if a test failed meanwhile."""
+    running = System(
+        infra,
+        logs_dir=request.config.rootpath / ".stack" / "logs" / "e2e",
+        gateway=True,
+        # Every actor of these tests calls from 127.0.0.1; per-address limits meant for one
+        # client would throttle a whole marketplace's worth of providers signing in.
+        gateway_settings=GatewaySettings().with_(token_limit=RateLimit("600r/m", 200)),
+        extra_env=extra_env,
+    )
+    failures_before = request.session.testsfailed
+    try:
+        await running.start()
+        yield running
+    finally:
+        if request.session.testsfailed > failures_before:
+            # What the services said is the first thing to read when a flow broke.
+            print(running.logs())
+        await running.stop()
