@@ -78,7 +78,23 @@ def compose_target(port: int = 8000) -> NginxTarget:
         prefix_dir=None,
         error_log="/dev/stderr",
         access_log="/dev/stdout",
+        # The image's temp directories belong to its `nginx` user.
+        user="nginx",
     )
+
+
+COMPOSE_CONF = GATEWAY_DIR / "compose" / "nginx.conf"
+COMPOSE_UPSTREAMS = {
+    "catalog": ["catalog:8001"],
+    "enrollment": ["enrollment:8002"],
+    "payments": ["payments:8003"],
+    "issuance": ["issuance:8004"],
+}
+
+
+def render_compose_conf(settings: GatewaySettings | None = None) -> str:
+    """The config docker-compose.yml mounts into the official nginx image."""
+    return render_nginx_conf(settings or GatewaySettings(), COMPOSE_UPSTREAMS, compose_target())
 
 
 def _quote(value: str) -> str:
@@ -451,3 +467,26 @@ def render_nginx_conf(
             raise ValueError(f"template has no {marker}")
         text = text.replace(marker, value)
     return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m credmarket_infra.gateway.nginx_conf`: write the Compose gateway config.
+
+    Reads CREDMARKET_CORS_ORIGINS and the CREDMARKET_GATEWAY_* limits from the
+    environment (defaults otherwise); the committed file is the one with the defaults.
+    """
+    import argparse
+
+    from credmarket_infra.gateway.settings import gateway_settings_from_env
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--out", type=Path, default=COMPOSE_CONF)
+    args = parser.parse_args(argv)
+    settings = gateway_settings_from_env().with_(port=8000)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(render_compose_conf(settings))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

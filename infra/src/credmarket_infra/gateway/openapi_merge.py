@@ -226,13 +226,20 @@ def generate_documents() -> dict[str, Document]:
     import os
 
     # Building an app needs settings; dev mode supplies dev keys, nothing connects.
-    os.environ.setdefault("CREDMARKET_DEV_MODE", "true")
-    documents = {}
-    for service in SERVICES:
-        app_module = importlib.import_module(f"{service}.app")
-        app = app_module.create_app()
-        documents[service] = app.openapi()
-    return documents
+    before = os.environ.get("CREDMARKET_DEV_MODE")
+    os.environ["CREDMARKET_DEV_MODE"] = "true"
+    try:
+        documents = {}
+        for service in SERVICES:
+            app_module = importlib.import_module(f"{service}.app")
+            app = app_module.create_app()
+            documents[service] = app.openapi()
+        return documents
+    finally:
+        if before is None:
+            del os.environ["CREDMARKET_DEV_MODE"]
+        else:
+            os.environ["CREDMARKET_DEV_MODE"] = before
 
 
 def write(document: Document, path: Path) -> None:
