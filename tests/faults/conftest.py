@@ -387,6 +387,26 @@ def header(record: ConsumerRecord[Any, Any], name: str) -> str | None:
     return None
 
 
+class DeadLetters:
+    """The system's dead-letter topics, one per consumer group, read as ops would."""
+
+    def __init__(self, system: System) -> None:
+        self.system = system
+        self.topics = dead_letter_topics(system)
+
+    async def read(self) -> list[ConsumerRecord[Any, Any]]:
+        return await read_topics(self.system.infra.kafka_bootstrap, self.topics)
+
+    @staticmethod
+    def header(record: ConsumerRecord[Any, Any], name: str) -> str | None:
+        return header(record, name)
+
+
+@pytest.fixture
+def dead_letters(system: System) -> DeadLetters:
+    return DeadLetters(system)
+
+
 # --- nothing lost, nothing done twice -------------------------------------------------------
 
 _OUTBOX_OF = """
@@ -497,6 +517,12 @@ class Ledger:
                     at_stripe[0]["status"] == "succeeded",
                     f"{e}: intent {at_stripe[0]['status']} at Stripe",
                 )
+                charges = [
+                    c
+                    for c in (at_stripe[0].get("charges") or {}).get("data", [])
+                    if c.get("status") == "succeeded"
+                ]
+                self.expect(len(charges) == 1, f"{e}: {len(charges)} charges at Stripe")
                 self.expect(
                     row is not None and row["payment_id"] == pays[0]["id"],
                     f"{e}: enrollment links another payment",
