@@ -14,7 +14,7 @@ import httpx
 from credmarket_infra.gateway.nginx_conf import WEBHOOK_PATH
 from credmarket_infra.gateway.settings import gateway_base_url
 from credmarket_infra.stack.config import HOST, StackConfig
-from credmarket_infra.stack.envfile import parse_env
+from credmarket_infra.stack.envfile import LOCAL_STRIPE_API_KEY, parse_env
 from credmarket_infra.stack.process import running_pid, spawn, stop_pid_file
 from credmarket_infra.stack.secrets import dev_secrets
 from credmarket_infra.stack.waiting import StartupError
@@ -68,7 +68,35 @@ def service_env(config: StackConfig) -> dict[str, str]:
     )
     for service in SERVICES:
         env[f"CREDMARKET_{service.name.upper()}_PORT"] = str(service.port())
+    stripe = real_stripe(config)
+    if stripe is not None:
+        # Real Stripe: its API at its own address, its webhooks signed with its secret.
+        env.update(stripe)
+        env.pop("CREDMARKET_STRIPE_API_BASE", None)
+    # Everything a service needs is in this environment; no env file may add to it.
+    env["CREDMARKET_ENV_FILE"] = os.devnull
     return env
+
+
+def real_stripe(config: StackConfig) -> dict[str, str] | None:
+    """Stripe test keys in the project's `.env` switch payments from the stand-in to Stripe.
+
+    `.env` then holds CREDMARKET_STRIPE_API_KEY (sk_test_...) and the webhook signing
+    secret of the endpoint registered at Stripe (CREDMARKET_STRIPE_WEBHOOK_SECRET).
+    """
+    path = config.root / ".env"
+    values = parse_env(path.read_text()) if path.is_file() else {}
+    key = values.get("CREDMARKET_STRIPE_API_KEY", "")
+    if not key.startswith(("sk_test_", "rk_test_", "sk_live_", "rk_live_")):
+        return None
+    if key == LOCAL_STRIPE_API_KEY:
+        return None
+    if not values.get("CREDMARKET_STRIPE_WEBHOOK_SECRET"):
+        raise StartupError(
+            f"{path} sets a real Stripe key but no CREDMARKET_STRIPE_WEBHOOK_SECRET "
+            "(the signing secret of the webhook endpoint you registered at Stripe)"
+        )
+    return {k: v for k, v in values.items() if k.startswith("CREDMARKET_STRIPE_")}
 
 
 def _marker(service: Service) -> str:
@@ -102,7 +130,7 @@ def launch(config: StackConfig, service: Service) -> None:
 def start(config: StackConfig, service: Service, *, timeout: float = 90.0) -> None:
     launch(config, service)
     wait_ready(config, service, timeout)
-    if service is PAYMENTS:
+    if service is PAYMENTS and real_stripe(config) is None:
         register_stripe_webhook(config)
 
 
