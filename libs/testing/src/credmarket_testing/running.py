@@ -21,9 +21,12 @@ async def running_system(
         infra,
         logs_dir=request.config.rootpath / ".stack" / "logs" / "e2e",
         gateway=True,
-        # Every actor of these tests calls from 127.0.0.1; per-address limits meant for one
-        # client would throttle a whole marketplace's worth of providers signing in.
-        gateway_settings=GatewaySettings().with_(token_limit=RateLimit("600r/m", 200)),
+        # Every actor of these tests calls from 127.0.0.1, and a purchase is retried while
+        # enrollment has not yet heard of a new offering: limits meant for one client would
+        # throttle a whole marketplace's worth of actors. tests/gateway tests the limits.
+        gateway_settings=GatewaySettings().with_(
+            token_limit=RateLimit("600r/m", 200), purchase_limit=RateLimit("600r/m", 200)
+        ),
         extra_env=extra_env,
     )
     failures_before = request.session.testsfailed
