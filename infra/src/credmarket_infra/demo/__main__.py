@@ -24,6 +24,7 @@ from credmarket_platform.auth.tokens import mint_token
 from credmarket_infra.demo.client import Marketplace
 from credmarket_infra.demo.routes import Routes
 from credmarket_infra.demo.stripe_js import BROWSER_TEST_KEY, TEST_CARD_OK, confirm_card_payment
+from credmarket_infra.gateway.settings import gateway_base_url
 
 
 class Steps:
@@ -186,10 +187,21 @@ async def main() -> None:
     secret = env.get("CREDMARKET_JWT_DEV_SECRET")
     if not secret:
         sys.exit("no CREDMARKET_JWT_DEV_SECRET: run `./dev up` first")
-    routes = Routes.local(gateway=args.gateway or env.get("CREDMARKET_GATEWAY_URL"))
     stripe_base = env.get("CREDMARKET_STRIPE_API_BASE", "http://127.0.0.1:18420")
     async with httpx.AsyncClient(timeout=30) as http:
-        await play(Marketplace(routes, http), stripe_base, secret)
+        gateway = args.gateway or await _running_gateway(http, env)
+        print(f"through {gateway or 'the services directly (no gateway answered)'}\n")
+        await play(Marketplace(Routes.local(gateway=gateway), http), stripe_base, secret)
+
+
+async def _running_gateway(http: httpx.AsyncClient, env: dict[str, str]) -> str | None:
+    """The frontend's one origin, when the local stack's gateway answers."""
+    url = gateway_base_url(env)
+    try:
+        live = await http.get(f"{url}/gateway/live", timeout=2)
+    except httpx.HTTPError:
+        return None
+    return url if live.status_code == 200 else None
 
 
 if __name__ == "__main__":
