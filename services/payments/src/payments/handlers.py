@@ -38,7 +38,8 @@ from payments.settlement import mark_cancelled, mark_succeeded, record_intent
 log = logging.getLogger(__name__)
 
 
-async def _claim_payment(rt: Runtime, data: EnrollmentRequestedV1) -> None:
+async def _claim_payment(rt: Runtime, data: EnrollmentRequestedV1) -> bool:
+    """Commit the ``creating`` row; True when this call created it (no earlier attempt)."""
     now = rt.clock()
     split = split_payment(data.quoted_price.amount, rt.settings.platform_fee_bps)
     async with rt.db.unit_of_work() as uow:
@@ -67,6 +68,7 @@ async def _claim_payment(rt: Runtime, data: EnrollmentRequestedV1) -> None:
         await uow.commit()
     if not claimed:
         log.info("enrollment %s already has a payment", data.enrollment_id)
+    return claimed
 
 
 async def handle_enrollment_requested(
@@ -75,14 +77,19 @@ async def handle_enrollment_requested(
     data = ctx.data
     if data.quoted_price.amount <= 0:
         raise NonRetryableError("a free enrollment has nothing to pay")
-    await _claim_payment(rt, data)
+    first_attempt = await _claim_payment(rt, data)
 
     payment = await repository.payment_by_enrollment(ctx.uow.session, data.enrollment_id, lock=True)
     assert payment is not None
     if payment.status != PaymentStatus.CREATING.value or payment.stripe_payment_intent_id:
         return  # the intent was recorded and announced before
 
-    existing = await rt.stripe.find_intent_for_enrollment(payment.enrollment_id)
+    # Only an attempt that found the row already claimed can follow one that died after
+    # creating the intent; the row we just claimed has no intent anywhere yet. (Finding
+    # one lists intents at Stripe where search is missing: O(all intents) per purchase.)
+    existing = (
+        None if first_attempt else await rt.stripe.find_intent_for_enrollment(payment.enrollment_id)
+    )
     if existing is None:
         params = payment_intent_params(
             IntentRequest(
