@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,8 @@ from credmarket_events.topics import dead_letter_topic
 from credmarket_infra.demo.client import Marketplace
 from credmarket_infra.demo.routes import Routes
 from credmarket_infra.demo.stripe_js import BROWSER_TEST_KEY, TEST_CARD_OK, confirm_card_payment
+from credmarket_infra.stack import kafka
+from credmarket_infra.stack.config import StackConfig, find_project_root, load_running_config
 from credmarket_testing.infra import Infra
 from credmarket_testing.kafka import delete_topics
 from credmarket_testing.system import SERVICE_NAMES, System, free_port
@@ -86,6 +89,15 @@ async def running_system(
 @pytest.fixture(scope="session")
 def faults_logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("faults-logs")
+
+
+StartSystem = Callable[..., contextlib.AbstractAsyncContextManager[System]]
+
+
+@pytest.fixture(scope="session")
+def start_system(infra: Infra, faults_logs: Path) -> StartSystem:
+    """For a module that needs a system of its own: `async with start_system(replicas=...)`."""
+    return functools.partial(running_system, infra, faults_logs)
 
 
 @pytest.fixture(scope="session")
@@ -328,6 +340,48 @@ async def stripe_probe(system: System) -> AsyncIterator[StripeProbe]:
     await probe.start()
     yield probe
     await probe.stop()
+
+
+# --- the broker -----------------------------------------------------------------------------
+
+
+@dataclass
+class LocalBroker:
+    """The local stack's Kafka, stopped and started the way `credmarket-stack` does it."""
+
+    config: StackConfig
+
+    def running(self) -> bool:
+        return kafka.pid(self.config) is not None
+
+    async def stop(self) -> None:
+        await asyncio.to_thread(kafka.down, self.config)
+        assert not self.running(), "the broker did not stop"
+
+    async def start(self) -> None:
+        # kafka.up waits (asyncio.run of its own) until the broker answers.
+        await asyncio.to_thread(kafka.up, self.config)
+
+
+@pytest.fixture
+async def broker(infra: Infra) -> AsyncIterator[LocalBroker]:
+    try:
+        config = load_running_config(find_project_root())
+    except RuntimeError:
+        config = None
+    if config is None or config.kafka_bootstrap != infra.kafka_bootstrap:
+        pytest.skip(
+            f"the broker at {infra.kafka_bootstrap} is not the local stack's Kafka: "
+            "this test stops and starts it with credmarket-stack's kafka.down/up"
+        )
+    local = LocalBroker(config)
+    if not local.running():
+        pytest.skip("the local stack's Kafka is not running under credmarket-stack")
+    try:
+        yield local
+    finally:
+        if not local.running():  # a failure mid-outage must not leave everyone without Kafka
+            await local.start()
 
 
 # --- dead letters ---------------------------------------------------------------------------
