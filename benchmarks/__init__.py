@@ -1,0 +1,1 @@
+"""Benchmarks: not tests (not collected by pytest). `uv run python -m benchmarks` runs them all."""
