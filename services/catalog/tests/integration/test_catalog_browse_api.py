@@ -97,7 +97,7 @@ async def test_search_filters_sorts_and_pages(
 
 
 async def test_bad_searches_are_422(client: httpx.AsyncClient) -> None:
-    for params in (
+    searches: tuple[dict[str, str | int], ...] = (
         {"price_min": 10},
         {"price_min": 10, "price_max": 5, "currency": "EUR"},
         {"currency": "ABC"},
@@ -106,7 +106,8 @@ async def test_bad_searches_are_422(client: httpx.AsyncClient) -> None:
         {"cursor": "garbage"},
         {"q": "a\x00b"},
         {"language": "e%"},
-    ):
+    )
+    for params in searches:
         response = await client.get("/v1/offerings", params=params)
         assert response.status_code == 422, (params, response.text)
         assert response.headers["content-type"].startswith("application/problem+json")

@@ -1,4 +1,5 @@
 from dataclasses import replace
+from typing import Any
 
 import pytest
 from catalog.domain.offering_content import AchievementContent, OfferingContent, apply_changes
@@ -11,13 +12,14 @@ from catalog.domain.offering_rules import (
     check_publishable,
     normalize_skills,
 )
+from catalog.domain.violations import Violation
 
 
-def fields(violations: list) -> set[str]:
+def fields(violations: list[Violation]) -> set[str]:
     return {v.field for v in violations}
 
 
-def codes(violations: list) -> set[tuple[str, str]]:
+def codes(violations: list[Violation]) -> set[tuple[str, str]]:
     return {(v.field, v.code) for v in violations}
 
 
@@ -69,7 +71,7 @@ def test_a_draft_with_only_a_title_is_fine_but_not_publishable() -> None:
     ],
 )
 def test_each_invalid_field_is_named(
-    change: dict, expected: tuple[str, str], complete: OfferingContent
+    change: dict[str, Any], expected: tuple[str, str], complete: OfferingContent
 ) -> None:
     content = replace(complete, **change)
     assert expected in codes(check_draft(content))
@@ -90,7 +92,7 @@ def test_each_invalid_field_is_named(
     ],
 )
 def test_invalid_achievement_fields_are_named(
-    change: dict, expected: tuple[str, str], complete: OfferingContent
+    change: dict[str, Any], expected: tuple[str, str], complete: OfferingContent
 ) -> None:
     content = complete
     content = replace(content, achievement=replace(content.achievement, **change))

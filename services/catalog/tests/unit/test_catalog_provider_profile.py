@@ -1,9 +1,11 @@
+from typing import Any
+
 import pytest
 from catalog.domain.provider_profile import ProviderProfile, check_profile
 
 
 def profile(**changes: object) -> ProviderProfile:
-    base: dict = {
+    base: dict[str, Any] = {
         "name": "Example Academy",
         "contact_email": "courses@academy.example",
         "website": "https://academy.example",
@@ -34,5 +36,5 @@ def test_optional_fields_may_be_absent() -> None:
         ({"description": "\x00"}, "description"),
     ],
 )
-def test_each_bad_field_is_named(change: dict, field: str) -> None:
+def test_each_bad_field_is_named(change: dict[str, Any], field: str) -> None:
     assert [v.field for v in check_profile(profile(**change))] == [field]

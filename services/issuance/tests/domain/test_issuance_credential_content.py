@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -92,7 +93,7 @@ def test_recipient_is_a_salted_email_hash_not_the_email() -> None:
     assert identifier["identityHash"] == ob3.identity_hash("ada@example.org", identifier["salt"])
 
 
-def _build(content: object) -> dict[str, object]:
+def _build(content: object) -> dict[str, Any]:
     from issuance.domain.credential_content import CredentialContent
 
     assert isinstance(content, CredentialContent)

@@ -79,7 +79,10 @@ async def test_service_credential_passes_the_independent_verifier(
                     items = page["items"]
                     return str(items[0]["credential_url"]) if items else None
 
-                await wait_until(credential_url, timeout=30, message="no credential issued")
+                async def issued() -> bool:
+                    return bool(await credential_url())
+
+                await wait_until(issued, timeout=30, message="no credential issued")
                 url = await credential_url()
                 assert url is not None
                 assert url.startswith(base)

@@ -232,10 +232,11 @@ def verify(
     errors = [e.message for e in Draft201909Validator(schema).iter_errors(dict(credential))]
     report.add("schema", not errors, "; ".join(errors[:3]))
 
+    # Untrusted JSON of any shape: a wrong one fails its check below, inside try.
     issuer = credential.get("issuer")
-    did = issuer.get("id") if isinstance(issuer, dict) else issuer
+    did: Any = issuer.get("id") if isinstance(issuer, dict) else issuer
     proofs = credential.get("proof")
-    proof = proofs[0] if isinstance(proofs, list) and proofs else proofs
+    proof: Any = proofs[0] if isinstance(proofs, list) and proofs else proofs
     key: Ed25519PublicKey | None = None
     try:
         key = resolve_key(str(did), str(proof["verificationMethod"]), fetch, scheme)

@@ -1,10 +1,17 @@
 """The learner pays (or fails to) at localstripe; Stripe's webhook settles it."""
 
+from __future__ import annotations
+
 import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import pytest
 from credmarket_events.payments import PaymentFailedV1, PaymentSucceededV1
 from credmarket_events.values import Money
+
+if TYPE_CHECKING:
+    from services.payments.tests.integration.conftest import PaymentsHarness
 
 pytestmark = pytest.mark.integration
 
@@ -12,7 +19,11 @@ GOOD_CARD = "4242424242424242"
 DECLINED_CARD = "4000000000000341"
 
 
-async def test_payment_succeeds_via_signed_webhook(payments, served_webhook, auth) -> None:
+async def test_payment_succeeds_via_signed_webhook(
+    payments: PaymentsHarness,
+    served_webhook: str,
+    auth: Callable[[str, uuid.UUID | str], dict[str, str]],
+) -> None:
     requested, initiated = await payments.request_payment(amount=1999)
     assert initiated.amount == Money(amount=1999, currency="EUR")
     assert initiated.client_secret.startswith(initiated.stripe_payment_intent_id)
@@ -41,7 +52,11 @@ async def test_payment_succeeds_via_signed_webhook(payments, served_webhook, aut
     assert others.headers["content-type"] == "application/problem+json"
 
 
-async def test_declined_card_leaves_payment_payable(payments, served_webhook, auth) -> None:
+async def test_declined_card_leaves_payment_payable(
+    payments: PaymentsHarness,
+    served_webhook: str,
+    auth: Callable[[str, uuid.UUID | str], dict[str, str]],
+) -> None:
     _requested, initiated = await payments.request_payment()
 
     status = await payments.pay_with_card(initiated.stripe_payment_intent_id, DECLINED_CARD)

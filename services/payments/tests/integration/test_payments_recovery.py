@@ -1,5 +1,10 @@
 """Cancellation, reconciliation of a lost webhook, and a crash mid-creation."""
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 import pytest
 from credmarket_events.enrollment import CancellationReason, EnrollmentCancelledV1
 from credmarket_events.payments import (
@@ -8,15 +13,19 @@ from credmarket_events.payments import (
     PaymentSucceededV1,
 )
 from credmarket_events.testing import make_event
-from payments.stripe_gateway import StripeGateway
+from payments.settings import PaymentsSettings
+from payments.stripe_gateway import IntentInfo, StripeGateway
 from payments.sweeps import reconcile_once
+
+if TYPE_CHECKING:
+    from services.payments.tests.integration.conftest import PaymentsHarness
 
 pytestmark = pytest.mark.integration
 
 GOOD_CARD = "4242424242424242"
 
 
-async def test_cancelled_enrollment_cancels_its_intent(payments) -> None:
+async def test_cancelled_enrollment_cancels_its_intent(payments: PaymentsHarness) -> None:
     requested, initiated = await payments.request_payment()
     await payments.publish(
         make_event(
@@ -37,7 +46,7 @@ async def test_cancelled_enrollment_cancels_its_intent(payments) -> None:
     assert again.status == "canceled"
 
 
-async def test_sweep_settles_a_payment_whose_webhook_was_lost(payments) -> None:
+async def test_sweep_settles_a_payment_whose_webhook_was_lost(payments: PaymentsHarness) -> None:
     # No webhook endpoint is registered here: Stripe's news never arrives by itself.
     _requested, initiated = await payments.request_payment(amount=2500)
     assert (
@@ -60,7 +69,7 @@ class DiesAfterCreatingIntent(StripeGateway):
 
     died = 0
 
-    async def create_intent(self, params, idempotency_key):  # type: ignore[no-untyped-def]
+    async def create_intent(self, params: dict[str, Any], idempotency_key: str) -> IntentInfo:
         intent = await super().create_intent(params, idempotency_key)
         if DiesAfterCreatingIntent.died == 0:
             DiesAfterCreatingIntent.died += 1
@@ -69,17 +78,17 @@ class DiesAfterCreatingIntent(StripeGateway):
 
 
 @pytest.fixture
-def gateway_factory():
+def gateway_factory() -> Callable[[PaymentsSettings], StripeGateway]:
     DiesAfterCreatingIntent.died = 0
 
-    def build(settings):
+    def build(settings: PaymentsSettings) -> StripeGateway:
         base = StripeGateway.from_settings(settings)
         return DiesAfterCreatingIntent(base.client, base._http)
 
     return build
 
 
-async def test_crash_after_creating_intent_makes_no_second_one(payments) -> None:
+async def test_crash_after_creating_intent_makes_no_second_one(payments: PaymentsHarness) -> None:
     requested, initiated = await payments.request_payment()
     assert DiesAfterCreatingIntent.died == 1
     # The redelivered event found the first intent instead of creating another.

@@ -1,17 +1,27 @@
 """Refunds through the API, against localstripe: partial, full, over, idempotent."""
 
+from __future__ import annotations
+
 import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import pytest
-from credmarket_events.payments import PaymentRefundedV1, PaymentSucceededV1
+from credmarket_events.enrollment import EnrollmentRequestedV1
+from credmarket_events.payments import PaymentInitiatedV1, PaymentRefundedV1, PaymentSucceededV1
 from credmarket_events.values import Money
+
+if TYPE_CHECKING:
+    from services.payments.tests.integration.conftest import PaymentsHarness
 
 pytestmark = pytest.mark.integration
 
 GOOD_CARD = "4242424242424242"
 
 
-async def paid(payments, amount: int, provider_id: uuid.UUID):
+async def paid(
+    payments: PaymentsHarness, amount: int, provider_id: uuid.UUID
+) -> tuple[EnrollmentRequestedV1, PaymentInitiatedV1]:
     requested, initiated = await payments.request_payment(amount=amount, provider_id=provider_id)
     assert (
         await payments.pay_with_card(initiated.stripe_payment_intent_id, GOOD_CARD) == "succeeded"
@@ -20,7 +30,11 @@ async def paid(payments, amount: int, provider_id: uuid.UUID):
     return requested, initiated
 
 
-async def test_partial_then_full_refund_and_over_refund(payments, served_webhook, auth) -> None:
+async def test_partial_then_full_refund_and_over_refund(
+    payments: PaymentsHarness,
+    served_webhook: str,
+    auth: Callable[[str, uuid.UUID | str], dict[str, str]],
+) -> None:
     provider = uuid.uuid4()
     _requested, initiated = await paid(payments, 5000, provider)
     url = f"/v1/payments/{initiated.payment_id}/refunds"
@@ -90,7 +104,11 @@ async def test_partial_then_full_refund_and_over_refund(payments, served_webhook
     assert line["net_provider_earnings"] == 0
 
 
-async def test_refund_authorisation(payments, served_webhook, auth) -> None:
+async def test_refund_authorisation(
+    payments: PaymentsHarness,
+    served_webhook: str,
+    auth: Callable[[str, uuid.UUID | str], dict[str, str]],
+) -> None:
     provider = uuid.uuid4()
     _requested, initiated = await paid(payments, 3000, provider)
     url = f"/v1/payments/{initiated.payment_id}/refunds"
@@ -136,7 +154,11 @@ async def test_refund_authorisation(payments, served_webhook, auth) -> None:
     ]
 
 
-async def test_provider_refund_window_closes(payments, served_webhook, auth) -> None:
+async def test_provider_refund_window_closes(
+    payments: PaymentsHarness,
+    served_webhook: str,
+    auth: Callable[[str, uuid.UUID | str], dict[str, str]],
+) -> None:
     provider = uuid.uuid4()
     _requested, initiated = await paid(payments, 3000, provider)
     await payments.execute(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import schemathesis
@@ -65,6 +66,8 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(configure_lo
 
 @schema.parametrize()
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
-def test_payments_api_has_no_server_errors(case: schemathesis.Case, fuzzed_app: FastAPI) -> None:
+def test_payments_api_has_no_server_errors(
+    case: schemathesis.Case[Any], fuzzed_app: FastAPI
+) -> None:
     # schemathesis starts the app's lifespan on first use and keeps it until shutdown.
     case.call_and_validate(headers=OPS, checks=[not_a_server_error], app=fuzzed_app)

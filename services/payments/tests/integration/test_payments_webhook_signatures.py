@@ -1,10 +1,18 @@
 """Stripe webhooks signed as Stripe signs them: accepted once; anything else refused."""
 
+from __future__ import annotations
+
 import time
+import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import pytest
 import stripe
 from credmarket_events.payments import PaymentSucceededV1
+
+if TYPE_CHECKING:
+    from services.payments.tests.integration.conftest import PaymentsHarness
 
 pytestmark = pytest.mark.integration
 
@@ -13,7 +21,9 @@ OTHER_SECRET = "whsec_not_the_configured_one"
 HEADERS = {"Content-Type": "application/json"}
 
 
-def succeeded_payload(stripe_event, intent_id: str, event_id: str = "evt_test_once") -> bytes:
+def succeeded_payload(
+    stripe_event: Callable[..., bytes], intent_id: str, event_id: str = "evt_test_once"
+) -> bytes:
     return stripe_event(
         "payment_intent.succeeded",
         {"id": intent_id, "object": "payment_intent", "status": "succeeded"},
@@ -21,11 +31,13 @@ def succeeded_payload(stripe_event, intent_id: str, event_id: str = "evt_test_on
     )
 
 
-def secret_of(payments) -> str:
+def secret_of(payments: PaymentsHarness) -> str:
     return payments.settings.stripe_webhook_secret.get_secret_value()
 
 
-async def test_our_signing_matches_the_sdk(payments, sign, stripe_event) -> None:
+async def test_our_signing_matches_the_sdk(
+    payments: PaymentsHarness, sign: Callable[..., str], stripe_event: Callable[..., bytes]
+) -> None:
     payload = succeeded_payload(stripe_event, "pi_sdkcheck")
     header = sign(payload, secret_of(payments))
     assert stripe.WebhookSignature.verify_header(payload.decode(), header, secret_of(payments), 300)
@@ -33,7 +45,9 @@ async def test_our_signing_matches_the_sdk(payments, sign, stripe_event) -> None
         stripe.WebhookSignature.verify_header(payload.decode(), header, OTHER_SECRET, 300)
 
 
-async def test_valid_event_delivered_three_times_counts_once(payments, sign, stripe_event) -> None:
+async def test_valid_event_delivered_three_times_counts_once(
+    payments: PaymentsHarness, sign: Callable[..., str], stripe_event: Callable[..., bytes]
+) -> None:
     _requested, initiated = await payments.request_payment()
     payload = succeeded_payload(stripe_event, initiated.stripe_payment_intent_id)
     answers = []
@@ -53,7 +67,10 @@ async def test_valid_event_delivered_three_times_counts_once(payments, sign, str
 
 @pytest.mark.parametrize("attack", ["forged", "unsigned", "stale", "wrong_secret", "garbled"])
 async def test_bad_signatures_are_refused_without_effect(
-    payments, sign, stripe_event, attack: str
+    payments: PaymentsHarness,
+    sign: Callable[..., str],
+    stripe_event: Callable[..., bytes],
+    attack: str,
 ) -> None:
     _requested, initiated = await payments.request_payment()
     payload = succeeded_payload(
@@ -85,7 +102,7 @@ async def test_bad_signatures_are_refused_without_effect(
 
 
 async def test_unknown_event_types_are_acknowledged_and_ignored(
-    payments, sign, stripe_event
+    payments: PaymentsHarness, sign: Callable[..., str], stripe_event: Callable[..., bytes]
 ) -> None:
     payload = stripe_event("customer.created", {"id": "cus_1", "object": "customer"})
     header = sign(payload, secret_of(payments))
@@ -98,7 +115,10 @@ async def test_unknown_event_types_are_acknowledged_and_ignored(
 
 
 async def test_refund_made_in_stripe_dashboard_is_recorded_once(
-    payments, sign, stripe_event, auth
+    payments: PaymentsHarness,
+    sign: Callable[..., str],
+    stripe_event: Callable[..., bytes],
+    auth: Callable[[str, uuid.UUID | str], dict[str, str]],
 ) -> None:
     _requested, initiated = await payments.request_payment(amount=4000)
     intent_id = initiated.stripe_payment_intent_id
@@ -137,7 +157,10 @@ async def test_refund_made_in_stripe_dashboard_is_recorded_once(
 
 
 async def test_refund_webhook_after_api_refund_emits_nothing_more(
-    payments, sign, stripe_event, auth
+    payments: PaymentsHarness,
+    sign: Callable[..., str],
+    stripe_event: Callable[..., bytes],
+    auth: Callable[[str, uuid.UUID | str], dict[str, str]],
 ) -> None:
     _requested, initiated = await payments.request_payment(amount=4000)
     intent_id = initiated.stripe_payment_intent_id
