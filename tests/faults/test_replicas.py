@@ -53,16 +53,6 @@ async def test_two_replicas_of_enrollment_and_issuance_handle_each_event_once(
     offerings = [await shop.new_offering(p) for p in providers]
     flows: list[Flow] = [shop.learner(providers[i % 2], offerings[i % 2]) for i in range(LEARNERS)]
 
-    # Each enrollment replica verifies a provider token once before the rush: a replica
-    # whose JWKS cache is cold answers concurrent provider requests with 503 while its
-    # first fetch is in flight (see the xfail test below).
-    for at in shops:
-        warm = await at.http.get(
-            at.market.routes.url("enrollment", "/v1/enrollments"),
-            headers={"Authorization": f"Bearer {providers[0].token}"},
-        )
-        assert warm.status_code == 200, warm.text
-
     async def journey(i: int, flow: Flow) -> Flow:
         at = shops[i % 2]  # half the learners reach one enrollment replica, half the other
         await at.buy(flow)
@@ -107,12 +97,6 @@ async def test_two_replicas_of_enrollment_and_issuance_handle_each_event_once(
             assert held, f"{service}-{replica} holds no partition of {topic}:\n{system.logs()}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="credmarket_platform/auth/jwks_cache.py JwksKeySet.key_for: while the first "
-    "JWKS fetch is in flight, concurrent callers see _may_refetch() False, skip the "
-    "refresh and raise KeysUnavailable (503) instead of waiting for it",
-)
 async def test_a_fresh_replica_answers_concurrent_first_provider_requests(
     system: System, shop: Shop
 ) -> None:

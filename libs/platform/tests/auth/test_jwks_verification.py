@@ -188,3 +188,18 @@ def test_build_jwks_publishes_only_public_material() -> None:
     assert all(k["use"] == "sig" for k in document["keys"])
     assert "d" not in by_kid["r"]
     assert "d" not in by_kid["e"]
+
+
+async def test_concurrent_first_requests_wait_for_the_fetch_in_flight(
+    jwks_server: JwksServer,
+) -> None:
+    # A fresh replica gets a burst of requests before its keys arrive: they must all
+    # wait for the one fetch, not be refused because a fetch "just happened".
+    key = ec.generate_private_key(ec.SECP256R1())
+    jwks_server.document = build_jwks([("k1", key)])
+    verifier = _verifier(jwks_server.url, min_refetch=30)
+    token = mint_token("prov-1", "provider", issuer=ISSUER, private_key=key, kid="k1")
+    principals = await asyncio.gather(*(verifier.verify(token) for _ in range(8)))
+    assert [p.subject for p in principals] == ["prov-1"] * 8
+    assert jwks_server.fetches == 1
+    await verifier.aclose()

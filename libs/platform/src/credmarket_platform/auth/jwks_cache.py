@@ -45,17 +45,32 @@ class JwksKeySet:
         self._lock = asyncio.Lock()
 
     async def key_for(self, kid: str | None) -> PyJWK:
+        await self._settle()
         if self._is_stale():
             await self._refresh(reason="ttl")
         key = self._lookup(kid)
-        if key is None and kid is not None and self._may_refetch():
-            await self._refresh(reason="unknown kid")
+        if key is None and kid is not None:
+            if self._may_refetch():
+                await self._refresh(reason="unknown kid")
+            else:
+                await self._settle()
             key = self._lookup(kid)
         if key is None:
             if not self._keys and self._fetched_at is None:
                 raise KeysUnavailable(f"signing keys of {self.url} are unavailable")
             raise TokenRejected("token is signed with an unknown key")
         return key
+
+    async def _settle(self) -> None:
+        """Wait for a fetch another request started, so that we judge by its keys.
+
+        Without this, requests arriving while a replica's first fetch is in flight see
+        no keys and a fetch too recent to repeat, and are refused although the keys
+        are about to arrive.
+        """
+        if self._lock.locked():
+            async with self._lock:
+                pass
 
     def _lookup(self, kid: str | None) -> PyJWK | None:
         if kid is None:
@@ -86,14 +101,20 @@ class JwksKeySet:
                 keys = _parse(document)
             except (httpx.HTTPError, ValueError, PyJWKSetError) as exc:
                 logger.warning(
-                    "could not fetch JWKS %s (%s): %s", self.url, reason, exc,
+                    "could not fetch JWKS %s (%s): %s",
+                    self.url,
+                    reason,
+                    exc,
                     extra={"jwks_url": self.url},
                 )
                 return
             self._keys = keys
             self._fetched_at = time.monotonic()
             logger.info(
-                "fetched JWKS %s (%s): %d key(s)", self.url, reason, len(keys),
+                "fetched JWKS %s (%s): %d key(s)",
+                self.url,
+                reason,
+                len(keys),
                 extra={"jwks_url": self.url},
             )
 
