@@ -50,16 +50,15 @@ from credmarket_testing.wait import wait_until
 # A key the Stripe stand-in accepts, as ops would use to look at Stripe's dashboard.
 STRIPE_LOOKUP_KEY = BROWSER_TEST_KEY
 
-# Recovery without waiting minutes. Note the names: PaymentsSettings' reconciliation
-# fields and ServiceSettings' consumer/relay fields have no prefix or alias, so they
-# read RECONCILE_AFTER_S, not CREDMARKET_PAYMENTS_RECONCILE_AFTER_S.
+# Recovery without waiting minutes. Knobs without an alias of their own are read as
+# CREDMARKET_<FIELD NAME> (ServiceSettings' env_prefix).
 FAST_RECOVERY = {
-    "RECONCILE_AFTER_S": "2",
-    "RECONCILE_INTERVAL_S": "0.5",
+    "CREDMARKET_RECONCILE_AFTER_S": "2",
+    "CREDMARKET_RECONCILE_INTERVAL_S": "0.5",
     "CREDMARKET_ENROLLMENT_SWEEP_INTERVAL_S": "1",
-    "CONSUMER_MAX_ATTEMPTS": "6",
-    "CONSUMER_BACKOFF_INITIAL_S": "0.1",
-    "CONSUMER_BACKOFF_MAX_S": "1.0",
+    "CREDMARKET_CONSUMER_MAX_ATTEMPTS": "6",
+    "CREDMARKET_CONSUMER_BACKOFF_INITIAL_S": "0.1",
+    "CREDMARKET_CONSUMER_BACKOFF_MAX_S": "1.0",
 }
 
 # Every consumer group of the system, by its unprefixed name (issuance runs two).

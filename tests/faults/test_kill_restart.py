@@ -30,7 +30,7 @@ async def test_catalog_killed_with_the_offering_still_in_its_outbox(
     catalog = system.replicas["catalog"][0]
     # Run catalog without its relay, so that at the kill the published offering is
     # certainly committed but not yet on Kafka: only the restarted relay can deliver it.
-    catalog.env["RUN_RELAY"] = "false"
+    catalog.env["CREDMARKET_RUN_RELAY"] = "false"
     try:
         await system.restart("catalog")
         provider = await shop.new_provider()
@@ -39,7 +39,7 @@ async def test_catalog_killed_with_the_offering_still_in_its_outbox(
         catalog.kill()
         await catalog.wait_exit()
     finally:
-        catalog.env.pop("RUN_RELAY", None)
+        catalog.env.pop("CREDMARKET_RUN_RELAY", None)
     # Enrollment has not heard of it: nothing reached Kafka before the kill.
     flow = shop.learner(provider, offering)
     refused = await shop.market.purchase(

@@ -30,8 +30,9 @@ class ServiceSettings(BaseSettings):
     """What the plumbing of any service needs.
 
     Subclasses set ``service_name`` and may add fields; shared names are read
-    without a prefix (``CREDMARKET_KAFKA_BOOTSTRAP``), the service's own
-    database URL as ``CREDMARKET_<SERVICE>_DATABASE_URL`` (or ``DATABASE_URL``).
+    as declared (``CREDMARKET_KAFKA_BOOTSTRAP``), the service's own database URL as
+    ``CREDMARKET_<SERVICE>_DATABASE_URL`` (or ``DATABASE_URL``), every other knob as
+    ``CREDMARKET_<FIELD NAME>`` (``CREDMARKET_RUN_RELAY``).
     """
 
     model_config = SettingsConfigDict(
@@ -39,6 +40,9 @@ class ServiceSettings(BaseSettings):
         env_file_encoding="utf-8",
         extra="ignore",
         populate_by_name=True,
+        # Knobs without an explicit alias read CREDMARKET_<FIELD>, never a bare name
+        # like RUN_RELAY that another program's environment could also set.
+        env_prefix="CREDMARKET_",
     )
 
     service_name: str = "service"
