@@ -38,9 +38,7 @@ def _card(client: StripeClient, number: str) -> str:
 
 def test_a_declined_intent_takes_another_card_as_on_real_stripe(stripe_api_base: str) -> None:
     client = StripeClient(TEST_KEY, base_addresses={"api": stripe_api_base})
-    intent = client.v1.payment_intents.create(
-        params={"amount": 1500, "currency": "eur"}
-    )
+    intent = client.v1.payment_intents.create(params={"amount": 1500, "currency": "eur"})
     client.v1.payment_intents.update(
         intent.id, params={"payment_method": _card(client, "4000000000000341")}
     )

@@ -59,9 +59,7 @@ def _unauthorized(detail: str, error: str = "invalid_token") -> ProblemError:
     challenge = 'Bearer realm="credmarket"'
     if error:
         challenge += f', error="{error}"'
-    return ProblemError(
-        401, "Unauthorized", detail, headers={"WWW-Authenticate": challenge}
-    )
+    return ProblemError(401, "Unauthorized", detail, headers={"WWW-Authenticate": challenge})
 
 
 async def optional_principal(

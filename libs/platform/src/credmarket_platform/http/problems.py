@@ -118,9 +118,7 @@ def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
         code: {
             "model": Problem,
             "description": _phrase(code),
-            "content": {
-                PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}
-            },
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
         }
         for code in codes
     }

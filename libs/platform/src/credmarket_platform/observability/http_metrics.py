@@ -62,9 +62,7 @@ class HttpMetricsMiddleware:
             route = route_template(scope)
             method = str(scope.get("method", ""))
             HTTP_REQUESTS.labels(self.service, method, route, str(status)).inc()
-            HTTP_LATENCY.labels(self.service, method, route).observe(
-                time.perf_counter() - started
-            )
+            HTTP_LATENCY.labels(self.service, method, route).observe(time.perf_counter() - started)
 
 
 def metrics_router(path: str = "/metrics") -> APIRouter:
