@@ -236,7 +236,9 @@ def plan(quick: bool) -> dict[str, list[int]]:
 
 async def run(n_offerings: int, duration: float, quick: bool) -> dict[str, Any]:
     infra = stack_infra()
-    system = System(infra, logs_dir=STACK / "logs" / "bench", extra_env={"LOG_LEVEL": "WARNING"})
+    system = System(
+        infra, logs_dir=STACK / "logs" / "bench", extra_env={"CREDMARKET_LOG_LEVEL": "WARNING"}
+    )
     bare_port = free_port()
     bare = subprocess.Popen(  # noqa: S603, ASYNC220 - started once, before any load
         [sys.executable, "-m", "benchmarks.bare_app", "--port", str(bare_port)],
@@ -251,7 +253,7 @@ async def run(n_offerings: int, duration: float, quick: bool) -> dict[str, Any]:
             "offerings": n_offerings,
             "duration_s": duration,
             "services": "credmarket_testing.System, one uvicorn process per service, "
-            "LOG_LEVEL=WARNING",
+            "CREDMARKET_LOG_LEVEL=WARNING",
         },
         "runs": [],
     }

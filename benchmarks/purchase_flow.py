@@ -584,7 +584,10 @@ async def _run(
     system = System(
         infra,
         logs_dir=STACK / "logs" / "bench",
-        extra_env={"LOG_LEVEL": log_level, "CREDMARKET_ENROLLMENT_PAYMENT_WINDOW_S": "3600"},
+        extra_env={
+            "CREDMARKET_LOG_LEVEL": log_level,
+            "CREDMARKET_ENROLLMENT_PAYMENT_WINDOW_S": "3600",
+        },
     )
     result: dict[str, Any] = {
         "benchmark": "purchase_flow",
