@@ -51,3 +51,19 @@ def test_a_declined_intent_takes_another_card_as_on_real_stripe(stripe_api_base:
     )
     assert retried.status == "requires_confirmation"
     assert client.v1.payment_intents.confirm(intent.id).status == "succeeded"
+
+
+def test_intents_are_found_by_metadata_as_with_stripes_search(
+    stripe_api_base: str, unique_id: str
+) -> None:
+    client = StripeClient(TEST_KEY, base_addresses={"api": stripe_api_base})
+    made = client.v1.payment_intents.create(
+        params={"amount": 700, "currency": "eur", "metadata": {"enrollment_id": unique_id}}
+    )
+    client.v1.payment_intents.create(
+        params={"amount": 800, "currency": "eur", "metadata": {"enrollment_id": "other"}}
+    )
+    found = client.v1.payment_intents.search(
+        params={"query": f"metadata['enrollment_id']:'{unique_id}'"}
+    )
+    assert [intent.id for intent in found.data] == [made.id]

@@ -13,8 +13,10 @@ import contextlib
 import logging
 import os
 import pickle
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any, cast
 
 from aiohttp import web
 from localstripe import resources
@@ -92,6 +94,53 @@ def allow_retry_after_decline() -> None:
     intent_class._api_update = classmethod(_api_update)
 
 
+_METADATA_QUERY = re.compile(r"^metadata\['([^']+)'\]:'([^']*)'$")
+
+
+def add_payment_intent_search() -> None:
+    """`GET /v1/payment_intents/search?query=metadata['k']:'v'`, as Stripe's Search API.
+
+    localstripe has no search, so a client that looks for an intent by our ids (payments,
+    after a crash between Stripe's answer and its own commit) would have to page through
+    every intent the stand-in ever made. Only the metadata-equality form is understood.
+    """
+
+    @web.middleware
+    async def search(request: web.Request, handler: Any) -> web.StreamResponse:
+        if request.method != "GET" or request.path != "/v1/payment_intents/search":
+            return cast(web.StreamResponse, await handler(request))
+        match = _METADATA_QUERY.match(request.query.get("query", "").strip())
+        if match is None:
+            return web.json_response(
+                {
+                    "error": {
+                        "type": "invalid_request_error",
+                        "message": "only metadata['key']:'value' queries are supported",
+                    }
+                },
+                status=400,
+            )
+        key, value = match.groups()
+        limit = int(request.query.get("limit", "10"))
+        found = [
+            obj
+            for name, obj in list(resources.store.items())
+            if name.startswith("payment_intent:") and (obj.metadata or {}).get(key) == value
+        ]
+        return web.json_response(
+            {
+                "object": "search_result",
+                "url": "/v1/payment_intents/search",
+                "data": [obj._export() for obj in found[:limit]],
+                "has_more": len(found) > limit,
+                "next_page": None,
+            }
+        )
+
+    # Innermost, so localstripe's own error handling and API-key check still apply.
+    app.middlewares.append(search)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
@@ -105,6 +154,7 @@ def main() -> None:
     persistence = DebouncedPersistence(args.state)
     install(persistence)
     allow_retry_after_decline()
+    add_payment_intent_search()
     if not args.from_scratch:
         persistence.load(resources.store)
     web.run_app(
