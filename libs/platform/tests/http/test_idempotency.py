@@ -36,6 +36,9 @@ class Order(BaseModel):
     item: str
 
 
+stock_arrived = asyncio.Event()
+
+
 def _router(db: Database, gate: asyncio.Event) -> APIRouter:
     router = APIRouter()
 
@@ -49,6 +52,8 @@ def _router(db: Database, gate: asyncio.Event) -> APIRouter:
         await gate.wait()
         if order.item == "forbidden":
             raise ProblemError(409, "Not available", "This item can't be ordered.")
+        if order.item == "not yet" and not stock_arrived.is_set():
+            raise ProblemError(409, "Not yet", "Ask again shortly.", headers={"Retry-After": "1"})
         if order.item == "crash":
             raise RuntimeError("handler crashed")
         async with db.unit_of_work() as uow:
@@ -227,6 +232,22 @@ async def test_4xx_answers_are_stored_and_replayed(
     assert again.headers["content-type"] == "application/problem+json"
     assert again.headers["idempotent-replayed"] == "true"
     assert again.json() == first.json()
+
+
+async def test_an_answer_saying_retry_after_is_not_stored_so_the_retry_can_succeed(
+    client: httpx.AsyncClient, db: Database, headers: Callable[..., dict[str, str]]
+) -> None:
+    stock_arrived.clear()
+    early = await client.post("/orders", json={"item": "not yet"}, headers=headers())
+    assert early.status_code == 409
+    assert early.headers["retry-after"] == "1"
+    stock_arrived.set()
+    later = await client.post("/orders", json={"item": "not yet"}, headers=headers())
+    assert later.status_code == 201
+    assert "idempotent-replayed" not in later.headers
+    replayed = await client.post("/orders", json={"item": "not yet"}, headers=headers())
+    assert replayed.headers["idempotent-replayed"] == "true"
+    assert replayed.json() == later.json()
 
 
 async def test_5xx_is_not_stored_so_a_retry_can_succeed(

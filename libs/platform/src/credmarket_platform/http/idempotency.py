@@ -28,7 +28,9 @@ The mechanism, in the service's own ``idempotency_keys`` table, keyed by
    *before* sending it, so any client that saw an answer can get it again. 4xx answers
    are stored (the same request would fail the same way); 5xx and crashes release the
    claim so a retry can succeed; 401/403 release it too, since they answer the
-   credentials, not the request.
+   credentials, not the request; so does any answer with ``Retry-After`` (429, or a
+   "not yet" such as an offering the service has not heard of): it says that the
+   same request may succeed later, which a stored answer would prevent.
 
 Limit: the handler's own commit and the recording are two transactions. If the process
 dies between them, a retry after ``in_flight_timeout`` runs the handler again, so
@@ -326,7 +328,8 @@ class IdempotencyMiddleware:
 
     async def _finish(self, claim: Claim, start: Message, body: bytes) -> None:
         status = int(start["status"])
-        if status >= 500 or status in _NOT_STORED_4XX:
+        says_retry = any(k.lower() == b"retry-after" for k, _ in start.get("headers", []))
+        if status >= 500 or status in _NOT_STORED_4XX or says_retry:
             await self.store.release(claim)
             return
         headers = [
