@@ -8,6 +8,10 @@ Create Date: 2026-11-26 09:30:20.402516
 from typing import Sequence, Union
 
 from alembic import op
+from credmarket_platform.db.platform_schema import (
+    create_platform_tables_v1,
+    drop_platform_tables_v1,
+)
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
@@ -20,41 +24,7 @@ depends_on: Union[str, Sequence[str], None] = None
 
 def upgrade() -> None:
     """Upgrade schema."""
-    op.create_table('idempotency_keys',
-    sa.Column('principal', sa.String(length=200), nullable=False),
-    sa.Column('key', sa.String(length=200), nullable=False),
-    sa.Column('method', sa.String(length=10), nullable=False),
-    sa.Column('path', sa.String(length=500), nullable=False),
-    sa.Column('request_hash', sa.String(length=64), nullable=False),
-    sa.Column('status_code', sa.Integer(), nullable=True),
-    sa.Column('response_body', sa.LargeBinary(), nullable=True),
-    sa.Column('response_headers', postgresql.JSONB(astext_type=sa.Text()), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.PrimaryKeyConstraint('principal', 'key')
-    )
-    op.create_table('inbox',
-    sa.Column('consumer_group', sa.String(length=200), nullable=False),
-    sa.Column('event_id', sa.String(length=64), nullable=False),
-    sa.Column('event_type', sa.String(length=200), nullable=False),
-    sa.Column('handled_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.PrimaryKeyConstraint('consumer_group', 'event_id')
-    )
-    op.create_table('outbox',
-    sa.Column('id', sa.BigInteger(), sa.Identity(always=False), nullable=False),
-    sa.Column('event_id', sa.String(length=64), nullable=False),
-    sa.Column('event_type', sa.String(length=200), nullable=False),
-    sa.Column('topic', sa.String(length=249), nullable=False),
-    sa.Column('key', sa.String(length=200), nullable=False),
-    sa.Column('value', sa.LargeBinary(), nullable=False),
-    sa.Column('headers', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('attempts', sa.Integer(), server_default='0', nullable=False),
-    sa.Column('last_error', sa.Text(), nullable=True),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('event_id')
-    )
-    op.create_index('ix_outbox_pending', 'outbox', ['id'], unique=False, postgresql_where=sa.text('sent_at IS NULL'))
+    create_platform_tables_v1()
     op.create_table('enrollments',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('learner_id', sa.Uuid(), nullable=False),
@@ -138,7 +108,4 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_enrollments_offering_id'), table_name='enrollments')
     op.drop_index('ix_enrollments_learner_created', table_name='enrollments')
     op.drop_table('enrollments')
-    op.drop_index('ix_outbox_pending', table_name='outbox', postgresql_where=sa.text('sent_at IS NULL'))
-    op.drop_table('outbox')
-    op.drop_table('inbox')
-    op.drop_table('idempotency_keys')
+    drop_platform_tables_v1()
