@@ -1,10 +1,10 @@
 """The outbox relay: publishes committed outbox rows to Kafka, in order per key.
 
-Several relays may run at once (one per replica). Each claims rows with a
-transaction-scoped advisory lock on the row's key plus ``FOR UPDATE SKIP
-LOCKED``: a key being published by one relay is skipped whole by the others,
-so the rows of one key are never published out of order, and a row is never
-published by two relays. See docs/adr/0008-outbox-relay.md.
+Several relays may run at once (one per replica). Each first takes keys, with a
+transaction-scoped advisory lock per key, then reads the unsent rows of just
+those keys in a second statement: a key being published by one relay is skipped
+whole by the others, so the rows of one key are never published out of order,
+and a row is never published by two relays. See docs/adr/0008-transactional-outbox-relay.md.
 """
 
 from __future__ import annotations
@@ -32,15 +32,33 @@ log = logging.getLogger(__name__)
 # The advisory lock namespace of the outbox (any constant unique within the database).
 _LOCK_NAMESPACE = 0x0B0C
 
+# Step 1: take the keys. The keys with unsent rows, oldest first, each kept only if
+# this transaction gets its advisory lock; the lock is held until commit.
+_LOCK_KEYS = sa.text(
+    """
+    SELECT key
+    FROM (
+        SELECT key, min(id) AS first_id
+        FROM outbox
+        WHERE sent_at IS NULL
+        GROUP BY key
+        ORDER BY first_id
+    ) AS pending_keys
+    WHERE pg_try_advisory_xact_lock(:ns, hashtext(key))
+    LIMIT :keys
+    """
+)
+
+# Step 2, a new statement and so a new snapshot, taken once the keys are ours: every
+# unsent row of those keys is visible here, including rows another relay skipped or
+# left unsent before it committed, so each key's rows form a prefix in id order.
 _CLAIM = sa.text(
     """
     SELECT id, event_id, event_type, topic, key, value, headers, created_at
     FROM outbox
-    WHERE sent_at IS NULL
-      AND pg_try_advisory_xact_lock(:ns, hashtext(key))
+    WHERE sent_at IS NULL AND key = ANY(:keys)
     ORDER BY id
     LIMIT :limit
-    FOR UPDATE SKIP LOCKED
     """
 )
 
@@ -80,7 +98,12 @@ class OutboxRelay:
     async def publish_pending(self) -> int:
         """Publish one batch; returns how many rows were published."""
         async with self.db.engine.connect() as conn, conn.begin():
-            result = await conn.execute(_CLAIM, {"ns": _LOCK_NAMESPACE, "limit": self.batch_size})
+            keys = list(
+                await conn.scalars(_LOCK_KEYS, {"ns": _LOCK_NAMESPACE, "keys": self.batch_size})
+            )
+            if not keys:
+                return 0
+            result = await conn.execute(_CLAIM, {"keys": keys, "limit": self.batch_size})
             rows = [OutboxRow(**r._mapping) for r in result]
             if not rows:
                 return 0
