@@ -83,6 +83,10 @@ class ServiceSettings(BaseSettings):
     consumer_backoff_initial_s: float = 0.1
     consumer_backoff_max_s: float = 5.0
     run_consumer: bool = True
+    # Housekeeping of the plumbing's tables (see credmarket_platform.db.housekeeping).
+    idempotency_key_retention_s: float = 24 * 3600
+    sent_outbox_retention_s: float = 7 * 24 * 3600
+    housekeeping_interval_s: float = 3600
     run_relay: bool = True
     log_level: str = "INFO"
     log_json: bool = True

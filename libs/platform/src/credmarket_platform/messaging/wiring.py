@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 from credmarket_platform.db.database import Database
+from credmarket_platform.db.housekeeping import Retention, housekeeping_task
 from credmarket_platform.messaging.consumer import ConsumerRunner, running_consumer
 from credmarket_platform.messaging.handlers import HandlerRegistry
 from credmarket_platform.messaging.relay import running_relay
@@ -34,8 +36,18 @@ def consumer_runner(
 def messaging_tasks(
     settings: ServiceSettings, db: Database, registry: HandlerRegistry | None
 ) -> list[LifespanTask]:
-    """The relay (always, when enabled) and the consumer (when the service consumes)."""
-    tasks: list[LifespanTask] = []
+    """The relay (always, when enabled), the consumer (when the service consumes), and
+    the housekeeping of the plumbing's own tables."""
+    tasks: list[LifespanTask] = [
+        housekeeping_task(
+            db,
+            Retention(
+                idempotency_keys=timedelta(seconds=settings.idempotency_key_retention_s),
+                sent_outbox_rows=timedelta(seconds=settings.sent_outbox_retention_s),
+            ),
+            settings.housekeeping_interval_s,
+        )
+    ]
 
     if settings.run_relay:
 
