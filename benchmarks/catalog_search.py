@@ -167,6 +167,54 @@ def stack_env() -> Any:
     )
 
 
+async def copy_catalog(conn: asyncpg.Connection, n: int) -> list[tuple[Any, ...]]:
+    """n published offerings of 200 providers, by COPY; returns the offering rows."""
+    providers = [uuid.uuid4() for _ in range(200)]
+    now = datetime.now(UTC)
+    await conn.copy_records_to_table(
+        "providers",
+        records=[
+            (p, f"P{i}", None, None, None, "p@x.example", now, now) for i, p in enumerate(providers)
+        ],
+        columns=[
+            "id",
+            "name",
+            "website",
+            "description",
+            "logo_url",
+            "contact_email",
+            "registered_at",
+            "updated_at",
+        ],
+    )
+    records = list(rows(n, providers))
+    await conn.copy_records_to_table(
+        "offerings",
+        records=records,
+        columns=[
+            "id",
+            "provider_id",
+            "status",
+            "version",
+            "title",
+            "description",
+            "skills",
+            "skills_text",
+            "level",
+            "duration_minutes",
+            "language",
+            "price_amount",
+            "price_currency",
+            "achievement",
+            "created_at",
+            "updated_at",
+            "published_at",
+        ],
+    )
+    await conn.execute("ANALYZE offerings")
+    return records
+
+
 async def main(n: int, runs: int) -> None:
     env = stack_env()
     assert env is not None, "no local stack: run ./dev up"
@@ -178,56 +226,14 @@ async def main(n: int, runs: int) -> None:
     try:
         await upgrade_async(Path(catalog.__file__).parent / "db" / "migrations", url)
         conn = await asyncpg.connect(url.replace("+asyncpg", ""))
-        providers = [uuid.uuid4() for _ in range(200)]
-        now = datetime.now(UTC)
-        await conn.copy_records_to_table(
-            "providers",
-            records=[
-                (p, f"P{i}", None, None, None, "p@x.example", now, now)
-                for i, p in enumerate(providers)
-            ],
-            columns=[
-                "id",
-                "name",
-                "website",
-                "description",
-                "logo_url",
-                "contact_email",
-                "registered_at",
-                "updated_at",
-            ],
-        )
         started = time.perf_counter()
-        await conn.copy_records_to_table(
-            "offerings",
-            records=rows(n, providers),
-            columns=[
-                "id",
-                "provider_id",
-                "status",
-                "version",
-                "title",
-                "description",
-                "skills",
-                "skills_text",
-                "level",
-                "duration_minutes",
-                "language",
-                "price_amount",
-                "price_currency",
-                "achievement",
-                "created_at",
-                "updated_at",
-                "published_at",
-            ],
-        )
-        await conn.execute("ANALYZE offerings")
+        records = await copy_catalog(conn, n)
         print(f"loaded {n} offerings in {time.perf_counter() - started:.1f}s (COPY + ANALYZE)")
         await conn.close()
 
         queries = dict(QUERIES)
         queries["provider, price desc"] = SearchQuery(
-            provider_id=providers[0], sort=SortOrder.PRICE_DESC
+            provider_id=records[0][1], sort=SortOrder.PRICE_DESC
         )
         db = Database(url)
         print(

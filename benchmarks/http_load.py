@@ -31,7 +31,6 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +38,7 @@ import aiohttp
 import asyncpg
 from credmarket_testing.system import System, free_port
 
-from benchmarks.catalog_search import rows
+from benchmarks.catalog_search import copy_catalog
 from benchmarks.common import STACK, loadavg, machine, stack_infra
 from benchmarks.purchase_flow import Driver, localstripe_webhook, prepare
 
@@ -139,50 +138,7 @@ async def load_offerings(system: System, n: int) -> list[uuid.UUID]:
         system.database_url("catalog").replace("postgresql+asyncpg://", "postgresql://")
     )
     try:
-        providers = [uuid.uuid4() for _ in range(200)]
-        now = datetime.now(UTC)
-        await conn.copy_records_to_table(
-            "providers",
-            records=[
-                (p, f"P{i}", None, None, None, "p@x.example", now, now)
-                for i, p in enumerate(providers)
-            ],
-            columns=[
-                "id",
-                "name",
-                "website",
-                "description",
-                "logo_url",
-                "contact_email",
-                "registered_at",
-                "updated_at",
-            ],
-        )
-        records = rows(n, providers)
-        await conn.copy_records_to_table(
-            "offerings",
-            records=records,
-            columns=[
-                "id",
-                "provider_id",
-                "status",
-                "version",
-                "title",
-                "description",
-                "skills",
-                "skills_text",
-                "level",
-                "duration_minutes",
-                "language",
-                "price_amount",
-                "price_currency",
-                "achievement",
-                "created_at",
-                "updated_at",
-                "published_at",
-            ],
-        )
-        await conn.execute("ANALYZE offerings")
+        records = await copy_catalog(conn, n)
         return [r[0] for r in records]
     finally:
         await conn.close()
