@@ -9,6 +9,7 @@ event it waits for.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from functools import partial
 
 from credmarket_events.catalog import ProviderRegisteredV1, ProviderUpdatedV1
@@ -33,36 +34,30 @@ from issuance.domain.revocation import RevocationOutcome, normalise_reason
 log = logging.getLogger(__name__)
 
 
-async def handle_provider_registered(
-    ctx: HandlerContext[ProviderRegisteredV1], deps: IssuanceDeps
-) -> None:
-    data = ctx.data
-    profile = ProviderProfile(
+def _profile(data: ProviderRegisteredV1 | ProviderUpdatedV1, *, as_of: datetime) -> ProviderProfile:
+    return ProviderProfile(
         provider_id=data.provider_id,
         name=data.name,
         contact_email=data.contact_email,
         website=data.website,
         description=data.description,
         logo_url=data.logo_url,
-        as_of=data.registered_at,
+        as_of=as_of,
     )
+
+
+async def handle_provider_registered(
+    ctx: HandlerContext[ProviderRegisteredV1], deps: IssuanceDeps
+) -> None:
+    profile = _profile(ctx.data, as_of=ctx.data.registered_at)
     await apply_provider_profile(ctx.uow.session, profile, deps)
 
 
 async def handle_provider_updated(
     ctx: HandlerContext[ProviderUpdatedV1], deps: IssuanceDeps
 ) -> None:
-    data = ctx.data
     # The whole profile travels, so an update for an unknown provider creates it.
-    profile = ProviderProfile(
-        provider_id=data.provider_id,
-        name=data.name,
-        contact_email=data.contact_email,
-        website=data.website,
-        description=data.description,
-        logo_url=data.logo_url,
-        as_of=data.updated_at,
-    )
+    profile = _profile(ctx.data, as_of=ctx.data.updated_at)
     await apply_provider_profile(ctx.uow.session, profile, deps)
 
 
