@@ -58,6 +58,14 @@ class ServiceSettings(BaseSettings):
     consumer_group: str = ""
     public_base_url: str = "http://127.0.0.1:8000"
 
+    # HTTP serving. Loopback by default so a dev machine exposes nothing; containers
+    # set CREDMARKET_HTTP_HOST=0.0.0.0 (infra/docker/Dockerfile).
+    port: int = 8000
+    http_host: str = "127.0.0.1"
+    # Server processes on the one port; each runs the service's background tasks too
+    # (consumers, relay, sweeps), which are safe as replicas (ADR 0008).
+    web_workers: int = Field(default=1, ge=1)
+
     # Auth: trusted token issuers. JWKS URLs in production; an HS256 secret in dev.
     jwt_issuers: str = Field(
         default="credmarket-dev",

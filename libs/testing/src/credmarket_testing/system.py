@@ -115,7 +115,9 @@ class ServiceProcess:
     def kill(self) -> None:
         """SIGKILL: no graceful shutdown, no offsets committed, no outbox flushed."""
         if self.proc is not None and self.proc.returncode is None:
-            self.proc.send_signal(signal.SIGKILL)
+            # The whole group: with web_workers > 1 the workers are children.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
 
     async def stop(self, timeout_s: float = 20.0) -> None:
         if self.proc is None or self.proc.returncode is not None:
@@ -143,6 +145,8 @@ class System:
     infra: Infra
     logs_dir: Path
     extra_env: dict[str, str] = field(default_factory=dict)
+    # Per service, on top of extra_env (e.g. {"issuance": {"CREDMARKET_WEB_WORKERS": "2"}}).
+    service_env: dict[str, dict[str, str]] = field(default_factory=dict)
     prefix: str = field(default_factory=lambda: "e2e" + uuid.uuid4().hex[:8])
     replicas: dict[str, list[ServiceProcess]] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)
@@ -229,6 +233,7 @@ class System:
             }
         )
         env.update(self.extra_env)
+        env.update(self.service_env.get(service, {}))
         return env
 
     async def start(self, replicas: dict[str, int] | None = None) -> None:

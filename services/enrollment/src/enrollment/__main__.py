@@ -1,17 +1,14 @@
-"""`python -m enrollment`: serve the app on settings.port."""
+"""`python -m enrollment`: serve the enrollment service on its port."""
 
 from __future__ import annotations
 
-import uvicorn
+from credmarket_platform.http.serving import serve
 
-from enrollment.app import create_app
 from enrollment.settings import EnrollmentSettings
 
 
 def main() -> None:
-    settings = EnrollmentSettings()
-    # log_config=None: the app routes uvicorn's logs through its own JSON handler.
-    uvicorn.run(create_app(settings), host="0.0.0.0", port=settings.port, log_config=None)  # noqa: S104
+    serve(EnrollmentSettings(), "enrollment.app:create_app")
 
 
 if __name__ == "__main__":

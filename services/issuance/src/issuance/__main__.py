@@ -1,13 +1,12 @@
-"""`python -m issuance`: the service on its port, migrations applied first."""
+"""`python -m issuance`: migrate the issuance database, then serve it on its port."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import uvicorn
 from credmarket_platform.db.migrations import upgrade
+from credmarket_platform.http.serving import serve
 
-from issuance.app import create_app
 from issuance.settings import IssuanceSettings
 
 MIGRATIONS = Path(__file__).parent / "db" / "migrations"
@@ -16,7 +15,7 @@ MIGRATIONS = Path(__file__).parent / "db" / "migrations"
 def main() -> None:
     settings = IssuanceSettings()
     upgrade(MIGRATIONS, settings.database_url)
-    uvicorn.run(create_app(settings), host="0.0.0.0", port=settings.port, log_config=None)  # noqa: S104
+    serve(settings, "issuance.app:create_app")
 
 
 if __name__ == "__main__":
