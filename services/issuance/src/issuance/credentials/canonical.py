@@ -16,6 +16,7 @@ from typing import Any
 from pyld import jsonld
 from pyld.identifier_issuer import IdentifierIssuer
 
+from issuance.credentials.context_memo import MemoizingProcessor
 from issuance.credentials.document_loader import LocalDocumentLoader, default_loader
 
 __all__ = ["UndefinedTermError", "canonicalize"]
@@ -45,13 +46,14 @@ def canonicalize(document: Mapping[str, Any], loader: LocalDocumentLoader | None
     """
     # pyld resolves relative IRIs against http://example.org/base/ unless the
     # base is explicitly null; we want them left relative so they are caught.
-    options = {**(loader or default_loader()).options(), "base": None}
+    loader = loader or default_loader()
+    options = {**loader.options(), "base": None}
     dropped: list[str] = []
 
     def on_dropped(term: str | None) -> None:
         dropped.append(str(term))
 
-    processor = jsonld.JsonLdProcessor(on_property_dropped=on_dropped)
+    processor = MemoizingProcessor(loader.context_memo, on_property_dropped=on_dropped)
     expanded = processor.expand(dict(document), options)
     problems = [f"property {term!r}" for term in dropped]
     _collect_undefined(expanded, problems)

@@ -20,6 +20,8 @@ from typing import Any
 
 from pyld.context_resolver import ContextResolver
 
+from issuance.credentials.context_memo import ContextMemo
+
 __all__ = [
     "CONTEXT_FILES",
     "DID_V1",
@@ -55,6 +57,9 @@ CONTEXT_FILES: Mapping[str, str] = {
 
 # Processed contexts kept per loader: ours are a dozen, plus scoped/inline ones.
 _RESOLVED_CACHE_SIZE = 256
+# (active context, local context) pairs: the OB 3.0 credential and status list
+# shapes need a few dozen; the rest is room for other shapes and inline contexts.
+_CONTEXT_MEMO_SIZE = 512
 
 
 class _LruCache(OrderedDict[Any, Any]):
@@ -132,6 +137,10 @@ class LocalDocumentLoader:
         self._extra = {url: copy.deepcopy(doc) for url, doc in (extra_documents or {}).items()}
         self._remote_docs: dict[str, dict[str, Any]] = {}
         self._resolved = _LruCache(_RESOLVED_CACHE_SIZE)
+        # ids of every object inside a served document; the documents live as
+        # long as the loader (in _remote_docs), so an id here names that object.
+        self._static_ids: set[int] = set()
+        self.context_memo = ContextMemo(self.is_static, _CONTEXT_MEMO_SIZE)
 
     def __call__(self, url: str, options: Any = None) -> dict[str, Any]:
         """pyld loader protocol: return a RemoteDocument dict or raise."""
@@ -150,7 +159,12 @@ class LocalDocumentLoader:
             "tag": "static",
         }
         self._remote_docs[url] = remote
+        self._static_ids.update(_container_ids(document))
         return remote
+
+    def is_static(self, value: object) -> bool:
+        """True when ``value`` is (inside) a document this loader served."""
+        return id(value) in self._static_ids
 
     def knows(self, url: str) -> bool:
         """True when ``url`` would be served."""
@@ -163,6 +177,20 @@ class LocalDocumentLoader:
             "documentLoader": self,
             "contextResolver": ContextResolver(self._resolved, self),
         }
+
+
+def _container_ids(value: Any) -> list[int]:
+    ids: list[int] = []
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            ids.append(id(node))
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            ids.append(id(node))
+            stack.extend(node)
+    return ids
 
 
 @cache
