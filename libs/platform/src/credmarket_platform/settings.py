@@ -90,6 +90,7 @@ class ServiceSettings(BaseSettings):
     consumer_max_attempts: int = 5
     consumer_backoff_initial_s: float = 0.1
     consumer_backoff_max_s: float = 5.0
+    consumer_commit_interval_s: float = 0.5
     run_consumer: bool = True
     # Housekeeping of the plumbing's tables (see credmarket_platform.db.housekeeping).
     idempotency_key_retention_s: float = 24 * 3600

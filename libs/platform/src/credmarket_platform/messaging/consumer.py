@@ -74,6 +74,7 @@ class ConsumerRunner:
         backoff_max_s: float = 5.0,
         max_records: int = 500,
         session_timeout_ms: int = 10_000,
+        commit_interval_s: float = 0.5,
     ) -> None:
         self.db = db
         self.registry = registry
@@ -86,6 +87,8 @@ class ConsumerRunner:
         self.backoff_max_s = backoff_max_s
         self.max_records = max_records
         self.session_timeout_ms = session_timeout_ms
+        self.commit_interval_s = commit_interval_s
+        self._last_commit = 0.0
         self.dlq_topic = dead_letter_topic(group)
         self.batch_lock = asyncio.Lock()
         self._processed: dict[TopicPartition, int] = {}
@@ -124,15 +127,22 @@ class ConsumerRunner:
 
     async def run(self) -> None:
         assert self.consumer is not None
+        loop = asyncio.get_running_loop()
         while not self._stopping:
             batch = await self.consumer.getmany(timeout_ms=200, max_records=self.max_records)
-            if not batch:
-                continue
             async with self.batch_lock:
-                await asyncio.gather(
-                    *(self._process_partition(tp, records) for tp, records in batch.items())
-                )
-                await self.commit_processed()
+                if batch:
+                    await asyncio.gather(
+                        *(self._process_partition(tp, records) for tp, records in batch.items())
+                    )
+                # Offsets are committed at most every commit_interval_s, not per batch:
+                # under load a commit per small batch was a broker request per event per
+                # group. What a crash leaves uncommitted is redelivered and stopped by
+                # the inbox, as any redelivery is; a quiet partition still commits
+                # within one interval (the empty getmany above returns every 200 ms).
+                if self._processed and loop.time() - self._last_commit >= self.commit_interval_s:
+                    await self.commit_processed()
+                    self._last_commit = loop.time()
 
     async def _process_partition(self, tp: TopicPartition, records: list[ConsumerRecord]) -> None:
         if len(records) > 1 and await self._handle_batch(records):

@@ -30,6 +30,7 @@ def consumer_runner(
         max_attempts=settings.consumer_max_attempts,
         backoff_initial_s=settings.consumer_backoff_initial_s,
         backoff_max_s=settings.consumer_backoff_max_s,
+        commit_interval_s=settings.consumer_commit_interval_s,
     )
 
 
