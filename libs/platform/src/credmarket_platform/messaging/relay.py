@@ -179,13 +179,19 @@ class OutboxRelay:
     async def run(self) -> None:
         """Publish until stopped: woken by NOTIFY, with a slow poll as back-up."""
         listener = await self._listen()
+        loop = asyncio.get_running_loop()
+        backlog_due = 0.0
         try:
             while not self._stopping:
                 self._wake.clear()
                 try:
                     while not self._stopping and await self.publish_pending() >= self.batch_size:
                         pass
-                    await self.backlog()
+                    # The gauge is a count over the outbox: once per poll interval, not
+                    # after every wake (a wake per committed transaction under load).
+                    if loop.time() >= backlog_due:
+                        await self.backlog()
+                        backlog_due = loop.time() + self.poll_interval_s
                 except Exception as exc:  # the broker or database may be away for a while
                     log.warning("outbox relay: %s; retrying", exc)
                     await asyncio.sleep(self.retry_backoff_s)
