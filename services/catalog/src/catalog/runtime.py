@@ -20,7 +20,7 @@ class CatalogRuntime:
     signing_keys: SigningKeys
 
 
-def runtime(request: Request) -> CatalogRuntime:
+async def runtime(request: Request) -> CatalogRuntime:
     rt = request.app.state.catalog
     assert isinstance(rt, CatalogRuntime)
     return rt

@@ -17,11 +17,11 @@ from enrollment.settings import EnrollmentSettings
 SOURCE = "/enrollment"
 
 
-def database(request: Request) -> Database:
+async def database(request: Request) -> Database:
     return cast(Database, request.app.state.enrollment_db)
 
 
-def settings(request: Request) -> EnrollmentSettings:
+async def settings(request: Request) -> EnrollmentSettings:
     return cast(EnrollmentSettings, request.app.state.enrollment_settings)
 
 

@@ -11,13 +11,13 @@ from fastapi import Depends, Request
 from issuance.actions.dependencies import IssuanceDeps
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
     db = request.app.state.database
     assert isinstance(db, Database)
     return db
 
 
-def get_deps(request: Request) -> IssuanceDeps:
+async def get_deps(request: Request) -> IssuanceDeps:
     deps = request.app.state.issuance_deps
     assert isinstance(deps, IssuanceDeps)
     return deps

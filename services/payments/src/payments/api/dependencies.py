@@ -9,7 +9,7 @@ from payments.runtime import Runtime
 RUNTIME_ATTR = "payments_runtime"
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     runtime = getattr(request.app.state, RUNTIME_ATTR, None)
     if not isinstance(runtime, Runtime):
         raise RuntimeError("the payments runtime is not installed on app.state")
