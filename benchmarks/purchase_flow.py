@@ -63,6 +63,7 @@ from credmarket_testing.infra import Infra
 from credmarket_testing.kafka import create_topics, delete_topics
 from credmarket_testing.system import System, free_port
 
+from benchmarks import cpu
 from benchmarks.common import STACK, loadavg, machine, percentiles, stack_infra
 
 log = logging.getLogger("purchase_flow")
@@ -605,7 +606,9 @@ async def _run(
     }
     await system.start()
     try:
-        connector = aiohttp.TCPConnector(limit=0, limit_per_host=0)
+        # uvicorn closes a keep-alive connection idle for 5 s; a client that keeps it
+        # longer (aiohttp: 15 s) sometimes sends on a socket the server just closed.
+        connector = aiohttp.TCPConnector(limit=0, limit_per_host=0, keepalive_timeout=4)
         async with aiohttp.ClientSession(
             connector=connector, timeout=aiohttp.ClientTimeout(total=60)
         ) as http:
@@ -638,12 +641,20 @@ async def _run(
                 driver.self_webhook = self_webhook
                 load_before = loadavg()
                 log.warning("phase %s: %d flows at %s/s", name, count, phase_rate or "max")
+                cpu_before, started = cpu.snapshot(), time.monotonic()
                 flows = await driver.run_phase(count, phase_rate, max_inflight, timeout_s)
+                elapsed = time.monotonic() - started
+                cores = cpu.usage(cpu_before, cpu.snapshot(), elapsed)
                 all_flows[name] = flows
+                done = sum(1 for f in flows if not f.error) or 1
                 result.setdefault("phases", {})[name] = {
                     "rate_offered": phase_rate,
                     "load_before": load_before,
                     "load_after": loadavg(),
+                    "cpu_cores": cores,
+                    "cpu_ms_per_flow": {
+                        k: round(v * elapsed * 1000 / done, 2) for k, v in cores.items()
+                    },
                 }
                 await asyncio.sleep(1)
             tail.cancel()
@@ -667,6 +678,14 @@ def summary(result: dict[str, Any]) -> str:
             f"{name}: offered {phase['rate_offered'] or 'max'}/s, completed "
             f"{phase['completed']}/{phase['flows']} at {phase['completed_per_s']}/s, "
             f"errors {phase['errors']} load {phase['load_before']}→{phase['load_after']}"
+        )
+        lines.append(
+            "    cpu cores: "
+            + ", ".join(f"{k} {v}" for k, v in sorted(phase.get("cpu_cores", {}).items()))
+        )
+        lines.append(
+            "    cpu ms/flow: "
+            + ", ".join(f"{k} {v}" for k, v in sorted(phase.get("cpu_ms_per_flow", {}).items()))
         )
         for hop, p in phase["hops_ms"].items():
             lines.append(
