@@ -261,9 +261,11 @@ async def main(n: int, runs: int) -> None:
                 for _ in range(runs):
                     t0 = time.perf_counter()
                     async with db.unit_of_work() as uow:
-                        found = await repo.search(uow.session, query, None)
+                        found = await repo.search(
+                            uow.session, query, None, settings.ranked_candidates
+                        )
                     sql.append((time.perf_counter() - t0) * 1000)
-                    hits = len(found)
+                    hits = len(found.rows)
                 http: list[float] = []
                 for _ in range(runs):
                     t0 = time.perf_counter()

@@ -32,3 +32,11 @@ class CatalogSettings(ServiceSettings):
     # for verifiers' clock skew.
     signing_key_overlap_s: int = 120
     max_api_key_grace_s: int = 7 * 24 * 3600
+    # Relevance ranks the newest this many matches, then lists older ones newest first:
+    # ranking every match of a common word does not scale (ADR 0010).
+    ranked_candidates: int = Field(
+        default=1000,
+        ge=1,
+        le=100_000,
+        validation_alias=AliasChoices("CREDMARKET_CATALOG_RANKED_CANDIDATES"),
+    )

@@ -92,3 +92,19 @@ def test_a_cursor_with_the_wrong_key_type_is_refused() -> None:
     text = base64.urlsafe_b64encode(json.dumps(body).encode()).decode()
     with pytest.raises(CursorInvalid):
         decode_cursor(text, SortOrder.PRICE_ASC, "fp")
+
+
+def test_a_relevance_cursor_keeps_its_boundary_and_tier() -> None:
+    boundary = (datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC), uuid4())
+    ranked = Cursor(SortOrder.RELEVANCE, 0.25, uuid4(), boundary)
+    older = Cursor(SortOrder.RELEVANCE, boundary[0], uuid4(), boundary, past_boundary=True)
+    for cursor in (ranked, older):
+        assert decode_cursor(encode_cursor(cursor, "fp"), SortOrder.RELEVANCE, "fp") == cursor
+
+
+def test_a_cursor_past_the_boundary_needs_one() -> None:
+    text = encode_cursor(
+        Cursor(SortOrder.RELEVANCE, datetime.now(UTC), uuid4(), past_boundary=True), "fp"
+    )
+    with pytest.raises(CursorInvalid):
+        decode_cursor(text, SortOrder.RELEVANCE, "fp")

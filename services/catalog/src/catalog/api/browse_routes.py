@@ -26,7 +26,8 @@ _MAX_PRICE = 100_000_000_00
     "",
     summary="Search published offerings",
     description="Full-text search over title, skills and description (web-search syntax: "
-    '`"exact phrase"`, `or`, `-exclude`), filters, sorting and cursor pagination.',
+    '`"exact phrase"`, `or`, `-exclude`), filters, sorting and cursor pagination. '
+    "Relevance ranks the newest matches (1,000 by default); older ones follow, newest first.",
     responses=problem_responses(422),
 )
 async def search_offerings(
@@ -70,13 +71,16 @@ async def search_offerings(
         except CursorInvalid as exc:
             raise invalid([Violation("cursor", "invalid", str(exc))], "Invalid cursor") from None
     async with rt.db.unit_of_work() as uow:
-        rows = await repo.search(uow.session, query, after)
-    page, more = rows[:limit], len(rows) > limit
+        found = await repo.search(uow.session, query, after, rt.settings.ranked_candidates)
+    page, more = found.rows[:limit], len(found.rows) > limit
     next_cursor = None
     if more:
         last = page[-1]
         next_cursor = encode_cursor(
-            Cursor(query.effective_sort, last.sort_key, last.id), fingerprint
+            Cursor(
+                query.effective_sort, last.sort_key, last.id, found.boundary, last.past_boundary
+            ),
+            fingerprint,
         )
     return OfferingPage(items=[offering_view(r) for r in page], next_cursor=next_cursor)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -12,7 +12,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.db.tables import offering_versions, offerings, provider_api_keys, providers
-from catalog.domain.cursor import Cursor
+from catalog.domain.cursor import Cursor, RankBoundary
 from catalog.domain.offering_content import AchievementContent, OfferingContent
 from catalog.domain.provider_profile import ProviderProfile
 from catalog.domain.search_query import SearchQuery, SortOrder
@@ -226,18 +226,24 @@ async def list_provider_offerings(
 TEXT_CONFIG = "english"
 
 
-def search_statement(query: SearchQuery, after: Cursor | None) -> sa.Select[*tuple[Any, ...]]:
-    """Published offerings matching ``query``, in its sort order, one row past the page.
+@dataclass(frozen=True)
+class Found:
+    """Up to one row past the page, each with ``sort_key`` and ``past_boundary``."""
 
-    Every sort is (key, id) in one direction, so the page boundary is one row-value
-    comparison that the (key, id) indexes can seek to.
-    """
+    rows: list[DbRow]
+    # Relevance only: what the next page's cursor must carry (ADR 0010).
+    boundary: RankBoundary | None = None
+
+
+def _tsquery(query: SearchQuery) -> sa.ColumnElement[Any]:
+    return sa.func.websearch_to_tsquery(sa.literal_column(f"'{TEXT_CONFIG}'"), query.text)
+
+
+def _matches(query: SearchQuery) -> list[sa.ColumnElement[bool]]:
     o = offerings
     where: list[sa.ColumnElement[bool]] = [o.c.status == "published"]
-    tsquery = None
     if query.has_text:
-        tsquery = sa.func.websearch_to_tsquery(sa.literal_column(f"'{TEXT_CONFIG}'"), query.text)
-        where.append(o.c.search.op("@@")(tsquery))
+        where.append(o.c.search.op("@@")(_tsquery(query)))
     if query.normalized_skill is not None:
         where.append(o.c.skills.contains([query.normalized_skill]))
     if query.provider_id is not None:
@@ -259,16 +265,19 @@ def search_statement(query: SearchQuery, after: Cursor | None) -> sa.Select[*tup
         where.append(o.c.price_amount >= query.price_min)
     if query.price_max is not None:
         where.append(o.c.price_amount <= query.price_max)
+    return where
 
+
+def search_statement(query: SearchQuery, after: Cursor | None) -> sa.Select[*tuple[Any, ...]]:
+    """Published offerings matching ``query`` in a column order, one row past the page.
+
+    Every sort is (key, id) in one direction, so the page boundary is one row-value
+    comparison that the (key, id) indexes can seek to.
+    """
+    o = offerings
+    where = _matches(query)
     sort = query.effective_sort
-    key: sa.ColumnElement[Any]
-    if sort is SortOrder.RELEVANCE:
-        assert tsquery is not None
-        key = sa.func.ts_rank(o.c.search, tsquery)
-    elif sort is SortOrder.NEWEST:
-        key = o.c.published_at
-    else:
-        key = o.c.price_amount
+    key = o.c.published_at if sort is SortOrder.NEWEST else o.c.price_amount
     ascending = sort is SortOrder.PRICE_ASC
     if after is not None:
         boundary = sa.tuple_(key, o.c.id)
@@ -276,12 +285,81 @@ def search_statement(query: SearchQuery, after: Cursor | None) -> sa.Select[*tup
         where.append(boundary > bound if ascending else boundary < bound)
     order = [key.asc(), o.c.id.asc()] if ascending else [key.desc(), o.c.id.desc()]
     return (
-        sa.select(*_OFFERING_COLUMNS, key.label("sort_key"))
+        sa.select(*_OFFERING_COLUMNS, key.label("sort_key"), sa.false().label("past_boundary"))
         .where(*where)
         .order_by(*order)
         .limit(query.limit + 1)
     )
 
 
-async def search(session: AsyncSession, query: SearchQuery, after: Cursor | None) -> list[DbRow]:
-    return list((await session.execute(search_statement(query, after))).all())
+def ranked_statement(
+    query: SearchQuery, after: Cursor | None, candidates: int
+) -> sa.Select[*tuple[Any, ...]]:
+    """The newest ``candidates`` matches (first page) or those not older than the
+    cursor's boundary (later pages), by ``ts_rank`` then id, one row past the page.
+
+    Ranking every match costs ~1 µs a row, tens of milliseconds for a common word;
+    the newest-first candidates come from the published_at index (ADR 0010). On the
+    first page, ``oldest_*`` and ``candidates`` tell the caller where the ranked
+    candidates end.
+    """
+    o = offerings
+    newest = sa.tuple_(o.c.published_at, o.c.id)
+    inner = sa.select(
+        *_OFFERING_COLUMNS, sa.func.ts_rank(o.c.search, _tsquery(query)).label("sort_key")
+    ).where(*_matches(query))
+    if after is None:
+        inner = inner.order_by(o.c.published_at.desc(), o.c.id.desc()).limit(candidates)
+    elif after.boundary is not None:
+        inner = inner.where(newest >= sa.tuple_(*map(sa.literal, after.boundary)))
+    c = inner.subquery("candidates")
+    columns: list[Any] = [c.c[col.name] for col in _OFFERING_COLUMNS]
+    columns += [c.c.sort_key, sa.false().label("past_boundary")]
+    if after is None:
+        oldest_first = (c.c.published_at, c.c.id)
+        columns += [
+            sa.func.first_value(c.c.published_at).over(order_by=oldest_first).label("oldest_at"),
+            sa.func.first_value(c.c.id).over(order_by=oldest_first).label("oldest_id"),
+            sa.func.count().over().label("candidates"),
+        ]
+    stmt = sa.select(*columns).order_by(c.c.sort_key.desc(), c.c.id.desc())
+    if after is not None:
+        last = sa.tuple_(sa.literal(after.key), sa.literal(after.last_id))
+        stmt = stmt.where(sa.tuple_(c.c.sort_key, c.c.id) < last)
+    return stmt.limit(query.limit + 1)
+
+
+def past_boundary_statement(
+    query: SearchQuery, boundary: RankBoundary, after: Cursor | None, rows: int
+) -> sa.Select[*tuple[Any, ...]]:
+    """Matches older than the ranked candidates, newest first."""
+    o = offerings
+    newest = sa.tuple_(o.c.published_at, o.c.id)
+    start = (after.key, after.last_id) if after is not None and after.past_boundary else boundary
+    return (
+        sa.select(
+            *_OFFERING_COLUMNS, o.c.published_at.label("sort_key"), sa.true().label("past_boundary")
+        )
+        .where(*_matches(query), newest < sa.tuple_(*map(sa.literal, start)))
+        .order_by(o.c.published_at.desc(), o.c.id.desc())
+        .limit(rows)
+    )
+
+
+async def search(
+    session: AsyncSession, query: SearchQuery, after: Cursor | None, ranked_candidates: int
+) -> Found:
+    if query.effective_sort is not SortOrder.RELEVANCE:
+        return Found(list((await session.execute(search_statement(query, after))).all()))
+    rows: list[DbRow] = []
+    boundary = after.boundary if after is not None else None
+    if after is None or not after.past_boundary:
+        stmt = ranked_statement(query, after, ranked_candidates)
+        rows = list((await session.execute(stmt)).all())
+        if after is None and rows and rows[0].candidates >= ranked_candidates:
+            boundary = (rows[0].oldest_at, rows[0].oldest_id)
+    wanted = query.limit + 1 - len(rows)
+    if boundary is not None and wanted > 0:
+        stmt = past_boundary_statement(query, boundary, after, wanted)
+        rows += (await session.execute(stmt)).all()
+    return Found(rows, boundary)
