@@ -44,15 +44,20 @@ def _processes() -> dict[int, _Proc]:
 
 
 def _component(proc: _Proc, procs: dict[int, _Proc], driver: int) -> str:
-    seen: set[int] = set()
+    """What ``proc`` is part of. Services count only under the driver (its own System):
+    another System's services on the same machine (a test run) are "other"."""
+    chain: list[_Proc] = []
     current: _Proc | None = proc
-    while current is not None and current.pid not in seen:
-        seen.add(current.pid)
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = procs.get(current.ppid)
+    ours = any(p.pid == driver for p in chain)
+    for current in chain:
         if current.pid == driver:
             return "driver"
         for service in SERVICES:
             if f"-m {service}" in current.cmdline:
-                return service
+                return service if ours else "other"
         if "localstripe" in current.cmdline:
             return "localstripe"
         if current.comm == "postgres":
@@ -63,25 +68,29 @@ def _component(proc: _Proc, procs: dict[int, _Proc], driver: int) -> str:
             return "gateway"
         if "vegeta" in current.comm:
             return "load generator"
-        current = procs.get(current.ppid)
     return "other"
 
 
-def snapshot() -> dict[str, float]:
-    """CPU seconds used so far, per component, by the processes alive now."""
+Snapshot = dict[int, tuple[str, float]]
+
+
+def snapshot() -> Snapshot:
+    """Per live process: its component and the CPU seconds it has used so far."""
     procs = _processes()
     driver = os.getpid()
+    return {pid: (_component(proc, procs, driver), proc.cpu_s) for pid, proc in procs.items()}
+
+
+def usage(before: Snapshot, after: Snapshot, seconds: float) -> dict[str, float]:
+    """Share of one core each component used between two snapshots (1.0 = one full core).
+
+    Per process, so a process that exits in between (a PostgreSQL backend, another
+    run's service) takes nothing away; one that starts in between counts whole. What a
+    process used between the first snapshot and its exit is lost: a lower bound.
+    """
     totals: dict[str, float] = {}
-    for proc in procs.values():
-        name = _component(proc, procs, driver)
-        totals[name] = totals.get(name, 0.0) + proc.cpu_s
-    return totals
-
-
-def usage(before: dict[str, float], after: dict[str, float], seconds: float) -> dict[str, float]:
-    """Share of one core each component used between two snapshots (1.0 = one full core)."""
-    return {
-        name: round(max(0.0, after.get(name, 0.0) - before.get(name, 0.0)) / seconds, 3)
-        for name in sorted(after)
-        if after.get(name, 0.0) - before.get(name, 0.0) > 0
-    }
+    for pid, (name, cpu_s) in after.items():
+        previous = before.get(pid)
+        used = cpu_s - previous[1] if previous is not None and previous[0] == name else cpu_s
+        totals[name] = totals.get(name, 0.0) + max(0.0, used)
+    return {name: round(v / seconds, 3) for name, v in sorted(totals.items()) if v > 0}
