@@ -113,6 +113,10 @@ class IdempotencyStore:
         self, engine: AsyncEngine, *, in_flight_timeout: timedelta = timedelta(minutes=5)
     ) -> None:
         self.engine = engine
+        # Every statement here stands alone (each guards itself in its WHERE), so it
+        # runs without BEGIN/COMMIT: one round trip instead of three per statement,
+        # on every idempotent request.
+        self.autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         self.in_flight_timeout = in_flight_timeout
 
     async def claim(
@@ -127,7 +131,7 @@ class IdempotencyStore:
         # A few rounds because the row can vanish between our INSERT and SELECT
         # (its owner failed and released it).
         for _ in range(3):
-            async with self.engine.begin() as conn:
+            async with self.autocommit.connect() as conn:
                 inserted = await conn.execute(
                     pg_insert(t)
                     .values(
@@ -193,7 +197,7 @@ class IdempotencyStore:
 
     async def record(self, claim: Claim, response: StoredResponse) -> None:
         t = idempotency_keys
-        async with self.engine.begin() as conn:
+        async with self.autocommit.connect() as conn:
             await conn.execute(
                 sa.update(t)
                 .where(t.c.principal == claim.principal, t.c.key == claim.key)
@@ -206,7 +210,7 @@ class IdempotencyStore:
 
     async def release(self, claim: Claim) -> None:
         t = idempotency_keys
-        async with self.engine.begin() as conn:
+        async with self.autocommit.connect() as conn:
             await conn.execute(
                 sa.delete(t).where(
                     t.c.principal == claim.principal,
