@@ -135,8 +135,35 @@ class EnrollmentRevokedV1(EventData):
     payment_id: UUID | None = None
 
 
+class RefundReason(StrEnum):
+    """Why enrollment asks for a payment to be given back."""
+
+    ENROLLMENT_CANCELLED_BEFORE_PAYMENT = "enrollment_cancelled_before_payment"
+    DUPLICATE_PAYMENT = "duplicate_payment"
+
+
+class RefundRequestedV1(EventData):
+    """Enrollment emits this when money arrived that the marketplace must give back.
+
+    A payment succeeded after its enrollment was cancelled (by the learner or the
+    payment deadline), or paid a second time for an enrollment already paid.
+    Payments refunds what is left of the payment, at most ``amount``, once per
+    payment however often it is asked, and reports it with PaymentRefundedV1.
+    """
+
+    event_type: ClassVar[str] = "credmarket.enrollment.refund.requested.v1"
+    key_field: ClassVar[str] = "enrollment_id"
+
+    enrollment_id: UUID
+    payment_id: UUID
+    amount: Money = Field(description="What the enrollment cost: the most to give back.")
+    reason: RefundReason
+    requested_at: UtcDateTime
+
+
 register(EnrollmentRequestedV1, ENROLLMENTS, producer="enrollment", consumers=("payments",))
 register(EnrollmentActivatedV1, ENROLLMENTS, producer="enrollment", consumers=())
 register(EnrollmentCancelledV1, ENROLLMENTS, producer="enrollment", consumers=("payments",))
 register(EnrollmentCompletedV1, ENROLLMENTS, producer="enrollment", consumers=("issuance",))
 register(EnrollmentRevokedV1, ENROLLMENTS, producer="enrollment", consumers=("issuance",))
+register(RefundRequestedV1, ENROLLMENTS, producer="enrollment", consumers=("payments",))

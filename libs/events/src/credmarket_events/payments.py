@@ -84,9 +84,11 @@ class PaymentFailedV1(EventData):
 
 
 class PaymentRefundedV1(EventData):
-    """Payments emits this when ops refunds (part of) a payment.
+    """Payments emits this when (part of) a payment is refunded.
 
-    Enrollment revokes the enrollment on a full refund.
+    By ops or the provider through the API, in Stripe's dashboard, or
+    automatically on enrollment's RefundRequestedV1. Enrollment revokes the
+    enrollment on a full refund, or settles the refund it asked for.
     """
 
     event_type: ClassVar[str] = "credmarket.payments.payment.refunded.v1"
