@@ -1,6 +1,6 @@
 """All the benchmarks, one command: JSON, PNG plots and a Markdown report in docs/benchmarks/.
 
-    uv run python -m benchmarks [--n 2000] [--rate 100] [--quick] [--out docs/benchmarks]
+    uv run python -m benchmarks [--n 2000] [--rate R] [--quick] [--out docs/benchmarks]
 
 Runs, one after another (each starts and stops its own `System` on the local stack):
 ``benchmarks.purchase_flow`` (fixed rate, max rate, localstripe's own webhook delivery,
@@ -99,6 +99,62 @@ def plot_cdf(flow: dict[str, Any], path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def plot_cpu(flow: dict[str, Any], path: Path) -> None:
+    phases = {k: v for k, v in flow["phases"].items() if v.get("cpu_ms_per_flow")}
+    if not phases:
+        return
+    components = sorted({c for p in phases.values() for c in p["cpu_ms_per_flow"]})
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    bottoms = [0.0] * len(phases)
+    for component in components:
+        values = [p["cpu_ms_per_flow"].get(component, 0.0) for p in phases.values()]
+        ax.bar(list(phases), values, bottom=bottoms, label=component)
+        bottoms = [b + v for b, v in zip(bottoms, values, strict=True)]
+    ax.set_ylabel("CPU ms per completed flow")
+    ax.legend(fontsize=7, ncol=2)
+    ax.grid(axis="y", alpha=0.3)
+    ax.set_title("where a purchase flow's CPU goes (all processes, user + system)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def cpu_budget_lines(flow: dict[str, Any], cores: int) -> list[str]:
+    """The CPU each component spends per flow, and the ceiling that puts on flows/s."""
+    phase = flow["phases"].get("max") or next(iter(flow["phases"].values()))
+    per_flow: dict[str, float] = phase.get("cpu_ms_per_flow") or {}
+    if not per_flow:
+        return []
+    total = sum(per_flow.values())
+    ours = sum(per_flow.get(s, 0.0) for s in ("catalog", "enrollment", "payments", "issuance"))
+    harness = per_flow.get("driver", 0.0) + per_flow.get("localstripe", 0.0)
+    lines = [
+        "CPU per completed flow in the `max` phase, every process on the machine "
+        "(user + system, from /proc; `other` is whatever else ran):",
+        "",
+        _row(["component", "CPU ms / flow", "share"]),
+        _row(["---"] * 3),
+    ]
+    for name, ms in sorted(per_flow.items(), key=lambda kv: -kv[1]):
+        lines.append(_row([name, ms, f"{ms / total:.0%}" if total else "-"]))
+    lines += [
+        _row(["**total**", round(total, 1), "100%"]),
+        "",
+        f"With {cores} cores there are {cores * 1000} CPU ms per second, so this machine "
+        f"cannot complete more than **{cores * 1000 / total:.0f} flows/s** at this cost "
+        f"per flow. The four services spend {ours:.1f} ms of it; the Stripe stand-in and "
+        f"the driver (Stripe.js, Stripe, frontend and provider in one process) "
+        f"{harness:.1f} ms, which alone caps the run at "
+        f"{cores * 1000 / harness:.0f} flows/s even if our services cost nothing."
+        if harness
+        else "",
+        "",
+        "![cpu](purchase_flow_cpu.png)",
+        "",
+    ]
+    return lines
 
 
 def plot_http(load: dict[str, Any], path: Path) -> None:
@@ -203,7 +259,8 @@ def report(results: dict[str, Any]) -> str:
             for hop, s in p["hops_ms"].items():
                 ratio = round(s.get("p50", 0) / floor_rtt) if s.get("count") else "-"
                 out.append(_row([name, hop, s.get("p50"), s.get("p95"), s.get("p99"), ratio]))
-        out += ["", "Hops:", ""]
+        out += ["", *cpu_budget_lines(flow, int(m["cores"] or 1))]
+        out += ["Hops:", ""]
         out += [f"- `{k}`: {v}" for k, v in purchase_flow.HOPS.items()]
         out += [
             "",
@@ -328,7 +385,9 @@ def verdicts(results: dict[str, Any]) -> list[tuple[str, Any, float, bool]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=2000, help="purchase flows per phase")
-    parser.add_argument("--rate", type=float, default=100.0, help="fixed-rate phase, flows/s")
+    parser.add_argument(
+        "--rate", type=float, default=None, help="fixed-rate phase, flows/s (default: half max)"
+    )
     parser.add_argument("--localstripe-n", type=int, default=200)
     parser.add_argument("--offerings", type=int, default=100_000)
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per HTTP attack")
@@ -359,6 +418,7 @@ def main() -> None:
     if "purchase_flow" in results:
         plot_hops(results["purchase_flow"], out / "purchase_flow_hops.png")
         plot_cdf(results["purchase_flow"], out / "purchase_flow_cdf.png")
+        plot_cpu(results["purchase_flow"], out / "purchase_flow_cpu.png")
     if "http_load" in results:
         plot_http(results["http_load"], out / "http_load.png")
     if "issuance_core" in results:
