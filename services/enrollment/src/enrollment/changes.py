@@ -30,6 +30,4 @@ async def apply(
         e = transition.after
         achievement = await repository.load_achievement(session, e.offering_id, e.offering_version)
     for fact in transition.facts:
-        data = events.event_for(transition.after, fact, achievement)
-        if data is not None:
-            emit(data)
+        emit(events.event_for(transition.after, fact, achievement))

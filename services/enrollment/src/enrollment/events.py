@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from credmarket_events.achievement import AchievementSnapshot
@@ -15,6 +14,8 @@ from credmarket_events.enrollment import (
     EnrollmentCompletedV1,
     EnrollmentRequestedV1,
     EnrollmentRevokedV1,
+    RefundReason,
+    RefundRequestedV1,
 )
 from credmarket_events.values import Money
 
@@ -29,15 +30,13 @@ from enrollment.domain.facts import (
     Revoked,
 )
 
-log = logging.getLogger("enrollment.events")
-
 
 class MissingAchievement(RuntimeError):
     """The read model lacks the version an enrollment was bought at (a bug, never input)."""
 
 
-def event_for(e: Enrollment, fact: Fact, achievement: dict[str, Any] | None) -> EventData | None:
-    """The event a fact publishes; None for facts that are only logged."""
+def event_for(e: Enrollment, fact: Fact, achievement: dict[str, Any] | None) -> EventData:
+    """The event a fact publishes."""
     match fact:
         case Requested():
             assert e.payment_deadline is not None
@@ -99,14 +98,13 @@ def event_for(e: Enrollment, fact: Fact, achievement: dict[str, Any] | None) -> 
                 revoked_at=at,
                 payment_id=payment_id,
             )
-        case RefundNeeded(payment_id=payment_id, why=why):
-            # No event type exists for this yet; ops finds these through the log and
-            # the enrollment's needs_refund flag (see ADR 0011).
-            log.warning(
-                "enrollment %s needs a refund of payment %s: %s",
-                e.id,
-                payment_id,
-                why,
-                extra={"enrollment_id": str(e.id), "payment_id": str(payment_id)},
+        case RefundNeeded(payment_id=payment_id, reason=reason, at=at):
+            # The price is what this enrollment cost; payments refunds what is left of
+            # the payment, never more than this.
+            return RefundRequestedV1(
+                enrollment_id=e.id,
+                payment_id=payment_id,
+                amount=Money(amount=e.price.amount, currency=e.price.currency),
+                reason=RefundReason(reason.value),
+                requested_at=at,
             )
-            return None

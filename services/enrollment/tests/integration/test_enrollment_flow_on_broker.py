@@ -13,6 +13,8 @@ from credmarket_events.enrollment import (
     EnrollmentCompletedV1,
     EnrollmentRequestedV1,
     EnrollmentRevokedV1,
+    RefundReason,
+    RefundRequestedV1,
 )
 from credmarket_events.issuance import CredentialIssuedV1
 from credmarket_events.payments import (
@@ -279,3 +281,62 @@ async def test_the_deadline_sweep_cancels_and_emits_cancelled(
         assert isinstance(cancelled.data, EnrollmentCancelledV1)
         assert str(cancelled.data.enrollment_id) == eid
         assert cancelled.data.reason.value == "payment_deadline_passed"
+
+
+async def test_payment_after_the_learner_cancelled_asks_payments_for_a_refund(
+    svc: Running,
+) -> None:
+    r = svc
+    learner = uuid.uuid4()
+    learner_h = token("learner", learner)
+    offering = await publish_offering(r, price=2500)
+    eid = (await buy(r, learner, offering.offering_id)).json()["id"]
+    pid = uuid.uuid4()
+    initiated = make_event(PaymentInitiatedV1, payment_id=pid, enrollment_id=uuid.UUID(eid))
+    await produce(r.settings.kafka_bootstrap, r.settings.topic_prefix, initiated)
+
+    async def intent_known() -> bool:
+        got = (await r.client.get(f"/v1/enrollments/{eid}", headers=learner_h)).json()
+        return bool(got["payment"]["stripe_payment_intent_id"])
+
+    await wait_until(intent_known, timeout=30, message="payment initiated recorded")
+    cancelled = await r.client.post(f"/v1/enrollments/{eid}/cancel", headers=learner_h)
+    assert cancelled.status_code == 200, cancelled.text
+
+    # The card was confirmed in another tab just before: the money arrives anyway.
+    succeeded = make_event(
+        PaymentSucceededV1,
+        payment_id=pid,
+        enrollment_id=uuid.UUID(eid),
+        stripe_payment_intent_id=initiated.stripe_payment_intent_id,
+    )
+    [paid] = await produce(r.settings.kafka_bootstrap, r.settings.topic_prefix, succeeded)
+    _, _, asked = await enrollment_events(r, 3)
+    assert isinstance(asked.data, RefundRequestedV1)
+    assert asked.data.enrollment_id == uuid.UUID(eid)
+    assert asked.data.payment_id == pid
+    assert asked.data.amount == Money(amount=2500, currency="EUR")
+    assert asked.data.reason is RefundReason.ENROLLMENT_CANCELLED_BEFORE_PAYMENT
+    assert asked.causation_id == paid.id  # traceable to the payment that caused it
+    flagged = (await r.client.get(f"/v1/enrollments/{eid}", headers=learner_h)).json()
+    assert flagged["status"] == "cancelled"
+    assert flagged["payment"]["needs_refund"] is True
+
+    refunded = make_event(
+        PaymentRefundedV1,
+        payment_id=pid,
+        enrollment_id=uuid.UUID(eid),
+        amount_refunded=Money(amount=2500, currency="EUR"),
+        total_refunded=Money(amount=2500, currency="EUR"),
+        full=True,
+    )
+    await produce(r.settings.kafka_bootstrap, r.settings.topic_prefix, refunded)
+
+    async def settled() -> bool:
+        got = (await r.client.get(f"/v1/enrollments/{eid}", headers=learner_h)).json()
+        return got["payment"]["needs_refund"] is False
+
+    await wait_until(settled, timeout=30, message="needs_refund cleared")
+    got = (await r.client.get(f"/v1/enrollments/{eid}", headers=learner_h)).json()
+    assert got["status"] == "cancelled"
+    assert got["revoked_at"] is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -11,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from credmarket_events.base import EventData
 from credmarket_events.catalog import OfferingPublishedV1, OfferingUpdatedV1
+from credmarket_events.enrollment import EnrollmentCancelledV1, RefundRequestedV1
 from credmarket_events.envelope import Envelope
 from credmarket_events.payments import (
     PaymentInitiatedV1,
@@ -90,6 +92,17 @@ async def outbox_types(db: Database) -> list[str]:
     return [r[0].split(".")[3] for r in rows]
 
 
+async def outbox_since_cancelled(db: Database) -> list[tuple[str, dict[str, Any]]]:
+    """Type and data of each outbox event after the enrollment's cancellation."""
+    async with db.engine.connect() as conn:
+        rows = (
+            await conn.execute(sa.select(outbox.c.event_type, outbox.c.value).order_by(outbox.c.id))
+        ).all()
+    types = [r[0] for r in rows]
+    after = types.index(EnrollmentCancelledV1.event_type) + 1
+    return [(r[0], json.loads(r[1])) for r in rows[after:]]
+
+
 def succeeded(e: Enrollment, payment_id: uuid.UUID, **kw: Any) -> PaymentSucceededV1:
     return make_event(PaymentSucceededV1, payment_id=payment_id, enrollment_id=e.id, **kw)
 
@@ -128,18 +141,34 @@ async def test_success_after_the_deadline_sweep_is_flagged_not_activated(db: Dat
     e = await pending_enrollment(db, deadline_in=timedelta(seconds=-1))
     assert await sweeps.cancel_overdue(db) == 1
     pid = uuid.uuid4()
-    assert await deliver(db, succeeded(e, pid)) == []
+    assert await deliver(db, succeeded(e, pid)) == ["requested"]
     after = await current(db, e.id)
     assert after.status is EnrollmentStatus.CANCELLED
     assert after.needs_refund
     assert after.refund_due_payment_id == pid
-    assert await outbox_types(db) == ["cancelled"]
-    # The refund ops then makes settles the flag and changes nothing else.
+    # The request to refund is committed with the flag, in the same transaction.
+    [(event_type, data)] = await outbox_since_cancelled(db)
+    assert event_type == RefundRequestedV1.event_type
+    assert data["payment_id"] == str(pid)
+    assert data["reason"] == "enrollment_cancelled_before_payment"
+    assert data["amount"] == {"amount": 4900, "currency": "EUR"}
+    # The refund payments then makes settles the flag and changes nothing else.
     refund = make_event(PaymentRefundedV1, payment_id=pid, enrollment_id=e.id, full=True)
     assert await deliver(db, refund) == []
     settled = await current(db, e.id)
     assert not settled.needs_refund
     assert settled.status is EnrollmentStatus.CANCELLED
+    assert await outbox_types(db) == ["cancelled", "requested"]
+
+
+async def test_a_redelivered_success_after_the_refund_request_asks_once(db: Database) -> None:
+    e = await pending_enrollment(db, deadline_in=timedelta(seconds=-1))
+    assert await sweeps.cancel_overdue(db) == 1
+    pid = uuid.uuid4()
+    assert await deliver(db, succeeded(e, pid)) == ["requested"]
+    # Same payment, new event id (the inbox cannot drop it): the domain must.
+    assert await deliver(db, succeeded(e, pid)) == []
+    assert len(await outbox_since_cancelled(db)) == 1
 
 
 async def test_refund_overtaking_success_revokes_and_the_success_is_ignored(db: Database) -> None:

@@ -8,7 +8,7 @@ import pytest
 from enrollment.domain import lifecycle
 from enrollment.domain.errors import TransitionRefused
 from enrollment.domain.facts import Activated, Cancelled, Completed, RefundNeeded, Revoked
-from enrollment.domain.status import CancelReason, EnrollmentStatus
+from enrollment.domain.status import CancelReason, EnrollmentStatus, RefundReason
 from enrollment.domain.values import CompletionReport, PaymentError
 from enrollment_factories import at, in_status, pending
 
@@ -135,7 +135,7 @@ def test_succeeded_after_cancellation_is_flagged_for_refund_and_not_reactivated(
     assert t.after.needs_refund
     assert t.after.refund_due_payment_id == pid
     assert t.after.payment_id == pid
-    assert t.facts == (RefundNeeded(pid, "paid after the enrollment was cancelled"),)
+    assert t.facts == (RefundNeeded(pid, RefundReason.ENROLLMENT_CANCELLED_BEFORE_PAYMENT, at(40)),)
     again = lifecycle.payment_succeeded(
         t.after, payment_id=pid, payment_intent_id="pi_1", at=at(41)
     )
@@ -153,7 +153,9 @@ def test_succeeded_after_cancellation_keeps_the_known_payment_id() -> None:
     # the enrollment was cancelled, so this money must go back.
     assert t.after.status is S.CANCELLED
     assert t.after.refund_due_payment_id == known
-    assert t.facts == (RefundNeeded(known, "paid after the enrollment was cancelled"),)
+    assert t.facts == (
+        RefundNeeded(known, RefundReason.ENROLLMENT_CANCELLED_BEFORE_PAYMENT, at(40)),
+    )
 
 
 @pytest.mark.parametrize("status", [S.ACTIVE, S.COMPLETED])
@@ -164,7 +166,7 @@ def test_a_second_payment_for_a_paid_enrollment_is_flagged_for_refund(status: S)
     assert t.after.status is status
     assert t.after.refund_due_payment_id == other
     assert t.after.payment_id == e.payment_id
-    assert isinstance(t.facts[0], RefundNeeded)
+    assert t.facts == (RefundNeeded(other, RefundReason.DUPLICATE_PAYMENT, at(50)),)
 
 
 # --- payment failed ------------------------------------------------------------------

@@ -66,7 +66,10 @@ class PaymentView(BaseModel):
     )
     last_error: PaymentErrorView | None
     needs_refund: bool = Field(
-        description="A payment arrived that the marketplace must give back (ops follow up)."
+        description=(
+            "A payment arrived that the marketplace must give back. Payments is asked to "
+            "refund it automatically; the flag clears once the refund is made."
+        )
     )
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from uuid import UUID
 
 from enrollment.domain.enrollment import Enrollment
-from enrollment.domain.status import CancelReason
+from enrollment.domain.status import CancelReason, RefundReason
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,10 +42,11 @@ class Revoked:
 
 @dataclass(frozen=True, slots=True)
 class RefundNeeded:
-    """Money arrived that the marketplace must give back; ops acts on it (no event exists)."""
+    """Money arrived that the marketplace must give back: payments is asked to refund it."""
 
     payment_id: UUID
-    why: str
+    reason: RefundReason
+    at: datetime
 
 
 Fact = Requested | Activated | Cancelled | Completed | Revoked | RefundNeeded

@@ -25,7 +25,7 @@ from enrollment.domain.facts import (
     Revoked,
     Transition,
 )
-from enrollment.domain.status import CancelReason, EnrollmentStatus
+from enrollment.domain.status import CancelReason, EnrollmentStatus, RefundReason
 from enrollment.domain.values import CompletionReport, CredentialLink, PaymentError
 
 S = EnrollmentStatus
@@ -89,15 +89,15 @@ def payment_succeeded(
         # payment whose refund overtook it.
         return _same(e)
     if e.status is S.CANCELLED:
-        return _flag_refund(e, payment_id, "paid after the enrollment was cancelled")
-    return _flag_refund(e, payment_id, f"second payment for an enrollment that is {e.status}")
+        return _flag_refund(e, payment_id, RefundReason.ENROLLMENT_CANCELLED_BEFORE_PAYMENT, at)
+    return _flag_refund(e, payment_id, RefundReason.DUPLICATE_PAYMENT, at)
 
 
-def _flag_refund(e: Enrollment, payment_id: UUID, why: str) -> Transition:
+def _flag_refund(e: Enrollment, payment_id: UUID, reason: RefundReason, at: datetime) -> Transition:
     after = replace(e, refund_due_payment_id=payment_id)
     if e.payment_id is None:
         after = replace(after, payment_id=payment_id)
-    return Transition(e, after, (RefundNeeded(payment_id=payment_id, why=why),))
+    return Transition(e, after, (RefundNeeded(payment_id=payment_id, reason=reason, at=at),))
 
 
 def payment_failed(
@@ -117,7 +117,7 @@ def payment_failed(
 def payment_refunded(e: Enrollment, *, payment_id: UUID, full: bool, at: datetime) -> Transition:
     """A full refund takes the enrollment back; a partial one changes nothing."""
     if e.refund_due_payment_id == payment_id:
-        # The refund we asked for: settled, whatever the amount left to refund.
+        # The refund we asked for (or one ops made first): settled once nothing is left.
         if full:
             return Transition(e, replace(e, refund_due_payment_id=None))
         return _same(e)

@@ -25,6 +25,13 @@ TERMINAL_STATUSES: frozenset[EnrollmentStatus] = frozenset(
 )
 
 
+class RefundReason(StrEnum):
+    """Mirrors the event library's RefundReason by value."""
+
+    ENROLLMENT_CANCELLED_BEFORE_PAYMENT = "enrollment_cancelled_before_payment"
+    DUPLICATE_PAYMENT = "duplicate_payment"
+
+
 class CancelReason(StrEnum):
     """Mirrors the event library's CancellationReason by value."""
 
