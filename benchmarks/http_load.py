@@ -190,10 +190,21 @@ def plan(quick: bool) -> dict[str, list[int]]:
     }
 
 
-async def run(n_offerings: int, duration: float, quick: bool) -> dict[str, Any]:
+async def run(
+    n_offerings: int,
+    duration: float,
+    quick: bool,
+    only: list[str] | None = None,
+    rates: list[int] | None = None,
+    issuance_workers: int = 1,
+) -> dict[str, Any]:
+    phases = {k: rates or v for k, v in plan(quick).items() if not only or k in only}
     infra = stack_infra()
     system = System(
-        infra, logs_dir=STACK / "logs" / "bench", extra_env={"CREDMARKET_LOG_LEVEL": "WARNING"}
+        infra,
+        logs_dir=STACK / "logs" / "bench",
+        extra_env={"CREDMARKET_LOG_LEVEL": "WARNING"},
+        service_env={"issuance": {"CREDMARKET_WEB_WORKERS": str(issuance_workers)}},
     )
     bare_port = free_port()
     bare = subprocess.Popen(  # noqa: S603, ASYNC220 - started once, before any load
@@ -210,13 +221,16 @@ async def run(n_offerings: int, duration: float, quick: bool) -> dict[str, Any]:
             "duration_s": duration,
             "services": "credmarket_testing.System, one uvicorn process per service, "
             "CREDMARKET_LOG_LEVEL=WARNING",
+            "issuance_web_workers": issuance_workers,
         },
         "runs": [],
     }
     await system.start()
     try:
         started = time.perf_counter()
-        ids = await load_offerings(system, n_offerings)
+        # Only the catalog phases read the offerings; a verify-only run skips the load.
+        needs_catalog = bool({"search", "offering"} & set(phases))
+        ids = await load_offerings(system, n_offerings) if needs_catalog else []
         result["setup"]["load_s"] = round(time.perf_counter() - started, 1)
         async with aiohttp.ClientSession() as http:
             offering, provider = await prepare(system, http)
@@ -267,9 +281,9 @@ async def run(n_offerings: int, duration: float, quick: bool) -> dict[str, Any]:
                 lambda: cycle([target("POST", f"{issuance}/v1/verify", body=verify_body)]),
             ),
         }
-        for key, rates in plan(quick).items():
+        for key, key_rates in phases.items():
             name, make = sources[key]
-            for rate in rates:
+            for rate in key_rates:
                 result["runs"].append(attack(name, make(), rate, duration))
                 await asyncio.sleep(1)
         # Sanity: what the verify endpoint said about the credential under load.
@@ -291,8 +305,23 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per attack")
     parser.add_argument("--quick", action="store_true", help="one rate per endpoint")
     parser.add_argument("--out", type=Path)
+    parser.add_argument(
+        "--only", action="append", choices=list(plan(False)), help="run only these endpoints"
+    )
+    parser.add_argument("--rates", help="comma-separated rates for every endpoint run (0 = max)")
+    parser.add_argument("--issuance-workers", type=int, default=1, help="CREDMARKET_WEB_WORKERS")
     args = parser.parse_args()
-    result = asyncio.run(run(args.offerings, args.duration, args.quick))
+    rates = [int(r) for r in args.rates.split(",")] if args.rates else None
+    result = asyncio.run(
+        run(
+            args.offerings,
+            args.duration,
+            args.quick,
+            args.only,
+            rates,
+            args.issuance_workers,
+        )
+    )
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(result, indent=2))
