@@ -198,6 +198,8 @@ async def test_enrollment_revoked_revokes_through_the_status_list(harness: Harne
     event = completion(provider_id)
     await h.produce(event)
     credential = await issued(h, event.enrollment_id)
+    # Verified once before: nothing a verify keeps may hide the revocation below.
+    assert (await verify(h, credential.document))["status"] == "valid"
     before = (
         await h.client.get(credential.document["credentialStatus"]["statusListCredential"])
     ).json()

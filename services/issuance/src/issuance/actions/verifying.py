@@ -11,15 +11,14 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from issuance.actions.dependencies import IssuanceDeps
-from issuance.actions.issuers import did_document
-from issuance.credentials.did_web import DidResolutionError
+from issuance.credentials.did_web import DidResolutionError, IssuerKey, build_did_document
 from issuance.credentials.results import Check, VerificationResult
 from issuance.credentials.verification import issuer_id, verify_credential
-from issuance.db import repository
-from issuance.domain.public_urls import local_issuer_id, local_status_list_id
+from issuance.db.verification_reads import read_verification_data
+from issuance.domain.public_urls import did_for, local_issuer_id, local_status_list_id
 
 log = logging.getLogger(__name__)
 
@@ -40,23 +39,29 @@ def _status_list_urls(credential: Mapping[str, Any]) -> list[str]:
 
 
 async def verify(
-    session: AsyncSession, credential: Mapping[str, Any], deps: IssuanceDeps
+    engine: AsyncEngine, credential: Mapping[str, Any], deps: IssuanceDeps
 ) -> tuple[VerificationResult, bool]:
     """The verification result, and whether the issuer is one of ours."""
     did = issuer_id(credential)
     local_id = local_issuer_id(deps.public_base_url, did) if did else None
+    list_ids = {
+        url: list_id
+        for url in _status_list_urls(credential)
+        if (list_id := local_status_list_id(deps.public_base_url, url)) is not None
+    }
+    data = await read_verification_data(engine, local_id, list(set(list_ids.values())))
     documents: dict[str, Mapping[str, Any]] = {}
-    if did is not None and local_id is not None:
-        document = await did_document(session, local_id, deps)
-        if document is not None:
-            documents[did] = document
-    lists: dict[str, Mapping[str, Any]] = {}
-    for url in _status_list_urls(credential):
-        list_id = local_status_list_id(deps.public_base_url, url)
-        if list_id is not None:
-            row = await repository.get_status_list(session, list_id)
-            if row is not None:
-                lists[url] = row.signed_credential
+    if did is not None and local_id is not None and data.keys:
+        # The document GET /issuers/{id}/did.json serves (actions.issuers.did_document).
+        documents[did] = build_did_document(
+            did_for(deps.public_base_url, local_id),
+            [IssuerKey(key_id, multibase) for key_id, multibase in data.keys],
+        )
+    lists: dict[str, Mapping[str, Any]] = {
+        url: data.status_lists[list_id]
+        for url, list_id in list_ids.items()
+        if list_id in data.status_lists
+    }
 
     def resolve_did(requested: str) -> Mapping[str, Any]:
         if requested in documents:

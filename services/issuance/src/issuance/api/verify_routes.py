@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from credmarket_platform.db import UnitOfWork
+from credmarket_platform.db import Database
 from credmarket_platform.http.problems import ProblemError, problem_responses
 from fastapi import APIRouter, Body, Depends, Request
 
 from issuance.actions.dependencies import IssuanceDeps
 from issuance.actions.verifying import verify
-from issuance.api.dependencies import get_deps, unit_of_work
+from issuance.api.dependencies import get_database, get_deps
 from issuance.api.verify_models import CheckOut, VerificationReport
 from issuance.credentials.verification import issuer_id
 
@@ -55,14 +55,14 @@ async def verify_credential_endpoint(
     credential: dict[str, Any] = Body(
         description="The credential JSON-LD, exactly as received (with its proof)."
     ),
-    uow: UnitOfWork = Depends(unit_of_work),
+    db: Database = Depends(get_database),
     deps: IssuanceDeps = Depends(get_deps),
 ) -> VerificationReport:
     if _depth(credential, MAX_DEPTH) > MAX_DEPTH:
         raise ProblemError(
             422, "Credential too deeply nested", f"At most {MAX_DEPTH} levels of nesting."
         )
-    result, local = await verify(uow.session, credential, deps)
+    result, local = await verify(db.engine, credential, deps)
     return VerificationReport(
         valid=result.valid,
         status=result.status,
