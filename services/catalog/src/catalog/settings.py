@@ -40,3 +40,10 @@ class CatalogSettings(ServiceSettings):
         le=100_000,
         validation_alias=AliasChoices("CREDMARKET_CATALOG_RANKED_CANDIDATES"),
     )
+    # Search answers are public; this bounds how stale a cached one may be (ADR 0010).
+    search_cache_ttl_s: int = Field(
+        default=5,
+        ge=0,
+        le=300,
+        validation_alias=AliasChoices("CREDMARKET_CATALOG_SEARCH_CACHE_TTL_S"),
+    )

@@ -130,3 +130,13 @@ async def test_unknown_offering_and_version_are_404(client: httpx.AsyncClient) -
     assert (await client.get(f"/v1/offerings/{missing}")).status_code == 404
     assert (await client.get(f"/v1/offerings/{missing}/versions/1")).status_code == 404
     assert (await client.get("/v1/offerings/not-a-uuid")).status_code == 422
+
+
+async def test_search_answers_are_publicly_cacheable_briefly_and_refusals_are_not(
+    client: httpx.AsyncClient,
+) -> None:
+    found = await client.get("/v1/offerings", params={"q": "python"})
+    assert found.headers["cache-control"] == "public, max-age=5"
+    refused = await client.get("/v1/offerings", params={"limit": 0})
+    assert refused.status_code == 422
+    assert "public" not in refused.headers.get("cache-control", "")

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from credmarket_events.catalog import Level
 from credmarket_platform.http.problems import problem_responses
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from catalog.api.offering_models import Offering, OfferingPage, OfferingVersion
 from catalog.api.offering_views import offering_view
@@ -31,6 +31,7 @@ _MAX_PRICE = 100_000_000_00
     responses=problem_responses(422),
 )
 async def search_offerings(
+    response: Response,
     q: str | None = Query(default=None, max_length=200, description="Search words."),
     skill: str | None = Query(default=None, max_length=50),
     provider_id: UUID | None = None,
@@ -82,6 +83,9 @@ async def search_offerings(
             ),
             fingerprint,
         )
+    # The same for every caller (no token, nothing personal), so browsers and the
+    # gateway may keep it briefly: a (un)published offering shows within the TTL.
+    response.headers["Cache-Control"] = f"public, max-age={rt.settings.search_cache_ttl_s}"
     return OfferingPage(items=[offering_view(r) for r in page], next_cursor=next_cursor)
 
 
