@@ -186,3 +186,21 @@ async def test_docs_are_served(system: System, http: httpx.AsyncClient) -> None:
     assert webhook["security"] == [{"StripeSignature": []}]
     asyncapi = (await http.get(f"{system.gateway_url}/docs/asyncapi.json")).json()
     assert asyncapi["asyncapi"].startswith("3.")
+
+
+async def test_anonymous_search_is_kept_briefly_and_a_token_bypasses_the_cache(
+    system: System, http: httpx.AsyncClient
+) -> None:
+    url = f"{system.gateway_url}/catalog/v1/offerings"
+    params = {"q": f"microcache {uuid.uuid4().hex}"}
+    first = await http.get(url, params=params, headers={"X-Request-Id": "cache-1"})
+    second = await http.get(url, params=params, headers={"X-Request-Id": "cache-2"})
+    assert first.headers["cache-control"] == "public, max-age=5"
+    assert (first.headers["x-cache-status"], second.headers["x-cache-status"]) == ("MISS", "HIT")
+    assert second.json() == first.json()
+    # A kept answer still names the request it answers, not the one that filled it.
+    assert [first.headers["x-request-id"], second.headers["x-request-id"]] == ["cache-1", "cache-2"]
+    assert second.headers["x-correlation-id"] == "cache-2"
+
+    with_token = await http.get(url, params=params, headers={"Authorization": "Bearer x.y.z"})
+    assert with_token.headers["x-cache-status"] == "BYPASS"

@@ -25,6 +25,7 @@ SERVICES = ("catalog", "enrollment", "payments", "issuance")
 # credential links and did:web identifiers have clean URLs.
 ISSUANCE_PUBLIC_PREFIXES = ("/credentials/", "/issuers/", "/status-lists/")
 PROVIDER_TOKENS_PATH = "/catalog/v1/provider-tokens"
+SEARCH_PATH = "/catalog/v1/offerings"
 PURCHASE_PATH = "/enrollment/v1/enrollments"
 VERIFY_PATH = "/issuance/v1/verify"
 WEBHOOK_PATH = "/payments/v1/stripe/webhook"
@@ -171,6 +172,7 @@ def _api_location(
     cors: bool = True,
     raw_body: bool = False,
     redirect_prefix: str | None = None,
+    cache: str | None = None,
 ) -> list[str]:
     i = _I + "    "
     lines = [f"{_I}location {match} {{"]
@@ -178,6 +180,8 @@ def _api_location(
         # A preflight is answered here and never reaches a service (nor a rate limit).
         lines.append(f"{i}if ($request_method = OPTIONS) {{ return 204; }}")
         lines += _cors(i)
+    if cache is not None:
+        lines += _microcache(i, cache)
     extra: list[str] = []
     if limit is not None:
         zone, rate = limit
@@ -194,6 +198,29 @@ def _api_location(
         lines.append(f"{i}proxy_redirect / {redirect_prefix}/;")
     lines.append(f"{_I}}}")
     return lines
+
+
+def _microcache(indent: str, zone: str) -> list[str]:
+    """Anonymous GETs kept as long as the service's Cache-Control allows (ADR 0010).
+
+    Only what the service marks public is kept (nothing without Cache-Control); a
+    request with a token is neither answered from nor stored in the cache. The ids are
+    the gateway's own on every answer, hit or miss: a kept answer carries another
+    request's. One request per key refreshes an expired entry while the others wait.
+    """
+    return [
+        f"{indent}proxy_cache {zone};",
+        f'{indent}proxy_cache_key "$request_method $uri?$args";',
+        f"{indent}proxy_cache_bypass $http_authorization;",
+        f"{indent}proxy_no_cache $http_authorization;",
+        f"{indent}proxy_cache_lock on;",
+        f"{indent}proxy_cache_lock_timeout 5s;",
+        f"{indent}proxy_hide_header X-Request-Id;",
+        f"{indent}proxy_hide_header X-Correlation-Id;",
+        f"{indent}add_header X-Request-Id $cm_request_id always;",
+        f"{indent}add_header X-Correlation-Id $cm_correlation_id always;",
+        f"{indent}add_header X-Cache-Status $upstream_cache_status always;",
+    ]
 
 
 def _named(name: str, status: int, body: str, headers: Sequence[str] = ()) -> list[str]:
@@ -305,6 +332,14 @@ def render_nginx_conf(
     if target.prefix_dir is not None:
         for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
             http_paths.append(f"    {kind}_temp_path {target.prefix_dir}/temp/{kind};")
+    # nginx makes only the last directory: under temp/ (made by the runner) or the
+    # official image's /var/cache/nginx.
+    cache_root = f"{target.prefix_dir}/temp" if target.prefix_dir else "/var/cache/nginx"
+    cache_dir = f"{cache_root}/catalog_search"
+    http_paths.append(
+        f"    proxy_cache_path {cache_dir} levels=1:2 keys_zone=catalog_search:2m "
+        "max_size=64m inactive=1m use_temp_path=off;"
+    )
     http_paths += _probe_state_maps(SERVICES)
 
     cors_origins = [f"        {_quote(o)} $http_origin;" for o in settings.cors_origins]
@@ -344,6 +379,13 @@ def render_nginx_conf(
         prefix="/issuance",
         upstream_uri="/v1/verify",
         limit=("verify", settings.verify_limit),
+    )
+    loc += _api_location(
+        f"= {SEARCH_PATH}",
+        "catalog",
+        prefix="/catalog",
+        upstream_uri="/v1/offerings",
+        cache="catalog_search",
     )
     loc += _api_location(
         f"= {WEBHOOK_PATH}",
