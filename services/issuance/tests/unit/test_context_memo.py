@@ -112,3 +112,20 @@ def test_signature_hashes_equal_plain_pyld(issuer: Any) -> None:
         + hashlib.sha256(_plain_pyld(unsigned).encode()).digest()
     )
     assert hash_data(unsigned, proof, loader) == expected
+
+
+def test_import_is_refused_and_cannot_poison_the_loader(issuer: Any) -> None:
+    loader = LocalDocumentLoader()  # cold: nothing processed yet, as a fresh worker
+    credential = _unsigned(issuer.issue())
+    evil = {
+        "@context": [{"@import": credential["@context"][0], "sneaky": "https://evil.example/s"}],
+        "id": "urn:uuid:00000000-0000-4000-8000-0000000000ee",
+        "sneaky": "x",
+    }
+    with pytest.raises(jsonld.JsonLdError, match="@import"):
+        canonicalize(evil, loader)
+    assert canonicalize(credential, loader) == _plain_pyld(credential)
+    probe = copy.deepcopy(credential)
+    probe["sneaky"] = "x"
+    with pytest.raises(UndefinedTermError, match="sneaky"):
+        canonicalize(probe, loader)

@@ -42,10 +42,12 @@ def canonicalize(document: Mapping[str, Any], loader: LocalDocumentLoader | None
     Contexts come only from ``loader`` (default: the vendored contexts). Raises
     :class:`UndefinedTermError` if any property, type or identifier would be
     dropped or land in the issuer-dependent vocabulary, and
-    ``pyld.jsonld.JsonLdError`` for malformed JSON-LD or an unknown context.
+    ``pyld.jsonld.JsonLdError`` for malformed JSON-LD, an unknown context or
+    ``@import``.
     """
     # pyld resolves relative IRIs against http://example.org/base/ unless the
     # base is explicitly null; we want them left relative so they are caught.
+    _refuse_import(document)
     loader = loader or default_loader()
     options = {**loader.options(), "base": None}
     dropped: list[str] = []
@@ -92,6 +94,31 @@ def _urdna2015_of_expanded(
         dataset, {**rdf_options, "algorithm": "URDNA2015", "format": "application/n-quads"}
     )
     return nquads
+
+
+def _refuse_import(node: Any) -> None:
+    """Refuse JSON-LD 1.1 ``@import`` anywhere in the document.
+
+    pyld merges an inline context into the *cached* document of the context it
+    imports (``import_ctx.update(ctx)``) and caches that raw dict as the imported
+    context's processed form: one document importing a vendored context changed
+    or broke (KeyError 'mappings') every later canonicalisation in the process,
+    signing included. No credential we know of needs @import.
+    """
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, dict):
+            if "@import" in current:
+                raise jsonld.JsonLdError(
+                    "@import is not supported",
+                    "jsonld.SyntaxError",
+                    {"context": current},
+                    code="invalid context entry",
+                )
+            stack.extend(current.values())
+        elif isinstance(current, list):
+            stack.extend(current)
 
 
 def _collect_undefined(node: Any, problems: list[str]) -> None:
