@@ -15,7 +15,11 @@ import functools
 import logging
 from uuid import uuid4
 
-from credmarket_events.enrollment import EnrollmentCancelledV1, EnrollmentRequestedV1
+from credmarket_events.enrollment import (
+    EnrollmentCancelledV1,
+    EnrollmentRequestedV1,
+    RefundRequestedV1,
+)
 from credmarket_platform.messaging.handlers import (
     HandlerContext,
     HandlerRegistry,
@@ -32,6 +36,7 @@ from payments.domain.stripe_params import (
     create_intent_key,
     payment_intent_params,
 )
+from payments.requested_refunds import handle_refund_requested
 from payments.runtime import Runtime
 from payments.settlement import mark_cancelled, mark_succeeded, record_intent
 
@@ -151,4 +156,5 @@ def build_registry(rt: Runtime) -> HandlerRegistry:
     registry = HandlerRegistry()
     registry.register(EnrollmentRequestedV1, functools.partial(handle_enrollment_requested, rt=rt))
     registry.register(EnrollmentCancelledV1, functools.partial(handle_enrollment_cancelled, rt=rt))
+    registry.register(RefundRequestedV1, functools.partial(handle_refund_requested, rt=rt))
     return registry

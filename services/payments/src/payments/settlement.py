@@ -167,16 +167,24 @@ def complete_refund(
 
 
 def new_refund(
-    payment: Payment, *, amount: int, origin: str, requested_by: str | None, now: datetime
+    payment: Payment,
+    *,
+    amount: int,
+    origin: str,
+    requested_by: str | None,
+    now: datetime,
+    reason: str | None = None,
+    refund_id: UUID | None = None,
 ) -> Refund:
     return Refund(
-        id=uuid4(),
+        id=refund_id or uuid4(),
         payment_id=payment.id,
         amount=amount,
         currency=payment.currency,
         status="requesting",
         origin=origin,
         requested_by=requested_by,
+        reason=reason,
         created_at=now,
     )
 

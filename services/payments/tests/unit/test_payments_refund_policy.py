@@ -1,3 +1,4 @@
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -6,6 +7,8 @@ from payments.domain.refund_policy import (
     RefundRefusal,
     RefundRefused,
     Requester,
+    automatic_refund_amount,
+    automatic_refund_id,
     decide_refund,
     remaining,
 )
@@ -96,3 +99,33 @@ def test_ops_has_no_window() -> None:
 
 def test_remaining_never_negative() -> None:
     assert remaining(payment(refunded=6000)) == 0
+
+
+# --- automatic refunds (RefundRequestedV1) --------------------------------------------
+
+
+def test_automatic_refund_gives_back_what_is_left_at_most_what_was_asked() -> None:
+    assert automatic_refund_amount(payment(), 5000) == 5000
+    assert automatic_refund_amount(payment(refunded=1500), 5000) == 3500
+    assert automatic_refund_amount(payment(), 3000) == 3000
+
+
+def test_automatic_refund_of_a_fully_refunded_payment_is_nothing() -> None:
+    assert automatic_refund_amount(payment(refunded=5000), 5000) == 0
+
+
+@pytest.mark.parametrize("status", [PaymentStatus.PENDING, PaymentStatus.CANCELLED])
+def test_automatic_refund_of_an_unpaid_payment_is_refused(status: PaymentStatus) -> None:
+    with pytest.raises(RefundRefused) as refused:
+        automatic_refund_amount(payment(status=status), 5000)
+    assert refused.value.reason is RefundRefusal.NOT_SUCCEEDED
+
+
+def test_one_automatic_refund_id_per_payment() -> None:
+    first, second = uuid.uuid4(), uuid.uuid4()
+    assert automatic_refund_id(first) == automatic_refund_id(first)
+    assert automatic_refund_id(first) != automatic_refund_id(second)
+    # Derived, so it must stay stable across releases: a changed namespace would let a
+    # redelivered request refund a payment a second time.
+    fixed = uuid.UUID("00000000-0000-4000-8000-000000000001")
+    assert automatic_refund_id(fixed) == uuid.UUID("ba6a039b-9dae-53b2-a53a-2d24b9b5fe6d")

@@ -16,7 +16,15 @@ class RefundView(BaseModel):
     payment_id: UUID
     amount: Money
     status: str = Field(description="requesting, succeeded or failed")
-    origin: str = Field(description="api (made here) or stripe (made in Stripe directly)")
+    origin: str = Field(
+        description=(
+            "api (ops or provider, here), stripe (made in Stripe directly) or enrollment "
+            "(automatic: the payment arrived after its enrollment was cancelled, or twice)"
+        )
+    )
+    reason: str | None = Field(
+        description="Why: the requester's words, or enrollment's reason for an automatic refund"
+    )
     stripe_refund_id: str | None
     failure_reason: str | None
     created_at: datetime
@@ -30,6 +38,7 @@ class RefundView(BaseModel):
             amount=Money(amount=refund.amount, currency=refund.currency),
             status=refund.status,
             origin=refund.origin,
+            reason=refund.reason,
             stripe_refund_id=refund.stripe_refund_id,
             failure_reason=refund.failure_reason,
             created_at=refund.created_at,

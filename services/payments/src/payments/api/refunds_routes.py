@@ -96,6 +96,7 @@ async def create_refund(
             amount=amount,
             origin="api",
             requested_by=f"{principal.role}:{principal.subject}"[:255],
+            reason=body.reason,
             now=now,
         )
         uow.session.add(refund)

@@ -79,8 +79,11 @@ class Refund(PaymentsModel, table=True):
     status: str = Field(max_length=20)
     platform_fee_refunded: int = Field(default=0, sa_type=sa.BigInteger)
     provider_share_refunded: int = Field(default=0, sa_type=sa.BigInteger)
+    # api (ops or provider), stripe (made in Stripe directly) or enrollment (automatic,
+    # on RefundRequestedV1): with ``reason`` what ops read to know why money went back.
     origin: str = Field(max_length=20)
     requested_by: str | None = Field(default=None, max_length=255)
+    reason: str | None = Field(default=None, max_length=500)
     failure_reason: str | None = Field(default=None, max_length=1000)
     created_at: datetime = Field(sa_type=_utc())
     refunded_at: datetime | None = Field(default=None, sa_type=_utc())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from uuid import UUID, uuid5
 
 from payments.domain.status import PaymentStatus
 
@@ -89,3 +90,25 @@ def decide_refund(
             f"at most {left} minor units are left to refund; {amount} were asked",
         )
     return amount
+
+
+# Fixed forever: automatic refund ids derived from it are how a repeated request
+# finds the refund the first one made.
+_AUTOMATIC_REFUNDS = UUID("5b0c7e3a-3f5e-4c1e-9a59-2f4d1d6a8c21")
+
+
+def automatic_refund_id(payment_id: UUID) -> UUID:
+    """The id of the one automatic refund a payment can have."""
+    return uuid5(_AUTOMATIC_REFUNDS, str(payment_id))
+
+
+def automatic_refund_amount(payment: Refundable, asked: int) -> int:
+    """What an automatic refund gives back: what is left, at most ``asked``; 0 means
+    nothing is left (e.g. ops refunded it already). Raises RefundRefused for a payment
+    that has not succeeded: there is nothing to give back."""
+    if payment.status is not PaymentStatus.SUCCEEDED:
+        raise RefundRefused(
+            RefundRefusal.NOT_SUCCEEDED,
+            f"only a succeeded payment can be refunded; this one is {payment.status.value}",
+        )
+    return max(0, min(remaining(payment), asked))
