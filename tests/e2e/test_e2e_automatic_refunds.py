@@ -1,0 +1,137 @@
+"""The learner cancels while the card payment is already going through: the money
+comes back by itself, once, and the enrollment stays cancelled."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from credmarket_infra.demo.client import Marketplace
+from credmarket_testing.actors import Learner, Provider, buy, pay
+from credmarket_testing.system import System
+from credmarket_testing.wait import wait_until
+
+pytestmark = pytest.mark.e2e
+
+GOOD_CARD = "4242424242424242"
+STRIPE_KEY = {"Authorization": "Bearer sk_test_credmarket_e2e"}
+
+
+async def hold_webhooks(system: System) -> None:
+    """Stripe's delivery is late (it retries, or 3-D Secure was slow): nothing arrives
+    until the test delivers it, so the learner's cancel lands first."""
+    async with httpx.AsyncClient(timeout=10) as http:
+        # JSON: the stand-in takes the event filter only as a list; [] lets nothing through.
+        response = await http.post(
+            f"{system.infra.stripe_api_base}/_config/webhooks/{system.prefix}",
+            json={"url": "http://127.0.0.1:9/held", "secret": system.webhook_secret, "events": []},
+        )
+        response.raise_for_status()
+
+
+async def stripe_event(http: httpx.AsyncClient, system: System, intent_id: str) -> dict[str, Any]:
+    """Stripe's own `payment_intent.succeeded` event for the intent, as its webhook carries it."""
+    params: dict[str, str | int] = {"type": "payment_intent.succeeded", "limit": 100}
+    while True:
+        page = await http.get(
+            f"{system.infra.stripe_api_base}/v1/events", params=params, headers=STRIPE_KEY
+        )
+        page.raise_for_status()
+        body = page.json()
+        for event in body["data"]:
+            if event["data"]["object"]["id"] == intent_id:
+                found: dict[str, Any] = event
+                return found
+        if not body.get("has_more") or not body["data"]:
+            raise AssertionError(f"Stripe has no payment_intent.succeeded for {intent_id}")
+        params["starting_after"] = body["data"][-1]["id"]
+
+
+def signed(payload: bytes, secret: str) -> dict[str, str]:
+    """Headers as Stripe signs a delivery: `t=<unix time>,v1=HMAC-SHA256(secret, "<t>.<body>")`."""
+    t = int(time.time())
+    mac = hmac.new(secret.encode(), f"{t}.".encode() + payload, hashlib.sha256).hexdigest()
+    return {"Stripe-Signature": f"t={t},v1={mac}", "Content-Type": "application/json"}
+
+
+async def refunds_at_stripe(http: httpx.AsyncClient, system: System, intent_id: str) -> list[Any]:
+    page = await http.get(
+        f"{system.infra.stripe_api_base}/v1/refunds", params={"limit": 100}, headers=STRIPE_KEY
+    )
+    page.raise_for_status()
+    return [r for r in page.json()["data"] if r.get("payment_intent") == intent_id]
+
+
+async def test_paid_after_the_learner_cancelled_is_refunded_once_and_stays_cancelled(
+    system: System, market: Marketplace, provider: Provider, learner: Learner
+) -> None:
+    offering = await market.publish_offering(provider.token, "Second Thoughts", price=4200)
+    enrollment = await buy(market, learner, offering)
+    eid = enrollment["id"]
+    await hold_webhooks(system)
+    try:
+        view, status = await pay(market, system, learner, eid, GOOD_CARD)
+        assert status == "succeeded"
+        cancelled = await market.cancel(learner.token, eid)
+        assert cancelled["status"] == "cancelled"
+    finally:
+        await system.register_webhook()
+    intent_id = view["payment"]["stripe_payment_intent_id"]
+    payment_id = uuid.UUID(view["payment"]["payment_id"])
+
+    # Stripe's late delivery of the success, signed with the system's webhook secret.
+    # Payments may have learned of the success already, when Stripe refused to cancel
+    # the paid intent; either way the payment succeeds once.
+    event = await stripe_event(market.http, system, intent_id)
+    payload = json.dumps(event).encode()
+    delivered = await market.http.post(
+        f"{system.url('payments')}/v1/stripe/webhook",
+        content=payload,
+        headers=signed(payload, system.webhook_secret),
+    )
+    assert delivered.status_code == 200, delivered.text
+
+    async def refunded() -> bool:
+        rows = await system.query(
+            "payments", "SELECT amount_refunded FROM payments WHERE id = $1", payment_id
+        )
+        return bool(rows) and rows[0]["amount_refunded"] == 4200
+
+    await wait_until(refunded, timeout=30, message="the payment was not refunded")
+    settled = await market.wait_for_enrollment(
+        learner.token,
+        eid,
+        lambda v: v["payment"]["needs_refund"] is False,
+        what="needs_refund cleared by the refund",
+    )
+    assert settled["status"] == "cancelled"
+    assert settled["revoked_at"] is None
+
+    [at_stripe] = await refunds_at_stripe(market.http, system, intent_id)
+    assert at_stripe["amount"] == 4200
+    refunds = await system.query(
+        "payments",
+        "SELECT origin, reason, status, stripe_refund_id FROM refunds WHERE payment_id = $1",
+        payment_id,
+    )
+    assert [dict(r) for r in refunds] == [
+        {
+            "origin": "enrollment",
+            "reason": "enrollment_cancelled_before_payment",
+            "status": "succeeded",
+            "stripe_refund_id": at_stripe["id"],
+        }
+    ]
+    asked = await system.query(
+        "enrollment",
+        "SELECT count(*) AS n FROM outbox WHERE event_type = $1 AND key = $2",
+        "credmarket.enrollment.refund.requested.v1",
+        eid,
+    )
+    assert asked[0]["n"] == 1
