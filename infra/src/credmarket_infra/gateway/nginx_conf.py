@@ -206,7 +206,11 @@ def _microcache(indent: str, zone: str) -> list[str]:
     Only what the service marks public is kept (nothing without Cache-Control); a
     request with a token is neither answered from nor stored in the cache. The ids are
     the gateway's own on every answer, hit or miss: a kept answer carries another
-    request's. One request per key refreshes an expired entry while the others wait.
+    request's. One request per key fills a new entry while the others wait for it
+    (lock); an expired entry is refreshed by one background request while the others
+    get the expired answer, so the TTL is exceeded by at most one refresh. Without it,
+    every request for an expired entry went to catalog at once (the lock covers only
+    new entries): at 200/s over 5 keys, upstream times of 1-3 s every 5 s.
     """
     return [
         f"{indent}proxy_cache {zone};",
@@ -215,6 +219,8 @@ def _microcache(indent: str, zone: str) -> list[str]:
         f"{indent}proxy_no_cache $http_authorization;",
         f"{indent}proxy_cache_lock on;",
         f"{indent}proxy_cache_lock_timeout 5s;",
+        f"{indent}proxy_cache_use_stale updating;",
+        f"{indent}proxy_cache_background_update on;",
         f"{indent}proxy_hide_header X-Request-Id;",
         f"{indent}proxy_hide_header X-Correlation-Id;",
         f"{indent}add_header X-Request-Id $cm_request_id always;",
