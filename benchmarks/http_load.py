@@ -42,6 +42,8 @@ from benchmarks.catalog_search import copy_catalog
 from benchmarks.common import STACK, loadavg, machine, stack_infra
 from benchmarks.purchase_flow import Driver, localstripe_webhook, prepare
 
+# The search mix, cycled in this order: three common words, a selective filter and a
+# phrase of two common words (ADR 0010 says what each costs).
 SEARCHES = [
     "q=python",
     "q=machine+learning",
@@ -128,6 +130,20 @@ def attack(
     return result
 
 
+async def settle(url: str, timeout_s: float = 120.0) -> None:
+    """Wait until an overloaded phase's backlog is gone: uvicorn finishes requests whose
+    client gave up, and they would otherwise land on the next phase."""
+    deadline = time.monotonic() + timeout_s
+    quick = 0
+    async with aiohttp.ClientSession() as http:
+        while quick < 2 and time.monotonic() < deadline:
+            started = time.monotonic()
+            async with http.get(url) as r:
+                await r.read()
+            quick = quick + 1 if time.monotonic() - started < 0.05 else 0
+            await asyncio.sleep(0.5)
+
+
 def cycle(items: list[str]) -> Iterator[str]:
     while True:
         yield from items
@@ -176,6 +192,7 @@ def plan(quick: bool) -> dict[str, list[int]]:
     if quick:
         return {
             "bare": [500],
+            "search_gateway": [500],
             "search": [50],
             "offering": [500],
             "enroll": [50],
@@ -183,6 +200,7 @@ def plan(quick: bool) -> dict[str, list[int]]:
         }
     return {
         "bare": [500, 0],
+        "search_gateway": [50, 200, 500],
         "search": [50, 200, 500],
         "offering": [500],
         "enroll": [50, 100],
@@ -197,6 +215,7 @@ async def run(
     only: list[str] | None = None,
     rates: list[int] | None = None,
     issuance_workers: int = 1,
+    catalog_workers: int = 1,
 ) -> dict[str, Any]:
     phases = {k: rates or v for k, v in plan(quick).items() if not only or k in only}
     infra = stack_infra()
@@ -204,7 +223,11 @@ async def run(
         infra,
         logs_dir=STACK / "logs" / "bench",
         extra_env={"CREDMARKET_LOG_LEVEL": "WARNING"},
-        service_env={"issuance": {"CREDMARKET_WEB_WORKERS": str(issuance_workers)}},
+        service_env={
+            "issuance": {"CREDMARKET_WEB_WORKERS": str(issuance_workers)},
+            "catalog": {"CREDMARKET_WEB_WORKERS": str(catalog_workers)},
+        },
+        gateway="search_gateway" in phases,
     )
     bare_port = free_port()
     bare = subprocess.Popen(  # noqa: S603, ASYNC220 - started once, before any load
@@ -222,6 +245,10 @@ async def run(
             "services": "credmarket_testing.System, one uvicorn process per service, "
             "CREDMARKET_LOG_LEVEL=WARNING",
             "issuance_web_workers": issuance_workers,
+            "catalog_web_workers": catalog_workers,
+            "search_mix": SEARCHES,
+            "search_gateway": "the same mix through the gateway's microcache (5 s TTL from "
+            "catalog's Cache-Control): mostly hits, not the uncached figure",
         },
         "runs": [],
     }
@@ -229,7 +256,7 @@ async def run(
     try:
         started = time.perf_counter()
         # Only the catalog phases read the offerings; a verify-only run skips the load.
-        needs_catalog = bool({"search", "offering"} & set(phases))
+        needs_catalog = bool({"search", "search_gateway", "offering"} & set(phases))
         ids = await load_offerings(system, n_offerings) if needs_catalog else []
         result["setup"]["load_s"] = round(time.perf_counter() - started, 1)
         async with aiohttp.ClientSession() as http:
@@ -269,6 +296,15 @@ async def run(
                 "catalog GET /v1/offerings?q=",
                 lambda: cycle([target("GET", f"{catalog}/v1/offerings?{q}") for q in SEARCHES]),
             ),
+            "search_gateway": (
+                "gateway GET /catalog/v1/offerings, cached",
+                lambda: cycle(
+                    [
+                        target("GET", f"{system.gateway_url}/catalog/v1/offerings?{q}")
+                        for q in SEARCHES
+                    ]
+                ),
+            ),
             "offering": (
                 "catalog GET /v1/offerings/{id}",
                 lambda: (
@@ -286,6 +322,8 @@ async def run(
             for rate in key_rates:
                 result["runs"].append(attack(name, make(), rate, duration))
                 await asyncio.sleep(1)
+                if key in ("search", "search_gateway", "offering"):
+                    await settle(f"{catalog}/v1/offerings?limit=1")
         # Sanity: what the verify endpoint said about the credential under load.
         async with (
             aiohttp.ClientSession() as http,
@@ -310,6 +348,7 @@ def main() -> None:
     )
     parser.add_argument("--rates", help="comma-separated rates for every endpoint run (0 = max)")
     parser.add_argument("--issuance-workers", type=int, default=1, help="CREDMARKET_WEB_WORKERS")
+    parser.add_argument("--catalog-workers", type=int, default=1, help="CREDMARKET_WEB_WORKERS")
     args = parser.parse_args()
     rates = [int(r) for r in args.rates.split(",")] if args.rates else None
     result = asyncio.run(
@@ -320,6 +359,7 @@ def main() -> None:
             args.only,
             rates,
             args.issuance_workers,
+            args.catalog_workers,
         )
     )
     if args.out:
