@@ -7,6 +7,7 @@ import hashlib
 from typing import Any
 
 import pytest
+from issuance.credentials import context_memo
 from issuance.credentials.canonical import UndefinedTermError, canonicalize
 from issuance.credentials.document_loader import LocalDocumentLoader
 from issuance.credentials.signing import hash_data
@@ -129,3 +130,13 @@ def test_import_is_refused_and_cannot_poison_the_loader(issuer: Any) -> None:
     probe["sneaky"] = "x"
     with pytest.raises(UndefinedTermError, match="sneaky"):
         canonicalize(probe, loader)
+
+
+def test_term_memo_stays_bounded_and_exact(issuer: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(context_memo, "_TERM_MEMO_SIZE", 8)
+    loader = LocalDocumentLoader()
+    documents = list(_documents(issuer).values())
+    for _ in range(2):
+        for document in documents:
+            assert canonicalize(document, loader) == _plain_pyld(document)
+            assert len(loader.context_memo.terms) <= 8
