@@ -310,18 +310,17 @@ class StripeProbe:
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
-        await self._register(f"http://127.0.0.1:{self.port}/webhook", events=None)
+        await self._register(f"http://127.0.0.1:{self.port}/webhook")
 
     async def stop(self) -> None:
-        with contextlib.suppress(Exception):
-            await self._register("http://127.0.0.1:9/gone", events="none")
+        with contextlib.suppress(httpx.HTTPError):
+            async with httpx.AsyncClient(timeout=10) as client:
+                await client.delete(f"{self.stripe_api_base}/_config/webhooks/{self.name}")
         if self._runner is not None:
             await self._runner.cleanup()
 
-    async def _register(self, url: str, events: str | None) -> None:
+    async def _register(self, url: str) -> None:
         data = {"url": url, "secret": self.secret}
-        if events is not None:
-            data["events"] = events
         async with httpx.AsyncClient(timeout=10) as client:
             response = await client.post(
                 f"{self.stripe_api_base}/_config/webhooks/{self.name}", data=data

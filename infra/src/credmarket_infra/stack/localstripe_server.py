@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from aiohttp import web
-from localstripe import resources
+from localstripe import resources, webhooks
 from localstripe.server import app
 
 DEBOUNCE_SECONDS = 1.0
@@ -141,6 +141,21 @@ def add_payment_intent_search() -> None:
     app.middlewares.append(search)
 
 
+def add_webhook_removal() -> None:
+    """`DELETE /_config/webhooks/{id}`: forget a webhook localstripe was told about.
+
+    localstripe can only add or replace webhooks, and it posts every event to every one
+    it knows. Each test system registers its own and is gone minutes later, so over a
+    test run the stand-in spent most of its time posting to dead ports.
+    """
+
+    async def remove(request: web.Request) -> web.Response:
+        removed = webhooks._webhooks.pop(request.match_info["id"], None)
+        return web.Response(status=204 if removed is not None else 404)
+
+    app.router.add_delete("/_config/webhooks/{id}", remove)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
@@ -155,6 +170,7 @@ def main() -> None:
     install(persistence)
     allow_retry_after_decline()
     add_payment_intent_search()
+    add_webhook_removal()
     if not args.from_scratch:
         persistence.load(resources.store)
     web.run_app(

@@ -270,6 +270,9 @@ async def served_webhook(
     try:
         yield url
     finally:
+        async with httpx.AsyncClient() as http:
+            # The stand-in posts every event to every webhook it knows: forget this one.
+            await http.delete(f"{stripe_api_base}/_config/webhooks/{unique_id}")
         server.should_exit = True
         with contextlib.suppress(asyncio.CancelledError):
             await task
