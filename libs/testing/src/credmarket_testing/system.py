@@ -374,9 +374,7 @@ class System:
         with contextlib.suppress(httpx.HTTPError):
             # The stand-in posts every event to every webhook it knows: forget this one.
             async with httpx.AsyncClient(timeout=5) as client:
-                await client.delete(
-                    f"{self.infra.stripe_api_base}/_config/webhooks/{self.prefix}"
-                )
+                await client.delete(f"{self.infra.stripe_api_base}/_config/webhooks/{self.prefix}")
         await delete_topics(self.infra.kafka_bootstrap, [self.topic(t.name) for t in TOPICS])
         await self._drop_databases()
 
