@@ -90,10 +90,56 @@ def _urdna2015_of_expanded(
         for name, graph in sorted(node_map.items())
         if name == "@default" or jsonld._is_absolute_iri(name)
     }
-    nquads: str = jsonld.URDNA2015().main(
+    blank_nodes = {
+        term["value"]
+        for quads in dataset.values()
+        for quad in quads
+        for term in (quad["subject"], quad["object"])
+        if term["type"] == "blank node"
+    }
+    if len(blank_nodes) > MAX_BLANK_NODES:
+        raise _too_costly(f"{len(blank_nodes)} blank nodes (at most {MAX_BLANK_NODES})")
+    nquads: str = _BoundedURDNA2015().main(
         dataset, {**rdf_options, "algorithm": "URDNA2015", "format": "application/n-quads"}
     )
     return nquads
+
+
+# RDFC-1.0 is exponential in the worst case: blank nodes that look alike are told
+# apart by trying every permutation of each group, recursively. The public verify
+# endpoint canonicalises whatever is posted, so the work is bounded (the spec asks
+# implementations to guard against such "poison" graphs). A credential's blank nodes
+# (subject, results, evidence, ...) differ in their properties and never get here.
+MAX_BLANK_NODES = 256
+MAX_SIMILAR_BLANK_NODES = 6  # 6! = 720 permutations in one group at most
+MAX_N_DEGREE_HASHES = 256
+
+
+def _too_costly(why: str) -> jsonld.JsonLdError:
+    return jsonld.JsonLdError(
+        f"too costly to canonicalise: {why}", "credmarket.CanonicalizationLimit"
+    )
+
+
+class _BoundedURDNA2015(jsonld.URDNA2015):  # type: ignore[misc]
+    """pyld's URDNA2015 with a work budget on the N-degree hashing of look-alikes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._n_degree_hashes = 0
+
+    def hash_n_degree_quads(self, id_: str, issuer: Any) -> Any:
+        self._n_degree_hashes += 1
+        if self._n_degree_hashes > MAX_N_DEGREE_HASHES:
+            raise _too_costly(f"over {MAX_N_DEGREE_HASHES} N-degree hashes")
+        return super().hash_n_degree_quads(id_, issuer)
+
+    def create_hash_to_related(self, id_: str, issuer: Any) -> dict[str, list[str]]:
+        related: dict[str, list[str]] = super().create_hash_to_related(id_, issuer)
+        largest = max((len(group) for group in related.values()), default=0)
+        if largest > MAX_SIMILAR_BLANK_NODES:
+            raise _too_costly(f"{largest} indistinguishable related blank nodes")
+        return related
 
 
 def _refuse_import(node: Any) -> None:
