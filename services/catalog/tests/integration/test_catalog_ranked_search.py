@@ -38,8 +38,11 @@ async def all_pages(client: httpx.AsyncClient, limit: int) -> list[str]:
             return seen
 
 
+# Offerings published last that do not match: none, some, or enough that the newest
+# published rows hold no match (each way of finding the candidates, ADR 0010).
+@pytest.mark.parametrize("unmatched_newest", [0, 4, 6])
 async def test_the_newest_matches_are_ranked_and_older_ones_follow_newest_first(
-    client: httpx.AsyncClient, provider: dict[str, Any], kit: Any
+    client: httpx.AsyncClient, provider: dict[str, Any], kit: Any, unmatched_newest: int
 ) -> None:
     h = provider["headers"]
 
@@ -54,6 +57,8 @@ async def test_the_newest_matches_are_ranked_and_older_ones_follow_newest_first(
     best = await publish(client, h, body("Python Python", "Python, Python and Python."))
     weakest = await publish(client, h, body("Pandas", "A little Python."))
     middle = await publish(client, h, body("Python", "Tabular data."))
+    for i in range(unmatched_newest):
+        await publish(client, h, body(f"Go {i}", "Goroutines."))
 
     expected = [best, middle, weakest, *reversed(older)]
     for limit in (1, 2, 3, 100):
