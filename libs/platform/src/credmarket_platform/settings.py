@@ -65,6 +65,10 @@ class ServiceSettings(BaseSettings):
     # Server processes on the one port; each runs the service's background tasks too
     # (consumers, relay, sweeps), which are safe as replicas (ADR 0008).
     web_workers: int = Field(default=1, ge=1)
+    # Requests one process works on at once; more are answered 503 + Retry-After at
+    # once (0: no limit). Sized so a full process still answers within a few hundred
+    # ms at our per-request costs (docs/adr/0018).
+    http_max_in_flight: int = Field(default=64, ge=0)
 
     # Auth: trusted token issuers. JWKS URLs in production; an HS256 secret in dev.
     jwt_issuers: str = Field(

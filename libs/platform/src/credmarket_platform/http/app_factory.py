@@ -11,6 +11,7 @@ from credmarket_platform.auth.dependencies import install_auth
 from credmarket_platform.auth.verifier import TokenVerifier
 from credmarket_platform.http.health import ReadyCheck, health_router
 from credmarket_platform.http.idempotency import IdempotencyStore, install_idempotency
+from credmarket_platform.http.load_shedding import InFlightLimitMiddleware
 from credmarket_platform.http.problems import install_problem_handlers
 from credmarket_platform.http.request_context import RequestContextMiddleware
 from credmarket_platform.observability.http_metrics import HttpMetricsMiddleware, metrics_router
@@ -61,6 +62,10 @@ def create_service_app(
     # also counts the 500s the request-context middleware makes of crashes.
     if idempotency_store is not None:
         install_idempotency(app, idempotency_store)
+    # Inside the request context (a shed request still gets its ids) and outside
+    # idempotency (a shed request claims no key).
+    if settings.http_max_in_flight > 0:
+        app.add_middleware(InFlightLimitMiddleware, limit=settings.http_max_in_flight)
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(HttpMetricsMiddleware, service=settings.service_name)
 
