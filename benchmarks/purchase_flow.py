@@ -127,6 +127,7 @@ class Driver:
         self.provider_token = ""
         self.stripe = system.infra.stripe_api_base
         self.auth_browser = {"Authorization": f"Bearer {BROWSER_KEY}"}
+        self.shed = 0  # 503 answers retried (load shedding)
 
     # -- the tail standing in for the frontend's notifications ----------------------
     async def tail(self, ready: asyncio.Event) -> None:
@@ -171,6 +172,19 @@ class Driver:
             flow.t.setdefault("issued_seen", now)
             flow.issued.set()
 
+    async def _post(self, url: str, **kwargs: Any) -> tuple[int, Any]:
+        """POST as a well-behaved client: a 503 with Retry-After (a service shedding
+        load) is retried after the time it asks for, with the same Idempotency-Key."""
+        while True:
+            async with self.http.post(url, **kwargs) as response:
+                if response.status == 503 and "Retry-After" in response.headers:
+                    self.shed += 1
+                    delay = float(response.headers["Retry-After"])
+                else:
+                    body = await response.read()
+                    return response.status, json.loads(body) if body else None
+            await asyncio.sleep(delay)
+
     # -- one purchase, start to credential -------------------------------------------
     async def flow(self, flow: Flow, timeout_s: float) -> None:
         try:
@@ -180,17 +194,16 @@ class Driver:
 
     async def _flow(self, flow: Flow) -> None:
         flow.t["request_sent"] = time.time()
-        async with self.http.post(
+        status, body = await self._post(
             f"{self.system.url('enrollment')}/v1/enrollments",
             json={"offering_id": self.offering["id"], "offering_version": self.offering["version"]},
             headers={
                 "Authorization": f"Bearer {flow.learner}",
                 "Idempotency-Key": str(uuid.uuid4()),
             },
-        ) as response:
-            body = await response.json()
-            if response.status != 201:
-                raise RuntimeError(f"purchase {response.status}: {body}")
+        )
+        if status != 201:
+            raise RuntimeError(f"purchase {status}: {body}")
         flow.enrollment_id = body["id"]
         flow.t["request_acked"] = time.time()
         self.flows[flow.enrollment_id] = flow
@@ -202,16 +215,16 @@ class Driver:
             await self._webhook(intent)
         await flow.activated.wait()
         flow.t["completion_sent"] = time.time()
-        async with self.http.post(
+        status, body = await self._post(
             f"{self.system.url('enrollment')}/v1/enrollments/{flow.enrollment_id}/completion",
             json={"passed": True, "score": 92.5, "evidence_narrative": "Final project."},
             headers={
                 "Authorization": f"Bearer {self.provider_token}",
                 "Idempotency-Key": str(uuid.uuid4()),
             },
-        ) as response:
-            if response.status not in (200, 201):
-                raise RuntimeError(f"completion {response.status}: {await response.text()}")
+        )
+        if status not in (200, 201):
+            raise RuntimeError(f"completion {status}: {body}")
         flow.t["completion_acked"] = time.time()
         await flow.issued.wait()
 
@@ -264,11 +277,12 @@ class Driver:
             "Content-Type": "application/json; charset=utf-8",
             "Stripe-Signature": sign_stripe(payload, self.system.webhook_secret, created),
         }
-        async with self.http.post(
+        # Stripe, too, delivers again when a webhook is not acknowledged.
+        status, body = await self._post(
             f"{self.system.url('payments')}/v1/stripe/webhook", data=payload, headers=headers
-        ) as response:
-            if response.status != 200:
-                raise RuntimeError(f"webhook {response.status}: {await response.text()}")
+        )
+        if status != 200:
+            raise RuntimeError(f"webhook {status}: {body}")
 
     async def run_phase(
         self, n: int, rate: float | None, max_inflight: int, timeout_s: float
@@ -666,7 +680,9 @@ async def _run(
                 done = sum(1 for f in flows if not f.error) or 1
                 if name == "max":
                     sustained = sustained_rate(flows)
+                shed, driver.shed = driver.shed, 0
                 result.setdefault("phases", {})[name] = {
+                    "shed_and_retried": shed,
                     "rate_offered": phase_rate,
                     "load_before": load_before,
                     "load_after": loadavg(),
@@ -696,7 +712,8 @@ def summary(result: dict[str, Any]) -> str:
         lines.append(
             f"{name}: offered {phase['rate_offered'] or 'max'}/s, completed "
             f"{phase['completed']}/{phase['flows']} at {phase['completed_per_s']}/s, "
-            f"errors {phase['errors']} load {phase['load_before']}→{phase['load_after']}"
+            f"errors {phase['errors']} load {phase['load_before']}→{phase['load_after']}, "
+            f"503s retried {phase.get('shed_and_retried', 0)}"
         )
         lines.append(
             "    cpu cores: "
