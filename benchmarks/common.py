@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import platform
+import signal
 import statistics
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -77,3 +79,10 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "load_1_5_15": loadavg(),
     }
+
+
+def stop_cleanly_on_sigterm() -> None:
+    """SIGTERM (``timeout``, a CI runner) ends a benchmark like Ctrl-C: asyncio.run then
+    cancels the run, so its ``finally`` stops the services it started. Without this
+    they outlived it (own sessions, reparented to init), using CPU in later runs."""
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(143))

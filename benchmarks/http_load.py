@@ -39,7 +39,7 @@ import asyncpg
 from credmarket_testing.system import System, free_port
 
 from benchmarks.catalog_search import copy_catalog
-from benchmarks.common import STACK, loadavg, machine, stack_infra
+from benchmarks.common import STACK, loadavg, machine, stack_infra, stop_cleanly_on_sigterm
 from benchmarks.purchase_flow import Driver, localstripe_webhook, prepare
 
 # The search mix, cycled in this order: three common words, a selective filter and a
@@ -350,6 +350,7 @@ def main() -> None:
     parser.add_argument("--issuance-workers", type=int, default=1, help="CREDMARKET_WEB_WORKERS")
     parser.add_argument("--catalog-workers", type=int, default=1, help="CREDMARKET_WEB_WORKERS")
     args = parser.parse_args()
+    stop_cleanly_on_sigterm()
     rates = [int(r) for r in args.rates.split(",")] if args.rates else None
     result = asyncio.run(
         run(

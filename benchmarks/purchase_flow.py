@@ -66,7 +66,14 @@ from credmarket_testing.kafka import create_topics, delete_topics
 from credmarket_testing.system import System, free_port
 
 from benchmarks import cpu
-from benchmarks.common import STACK, loadavg, machine, percentiles, stack_infra
+from benchmarks.common import (
+    STACK,
+    loadavg,
+    machine,
+    percentiles,
+    stack_infra,
+    stop_cleanly_on_sigterm,
+)
 
 log = logging.getLogger("purchase_flow")
 
@@ -748,6 +755,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=120.0, help="per flow, seconds")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
+    stop_cleanly_on_sigterm()
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s")
     result = asyncio.run(
         run(

@@ -28,7 +28,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 from benchmarks import http_load, purchase_flow
-from benchmarks.common import ROOT, loadavg, machine
+from benchmarks.common import ROOT, loadavg, machine, stop_cleanly_on_sigterm
 
 TARGETS = {
     "flows_per_s": 200.0,
@@ -395,6 +395,7 @@ def main() -> None:
     parser.add_argument("--skip", action="append", default=[], help="flow, http or issuance")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks")
     args = parser.parse_args()
+    stop_cleanly_on_sigterm()
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {

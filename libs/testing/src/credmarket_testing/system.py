@@ -122,7 +122,11 @@ class ServiceProcess:
     async def stop(self, timeout_s: float = 20.0) -> None:
         if self.proc is None or self.proc.returncode is not None:
             return
-        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.send_signal(signal.SIGTERM)
+        except ProcessLookupError:  # already gone, e.g. killed with its caller's group
+            await self.proc.wait()
+            return
         try:
             await asyncio.wait_for(self.proc.wait(), timeout=timeout_s)
         except TimeoutError:
