@@ -91,6 +91,7 @@ class ServiceSettings(BaseSettings):
     # Messaging tuning.
     relay_batch_size: int = 200
     relay_poll_interval_s: float = 1.0
+    relay_send_timeout_s: float = 10.0
     consumer_max_attempts: int = 5
     consumer_backoff_initial_s: float = 0.1
     consumer_backoff_max_s: float = 5.0

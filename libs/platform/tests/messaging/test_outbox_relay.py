@@ -162,6 +162,41 @@ async def test_per_key_order_holds_across_a_retry(
     assert got == order
 
 
+class HangingProducer:
+    """The first send is never acknowledged (a broker that went away), then behaves."""
+
+    def __init__(self, inner: AIOKafkaProducer) -> None:
+        self.inner = inner
+        self.calls = 0
+
+    async def send_and_wait(self, *args: Any, **kwargs: Any) -> Any:
+        self.calls += 1
+        if self.calls == 1:
+            await asyncio.Event().wait()
+        return await self.inner.send_and_wait(*args, **kwargs)
+
+
+async def test_an_unacknowledged_send_fails_the_row_in_time_and_is_retried_in_order(
+    db: Database, producer: AIOKafkaProducer, kafka_bootstrap: str, topic_prefix: str
+) -> None:
+    key = uuid.uuid4()
+    order = await emit_events(db, [key], per_key=3)
+    relay = OutboxRelay(db, HangingProducer(producer), service="tests", send_timeout_s=0.2)  # type: ignore[arg-type]
+    with pytest.raises(RelayPublishError):
+        await asyncio.wait_for(relay.publish_pending(), timeout=10)
+    async with db.engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                sa.select(outbox.c.attempts, outbox.c.last_error).order_by(outbox.c.id)
+            )
+        ).all()
+    assert rows[0].attempts == 1
+    assert "did not acknowledge within 0.2 s" in rows[0].last_error
+    assert [r.attempts for r in rows[1:]] == [1, 1]  # held back behind the first, in order
+    assert await relay.publish_pending() == 3
+    assert await published(kafka_bootstrap, topic_prefix + TOPIC) == order
+
+
 async def test_a_process_killed_after_commit_publishes_exactly_once_after_restart(
     db: Database, database_url: str, kafka_bootstrap: str, topic_prefix: str
 ) -> None:

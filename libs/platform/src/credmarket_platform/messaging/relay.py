@@ -85,6 +85,7 @@ class OutboxRelay:
         batch_size: int = 200,
         poll_interval_s: float = 1.0,
         retry_backoff_s: float = 0.5,
+        send_timeout_s: float = 10.0,
     ) -> None:
         self.db = db
         self.producer = producer
@@ -92,6 +93,7 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.poll_interval_s = poll_interval_s
         self.retry_backoff_s = retry_backoff_s
+        self.send_timeout_s = send_timeout_s
         self._wake = asyncio.Event()
         self._stopping = False
 
@@ -147,9 +149,22 @@ class OutboxRelay:
             for i, r in enumerate(key_rows):
                 try:
                     headers = [(k, v.encode()) for k, v in r.headers]
-                    await self.producer.send_and_wait(
-                        r.topic, r.value, key=r.key.encode(), headers=headers
+                    # Bounded: with the broker away a send can wait far longer, and this
+                    # transaction (and with it attempts, last_error and the backlog
+                    # gauge ops watch) would stay open until the broker came back.
+                    await asyncio.wait_for(
+                        self.producer.send_and_wait(
+                            r.topic, r.value, key=r.key.encode(), headers=headers
+                        ),
+                        self.send_timeout_s,
                     )
+                except TimeoutError:
+                    failed[r.id] = TimeoutError(
+                        f"the broker did not acknowledge within {self.send_timeout_s:g} s"
+                    )
+                    for later in key_rows[i + 1 :]:
+                        failed[later.id] = RuntimeError("an earlier row of this key failed")
+                    return
                 except Exception as exc:
                     failed[r.id] = exc
                     for later in key_rows[i + 1 :]:

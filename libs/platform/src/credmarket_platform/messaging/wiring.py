@@ -60,6 +60,7 @@ def messaging_tasks(
                 service=settings.service_name,
                 batch_size=settings.relay_batch_size,
                 poll_interval_s=settings.relay_poll_interval_s,
+                send_timeout_s=settings.relay_send_timeout_s,
             ):
                 yield
 
