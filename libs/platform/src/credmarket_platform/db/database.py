@@ -13,8 +13,12 @@ from credmarket_platform.db.unit_of_work import UnitOfWork
 
 class Database:
     def __init__(
-        self, url: str, *, topic_prefix: str = "", pool_size: int = 10, max_overflow: int = 20
+        self, url: str, *, topic_prefix: str = "", pool_size: int = 20, max_overflow: int = 10
     ) -> None:
+        # Overflow connections are closed when returned, so a process that often had
+        # more than pool_size in use opened a new PostgreSQL backend per request just
+        # when it was busiest (issue 11's search load). 20 kept covers a busy process
+        # (at most 64 requests in flight, most not in the database at once).
         self.url = url
         self.topic_prefix = topic_prefix
         self.engine: AsyncEngine = create_async_engine(
