@@ -204,7 +204,7 @@ def plan(quick: bool) -> dict[str, list[int]]:
         "search": [50, 200, 500],
         "offering": [500],
         "enroll": [50, 100],
-        "verify": [100, 0],
+        "verify": [100, 250, 500],
     }
 
 
