@@ -38,6 +38,10 @@ class DebouncedPersistence:
             return
         dict.clear(store)
         dict.update(store, saved)
+        # Loaded behind the store's back: its per-type index (if installed) is rebuilt.
+        reindex = getattr(store, "reindex", None)
+        if reindex is not None:
+            reindex()
 
     def mark_dirty(self) -> None:
         self.dirty = True
@@ -141,6 +145,55 @@ def add_payment_intent_search() -> None:
     app.middlewares.append(search)
 
 
+def index_objects_by_type() -> None:
+    """List objects of one type without scanning the whole store.
+
+    localstripe lists (and so exports every charge, whose ``refunds`` is a list) by
+    filtering every key of its store: each call costs O(objects ever made), so a run
+    of 2,000 purchases spent more CPU in the stand-in than in any of our services and
+    slowed down as it went. Here the store keeps its keys per type, in insertion
+    order, so a listing returns exactly what the scan returned.
+    """
+    by_type: dict[str, dict[str, None]] = {}
+    set_item, del_item = resources.Store.__setitem__, resources.Store.__delitem__
+
+    def type_of(key: str) -> str:
+        return key.split(":", 1)[0]
+
+    def setitem(store: resources.Store, key: str, value: object) -> None:
+        set_item(store, key, value)
+        by_type.setdefault(type_of(key), {})[key] = None
+
+    def delitem(store: resources.Store, key: str) -> None:
+        del_item(store, key)
+        by_type.get(type_of(key), {}).pop(key, None)
+
+    def clear(store: resources.Store) -> None:
+        dict.clear(store)
+        by_type.clear()
+
+    def reindex(store: resources.Store) -> None:
+        by_type.clear()
+        for key in store:
+            by_type.setdefault(type_of(key), {})[key] = None
+
+    def list_all(
+        cls: Any, /, url: str, limit: Any = None, starting_after: Any = None, **kwargs: Any
+    ) -> Any:
+        if kwargs:
+            raise resources.UserError(400, "Unexpected " + ", ".join(kwargs.keys()))
+        listing = resources.List(url, limit=limit, starting_after=starting_after)
+        listing._list = [resources.store[key] for key in by_type.get(cls.object, {})]
+        return listing
+
+    resources.Store.__setitem__ = setitem
+    resources.Store.__delitem__ = delitem
+    resources.Store.clear = clear
+    resources.Store.reindex = reindex
+    resources.StripeObject._api_list_all = classmethod(list_all)
+    reindex(resources.store)
+
+
 def add_webhook_removal() -> None:
     """`DELETE /_config/webhooks/{id}`: forget a webhook localstripe was told about.
 
@@ -171,6 +224,7 @@ def main() -> None:
     allow_retry_after_decline()
     add_payment_intent_search()
     add_webhook_removal()
+    index_objects_by_type()
     if not args.from_scratch:
         persistence.load(resources.store)
     web.run_app(
