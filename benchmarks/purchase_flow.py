@@ -1,6 +1,6 @@
 """Purchase to credential: flows per second and the latency of every hop.
 
-    uv run python -m benchmarks.purchase_flow [--n 2000] [--rate R] [--max-inflight 400]
+    uv run python -m benchmarks.purchase_flow [--n 2000] [--rate R] [--max-inflight 100]
         [--webhook self|localstripe] [--out result.json]
 
 Starts its own `System` (the four services as separate processes, each with its own
@@ -47,6 +47,7 @@ import hashlib
 import hmac
 import json
 import logging
+import random
 import secrets
 import sys
 import tempfile
@@ -186,7 +187,9 @@ class Driver:
             async with self.http.post(url, **kwargs) as response:
                 if response.status == 503 and "Retry-After" in response.headers:
                     self.shed += 1
-                    delay = float(response.headers["Retry-After"])
+                    # Jittered, as clients must: shed requests retried all at once
+                    # one second later would be shed again together.
+                    delay = float(response.headers["Retry-After"]) * random.uniform(1.0, 2.0)
                 else:
                     body = await response.read()
                     return response.status, json.loads(body) if body else None
@@ -743,7 +746,7 @@ def main() -> None:
     parser.add_argument(
         "--rate", type=float, default=None, help="fixed phase, flows/s (default: half of max)"
     )
-    parser.add_argument("--max-inflight", type=int, default=400)
+    parser.add_argument("--max-inflight", type=int, default=100)
     parser.add_argument("--webhook", choices=("self", "localstripe"), default="self")
     parser.add_argument(
         "--localstripe-n", type=int, default=200, help="flows with localstripe's own delivery"
