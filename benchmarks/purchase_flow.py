@@ -132,6 +132,7 @@ class Driver:
         self.self_webhook = self_webhook
         self.offering = offering
         self.flows: dict[str, Flow] = {}
+        self.early: dict[str, list[tuple[Any, float]]] = {}
         self.provider_token = ""
         self.stripe = system.infra.stripe_api_base
         self.auth_browser = {"Authorization": f"Bearer {BROWSER_KEY}"}
@@ -166,9 +167,22 @@ class Driver:
         if kind not in (T_INITIATED, T_ACTIVATED, T_ISSUED):
             return
         data = json.loads(record.value)
-        flow = self.flows.get(str(data.get("enrollment_id")))
+        enrollment_id = str(data.get("enrollment_id"))
+        flow = self.flows.get(enrollment_id)
         if flow is None:
+            # The event can overtake the purchase's own HTTP answer under load: keep it
+            # for the flow that registers this enrollment id (see register()).
+            self.early.setdefault(enrollment_id, []).append((record, now))
             return
+        self._apply(flow, kind, data, now)
+
+    def register(self, flow: Flow) -> None:
+        self.flows[flow.enrollment_id] = flow
+        for record, seen_at in self.early.pop(flow.enrollment_id, []):
+            self._seen(record, seen_at)
+
+    @staticmethod
+    def _apply(flow: Flow, kind: str, data: dict[str, Any], now: float) -> None:
         if kind == T_INITIATED:
             flow.client_secret = data["client_secret"]
             flow.t.setdefault("initiated_seen", now)
@@ -216,7 +230,7 @@ class Driver:
             raise RuntimeError(f"purchase {status}: {body}")
         flow.enrollment_id = body["id"]
         flow.t["request_acked"] = time.time()
-        self.flows[flow.enrollment_id] = flow
+        self.register(flow)
         await flow.initiated.wait()
         intent = await self._pay(flow.client_secret)
         flow.t["confirmed"] = time.time()
