@@ -14,10 +14,12 @@ import pytest
 import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
+from credmarket_events.catalog import ProviderRegisteredV1
 from credmarket_events.envelope import H_CORRELATION, H_TYPE, encode
 from credmarket_platform.db import Database
 from credmarket_platform.db.tables import inbox, outbox
-from credmarket_platform.messaging.consumer import running_consumer
+from credmarket_platform.messaging.consumer import ConsumerRunner, running_consumer
+from credmarket_platform.messaging.handlers import HandlerContext, HandlerRegistry
 from credmarket_platform.messaging.kafka import idempotent_producer
 from credmarket_testing.messaging_probe import (
     FAIL_NAME,
@@ -232,3 +234,44 @@ async def _group_is_stable_with(bootstrap: str, group: str, *, members: int) -> 
         return state == "Stable" and len(group_members) == members
     finally:
         await admin.close()
+
+
+async def test_a_slow_record_holds_back_only_its_own_partition(
+    db: Database,
+    producer: AIOKafkaProducer,
+    kafka_bootstrap: str,
+    topic_prefix: str,
+    unique_id: str,
+) -> None:
+    handled: list[str] = []
+    slow_started, release = asyncio.Event(), asyncio.Event()
+    reg = HandlerRegistry()
+
+    async def handle(ctx: HandlerContext[ProviderRegisteredV1]) -> None:
+        if ctx.data.name == "slow":
+            slow_started.set()
+            await release.wait()  # a handler waiting out a slow dependency, or its retries
+        handled.append(ctx.data.name)
+
+    reg.register(ProviderRegisteredV1, handle)
+    topic = topic_prefix + TOPIC
+    r = ConsumerRunner(
+        db, reg, bootstrap=kafka_bootstrap, group=unique_id, topics=[topic], source="/tests"
+    )
+    async with running_consumer(r):
+        slow = encode(provider_event("slow"))
+        await producer.send_and_wait(
+            topic, slow.value, key=slow.key, headers=slow.headers, partition=0
+        )
+        await wait_until(slow_started.is_set, timeout=20)
+        # Fetched after the slow one started: the runner must not wait for it.
+        fast = encode(provider_event("fast"))
+        await producer.send_and_wait(
+            topic, fast.value, key=fast.key, headers=fast.headers, partition=1
+        )
+        await wait_until(lambda: "fast" in handled, timeout=10)
+        assert "slow" not in handled
+        release.set()
+        await wait_until(lambda: "slow" in handled, timeout=10)
+    assert handled == ["fast", "slow"]
+    assert await count(db, inbox) == 2

@@ -52,6 +52,9 @@ class _CommitOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
         self.runner = runner
 
     async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
+        # A partition's work in hand stops (its transaction rolls back; the new owner
+        # redelivers what was not finished, and the inbox stops what was).
+        await self.runner.stop_workers(revoked)
         async with self.runner.batch_lock:
             await self.runner.commit_processed()
 
@@ -92,6 +95,7 @@ class ConsumerRunner:
         self.dlq_topic = dead_letter_topic(group)
         self.batch_lock = asyncio.Lock()
         self._processed: dict[TopicPartition, int] = {}
+        self._workers: dict[TopicPartition, asyncio.Task[None]] = {}
         self._stopping = False
         self.consumer: AIOKafkaConsumer | None = None
         self.producer: AIOKafkaProducer | None = None
@@ -128,12 +132,16 @@ class ConsumerRunner:
     async def run(self) -> None:
         assert self.consumer is not None
         loop = asyncio.get_running_loop()
-        while not self._stopping:
-            batch = await self.consumer.getmany(timeout_ms=200, max_records=self.max_records)
-            async with self.batch_lock:
-                if batch:
-                    await asyncio.gather(
-                        *(self._process_partition(tp, records) for tp, records in batch.items())
+        try:
+            while not self._stopping:
+                batch = await self.consumer.getmany(timeout_ms=200, max_records=self.max_records)
+                for tp, records in batch.items():
+                    # Each partition's records go to a task of their own and the partition
+                    # is paused until it is done: order within a partition is kept, and a
+                    # record waiting out its retries holds back only its own partition.
+                    self.consumer.pause(tp)
+                    self._workers[tp] = asyncio.create_task(
+                        self._work(tp, records), name=f"{self.group}-{tp.topic}-{tp.partition}"
                     )
                 # Offsets are committed at most every commit_interval_s, not per batch:
                 # under load a commit per small batch was a broker request per event per
@@ -141,8 +149,38 @@ class ConsumerRunner:
                 # the inbox, as any redelivery is; a quiet partition still commits
                 # within one interval (the empty getmany above returns every 200 ms).
                 if self._processed and loop.time() - self._last_commit >= self.commit_interval_s:
-                    await self.commit_processed()
+                    async with self.batch_lock:
+                        await self.commit_processed()
                     self._last_commit = loop.time()
+        finally:
+            # Workers see _stopping between records and during retries, so this is short.
+            await asyncio.gather(*self._workers.values(), return_exceptions=True)
+
+    async def _work(self, tp: TopicPartition, records: list[ConsumerRecord]) -> None:
+        try:
+            await self._process_partition(tp, records)
+        except Exception as exc:
+            # Not a handler failure (those are retried and dead-lettered in process());
+            # e.g. the dead-letter topic unreachable while the broker is away. Go back to
+            # the first record not known done and take the partition up again after a
+            # pause: redoing a handled record is stopped by the inbox, skipping one
+            # would lose it.
+            resume_at = max(self._processed.get(tp, 0), records[0].offset)
+            log.error("partition %s[%d] stopped at %d: %r", tp.topic, tp.partition, resume_at, exc)
+            if self.consumer is not None and tp in self.consumer.assignment():
+                self.consumer.seek(tp, resume_at)
+            if not self._stopping:
+                await asyncio.sleep(self.backoff_max_s)
+        finally:
+            self._workers.pop(tp, None)
+            if self.consumer is not None and tp in self.consumer.assignment():
+                self.consumer.resume(tp)
+
+    async def stop_workers(self, partitions: list[TopicPartition]) -> None:
+        tasks = [t for tp in partitions if (t := self._workers.get(tp)) is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _process_partition(self, tp: TopicPartition, records: list[ConsumerRecord]) -> None:
         if len(records) > 1 and await self._handle_batch(records):
