@@ -141,6 +141,13 @@ async def test_a_replay_makes_a_stuck_flow_complete_exactly_once(
     ledger = await read_ledger(ops_target)
     assert ledger[f"{dlq}/0/{letter['offset']}"].replayed_offset == entry["replayed_offset"]
 
+    # The trace reads the group's committed offsets, which follow the handling within the
+    # consumer's commit interval (0.5 s).
+    async def trace_shows_copy_handled() -> bool:
+        after = json.loads((await run_cli("trace", request.correlation_id, "--json")).output)
+        return bool(after["hops"][-1]["groups"][0]["status"] == "handled")
+
+    await wait_until(trace_shows_copy_handled, timeout=10, message="copy not shown handled")
     # The replayed copy carries the original's key, value and headers, minus dlq_*, plus marks.
     after = json.loads((await run_cli("trace", request.correlation_id, "--json")).output)
     original, copy = after["hops"]
