@@ -103,3 +103,22 @@ async def test_a_learner_without_email_cannot_buy(svc: Running) -> None:
     )
     assert resp.status_code == 403
     assert resp.json()["title"] == "Email required"
+
+
+async def test_ops_can_cancel_an_unpaid_enrollment_and_a_provider_cannot(svc: Running) -> None:
+    provider, learner = uuid.uuid4(), uuid.uuid4()
+    eid = await enrolled(svc, provider, learner)
+    refused = await svc.client.post(
+        f"/v1/enrollments/{eid}/cancel", headers=token("provider", provider)
+    )
+    assert refused.status_code == 403, refused.text
+    still = await svc.client.get(f"/v1/enrollments/{eid}", headers=token("learner", learner))
+    assert still.json()["status"] == "pending_payment"
+
+    cancelled = await svc.client.post(
+        f"/v1/enrollments/{eid}/cancel", headers=token("ops", uuid.uuid4())
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    view = cancelled.json()
+    assert view["status"] == "cancelled"
+    assert view["cancel_reason"] == "ops_cancelled"

@@ -390,3 +390,10 @@ def test_revocation_overtaking_issuance_is_kept_when_issued_arrives() -> None:
     assert t.after.credential is not None
     assert t.after.credential.public_url == "https://a.example"
     assert t.after.credential.revoked_at == at(120)
+
+
+def test_ops_cancels_a_pending_enrollment_for_the_learner() -> None:
+    t = lifecycle.cancel(pending(), at=at(10), reason=CancelReason.OPS_CANCELLED)
+    assert t.after.status is S.CANCELLED
+    assert t.after.cancel_reason is CancelReason.OPS_CANCELLED
+    assert t.facts == (Cancelled(CancelReason.OPS_CANCELLED, at(10)),)

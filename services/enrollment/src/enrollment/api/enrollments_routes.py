@@ -26,7 +26,7 @@ from enrollment.api.enrollments_models import (
 from enrollment.db import repository
 from enrollment.domain import lifecycle, purchase
 from enrollment.domain.errors import DomainRefusal, TransitionRefused
-from enrollment.domain.status import EnrollmentStatus
+from enrollment.domain.status import CancelReason, EnrollmentStatus
 from enrollment.settings import EnrollmentSettings
 
 router = APIRouter(prefix="/v1/enrollments", tags=["enrollments"])
@@ -184,21 +184,24 @@ async def get_enrollment(
 
 @router.post(
     "/{enrollment_id}/cancel",
-    summary="Cancel an unpaid enrollment (learner)",
+    summary="Cancel an unpaid enrollment (learner, or ops on a learner's behalf)",
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def cancel_enrollment(
     enrollment_id: UUID,
-    principal: Principal = require("learner"),
+    principal: Principal = require("learner", "ops"),
     db: Database = Depends(database),
 ) -> EnrollmentView:
     now = datetime.now(UTC)
+    reason = (
+        CancelReason.OPS_CANCELLED if principal.role == "ops" else CancelReason.LEARNER_CANCELLED
+    )
     async with db.unit_of_work() as uow:
         e = await repository.load(uow.session, enrollment_id, for_update=True)
         if e is None or not access.can_see(principal, e):
             raise access.not_found(enrollment_id)
         try:
-            transition = lifecycle.cancel(e, at=now)
+            transition = lifecycle.cancel(e, at=now, reason=reason)
         except TransitionRefused as exc:
             raise ProblemError(
                 409,
@@ -209,4 +212,4 @@ async def cancel_enrollment(
             ) from None
         await changes.apply(uow.session, transition, now=now, emit=emitter(uow))
         await uow.commit()
-    return EnrollmentView.of(transition.after, show_client_secret=True)
+    return EnrollmentView.of(transition.after, show_client_secret=principal.role == "learner")

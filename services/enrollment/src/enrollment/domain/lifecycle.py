@@ -135,13 +135,14 @@ def payment_refunded(e: Enrollment, *, payment_id: UUID, full: bool, at: datetim
     return _same(e)  # cancelled or already revoked
 
 
-def cancel(e: Enrollment, *, at: datetime) -> Transition:
-    """The learner gives up before paying. Repeating it is harmless."""
+def cancel(
+    e: Enrollment, *, at: datetime, reason: CancelReason = CancelReason.LEARNER_CANCELLED
+) -> Transition:
+    """The learner gives up before paying, or ops ends it for them. Repeating it is
+    harmless."""
     if e.status is S.PENDING_PAYMENT:
-        after = replace(
-            e, status=S.CANCELLED, cancelled_at=at, cancel_reason=CancelReason.LEARNER_CANCELLED
-        )
-        return Transition(e, after, (Cancelled(CancelReason.LEARNER_CANCELLED, at),))
+        after = replace(e, status=S.CANCELLED, cancelled_at=at, cancel_reason=reason)
+        return Transition(e, after, (Cancelled(reason, at),))
     if e.status is S.CANCELLED:
         return _same(e)
     raise TransitionRefused("cancel", e.status)

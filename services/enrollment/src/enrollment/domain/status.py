@@ -37,3 +37,4 @@ class CancelReason(StrEnum):
 
     LEARNER_CANCELLED = "learner_cancelled"
     PAYMENT_DEADLINE_PASSED = "payment_deadline_passed"
+    OPS_CANCELLED = "ops_cancelled"
