@@ -43,8 +43,6 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
-import hashlib
-import hmac
 import json
 import logging
 import random
@@ -64,6 +62,7 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from credmarket_testing.infra import Infra
 from credmarket_testing.kafka import create_topics, delete_topics
+from credmarket_testing.stripe_webhooks import stripe_signature
 from credmarket_testing.system import System, free_port
 
 from benchmarks import cpu
@@ -115,12 +114,6 @@ class Flow:
     activated: asyncio.Event = field(default_factory=asyncio.Event)
     initiated: asyncio.Event = field(default_factory=asyncio.Event)
     issued: asyncio.Event = field(default_factory=asyncio.Event)
-
-
-def sign_stripe(payload: bytes, secret: str, timestamp: int) -> str:
-    """The Stripe-Signature header exactly as Stripe computes it."""
-    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256)
-    return f"t={timestamp},v1={mac.hexdigest()}"
 
 
 class Driver:
@@ -299,7 +292,7 @@ class Driver:
         payload = json.dumps(event).encode()
         headers = {
             "Content-Type": "application/json; charset=utf-8",
-            "Stripe-Signature": sign_stripe(payload, self.system.webhook_secret, created),
+            "Stripe-Signature": stripe_signature(payload, self.system.webhook_secret, created),
         }
         # Stripe, too, delivers again when a webhook is not acknowledged.
         status, body = await self._post(

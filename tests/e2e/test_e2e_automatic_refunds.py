@@ -3,10 +3,7 @@ comes back by itself, once, and the enrollment stays cancelled."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
-import time
 import uuid
 from typing import Any
 
@@ -14,6 +11,7 @@ import httpx
 import pytest
 from credmarket_infra.demo.client import Marketplace
 from credmarket_testing.actors import Learner, Provider, buy, pay
+from credmarket_testing.stripe_webhooks import stripe_event_for, stripe_signature
 from credmarket_testing.system import System
 from credmarket_testing.wait import wait_until
 
@@ -33,31 +31,6 @@ async def hold_webhooks(system: System) -> None:
             json={"url": "http://127.0.0.1:9/held", "secret": system.webhook_secret, "events": []},
         )
         response.raise_for_status()
-
-
-async def stripe_event(http: httpx.AsyncClient, system: System, intent_id: str) -> dict[str, Any]:
-    """Stripe's own `payment_intent.succeeded` event for the intent, as its webhook carries it."""
-    params: dict[str, str | int] = {"type": "payment_intent.succeeded", "limit": 100}
-    while True:
-        page = await http.get(
-            f"{system.infra.stripe_api_base}/v1/events", params=params, headers=STRIPE_KEY
-        )
-        page.raise_for_status()
-        body = page.json()
-        for event in body["data"]:
-            if event["data"]["object"]["id"] == intent_id:
-                found: dict[str, Any] = event
-                return found
-        if not body.get("has_more") or not body["data"]:
-            raise AssertionError(f"Stripe has no payment_intent.succeeded for {intent_id}")
-        params["starting_after"] = body["data"][-1]["id"]
-
-
-def signed(payload: bytes, secret: str) -> dict[str, str]:
-    """Headers as Stripe signs a delivery: `t=<unix time>,v1=HMAC-SHA256(secret, "<t>.<body>")`."""
-    t = int(time.time())
-    mac = hmac.new(secret.encode(), f"{t}.".encode() + payload, hashlib.sha256).hexdigest()
-    return {"Stripe-Signature": f"t={t},v1={mac}", "Content-Type": "application/json"}
 
 
 async def refunds_at_stripe(http: httpx.AsyncClient, system: System, intent_id: str) -> list[Any]:
@@ -88,12 +61,21 @@ async def test_paid_after_the_learner_cancelled_is_refunded_once_and_stays_cance
     # Stripe's late delivery of the success, signed with the system's webhook secret.
     # Payments may have learned of the success already, when Stripe refused to cancel
     # the paid intent; either way the payment succeeds once.
-    event = await stripe_event(market.http, system, intent_id)
+    event = await stripe_event_for(
+        market.http,
+        system.infra.stripe_api_base,
+        intent_id,
+        "payment_intent.succeeded",
+        api_key="sk_test_credmarket_e2e",
+    )
     payload = json.dumps(event).encode()
     delivered = await market.http.post(
         f"{system.url('payments')}/v1/stripe/webhook",
         content=payload,
-        headers=signed(payload, system.webhook_secret),
+        headers={
+            "Stripe-Signature": stripe_signature(payload, system.webhook_secret),
+            "Content-Type": "application/json",
+        },
     )
     assert delivered.status_code == 200, delivered.text
 

@@ -4,53 +4,19 @@ delivery once more): one payment success, one activation, one charge."""
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import json
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
+from credmarket_testing.stripe_webhooks import stripe_event_for, stripe_signature
 from credmarket_testing.system import System
 
 if TYPE_CHECKING:
     from tests.faults.conftest import Ledger, Shop, StripeProbe
 
 pytestmark = pytest.mark.e2e
-
-
-def stripe_signature(payload: bytes, secret: str) -> str:
-    """As Stripe signs each delivery: `t=<unix time>,v1=HMAC-SHA256(secret, "<t>.<payload>")`."""
-    t = int(time.time())
-    mac = hmac.new(secret.encode(), f"{t}.".encode() + payload, hashlib.sha256).hexdigest()
-    return f"t={t},v1={mac}"
-
-
-async def stripe_event_for(
-    http: httpx.AsyncClient, stripe_api_base: str, intent_id: str, event_type: str
-) -> dict[str, Any]:
-    """The event as Stripe's events API has it (the same object its webhook carries)."""
-    params: dict[str, str | int] = {
-        "type": event_type,
-        "created[gt]": int(time.time()) - 300,
-        "limit": 100,
-    }
-    while True:
-        page = await http.get(
-            f"{stripe_api_base}/v1/events",
-            params=params,
-            headers={"Authorization": "Bearer sk_test_credmarket_ops"},
-        )
-        page.raise_for_status()
-        body = page.json()
-        for event in body["data"]:
-            if event["data"]["object"]["id"] == intent_id:
-                found: dict[str, Any] = event
-                return found
-        if not body.get("has_more") or not body["data"]:
-            raise AssertionError(f"Stripe has no {event_type} event for {intent_id}")
-        params["starting_after"] = body["data"][-1]["id"]
 
 
 async def test_a_succeeded_webhook_delivered_five_times_has_one_effect(
@@ -67,7 +33,12 @@ async def test_a_succeeded_webhook_delivered_five_times_has_one_effect(
     # Stripe's own delivery comes about a second after the confirmation; these five
     # copies of the same event race it and each other.
     event = await stripe_event_for(
-        http, system.infra.stripe_api_base, flow.intent_id, "payment_intent.succeeded"
+        http,
+        system.infra.stripe_api_base,
+        flow.intent_id,
+        "payment_intent.succeeded",
+        api_key="sk_test_credmarket_ops",
+        created_after=int(time.time()) - 300,
     )
     assert event["data"]["object"]["status"] == "succeeded"
     payload = json.dumps(event, indent=2, sort_keys=True).encode()

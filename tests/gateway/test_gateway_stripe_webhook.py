@@ -9,8 +9,6 @@ activated. A forged signature is refused with 400.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import time
 import uuid
@@ -19,16 +17,10 @@ from typing import Any
 import httpx
 import pytest
 from credmarket_infra.demo.client import Marketplace
+from credmarket_testing.stripe_webhooks import stripe_signature
 from credmarket_testing.system import System
 
 pytestmark = pytest.mark.integration
-
-
-def stripe_signature(payload: bytes, secret: str, timestamp: int | None = None) -> str:
-    t = int(time.time()) if timestamp is None else timestamp
-    signed = f"{t}.".encode() + payload
-    mac = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
-    return f"t={t},v1={mac}"
 
 
 def _event(intent_id: str, amount: int) -> bytes:

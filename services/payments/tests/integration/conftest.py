@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import hmac
 import json
 import time
 import uuid
@@ -29,6 +27,7 @@ from credmarket_events.values import Money
 from credmarket_platform.auth import mint_token
 from credmarket_platform.db.migrations import upgrade_async
 from credmarket_testing.infra import Infra
+from credmarket_testing.stripe_webhooks import stripe_signature
 from credmarket_testing.wait import wait_until
 from fastapi import FastAPI
 from payments.api.dependencies import RUNTIME_ATTR
@@ -43,13 +42,6 @@ GOOD_CARD = "4242424242424242"
 DECLINED_CARD = "4000000000000341"
 JWT_SECRET = "payments-integration-tests-secret-0123456789"
 ISSUER = "credmarket-test"
-
-
-def sign_stripe_payload(payload: bytes, secret: str, timestamp: int | None = None) -> str:
-    """A Stripe-Signature header made the way Stripe makes it."""
-    t = int(time.time()) if timestamp is None else timestamp
-    mac = hmac.new(secret.encode(), f"{t}.".encode() + payload, hashlib.sha256).hexdigest()
-    return f"t={t},v1={mac}"
 
 
 def token(role: str, subject: uuid.UUID | str) -> dict[str, str]:
@@ -303,7 +295,7 @@ def auth() -> Callable[[str, uuid.UUID | str], dict[str, str]]:
 @pytest.fixture
 def sign() -> Callable[..., str]:
     """``sign(payload, secret, timestamp=None)``: a Stripe-Signature header."""
-    return sign_stripe_payload
+    return stripe_signature
 
 
 @pytest.fixture
