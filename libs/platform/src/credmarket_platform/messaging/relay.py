@@ -158,15 +158,14 @@ class OutboxRelay:
                         ),
                         self.send_timeout_s,
                     )
-                except TimeoutError:
-                    failed[r.id] = TimeoutError(
-                        f"the broker did not acknowledge within {self.send_timeout_s:g} s"
-                    )
-                    for later in key_rows[i + 1 :]:
-                        failed[later.id] = RuntimeError("an earlier row of this key failed")
-                    return
                 except Exception as exc:
-                    failed[r.id] = exc
+                    failed[r.id] = (
+                        TimeoutError(
+                            f"the broker did not acknowledge within {self.send_timeout_s:g} s"
+                        )
+                        if isinstance(exc, TimeoutError)
+                        else exc
+                    )
                     for later in key_rows[i + 1 :]:
                         failed[later.id] = RuntimeError("an earlier row of this key failed")
                     return
