@@ -9,45 +9,17 @@ PostgreSQL, localstripe, the driver, everything else); time is user + system.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from pathlib import Path
+
+from credmarket_testing.processes import ProcessInfo, processes
 
 SERVICES = ("catalog", "enrollment", "payments", "issuance")
-_TICK = os.sysconf("SC_CLK_TCK")
 
 
-@dataclass(frozen=True)
-class _Proc:
-    pid: int
-    ppid: int
-    cpu_s: float
-    comm: str
-    cmdline: str
-
-
-def _processes() -> dict[int, _Proc]:
-    found: dict[int, _Proc] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        comm = stat[stat.index("(") + 1 : stat.rindex(")")]
-        fields = stat[stat.rindex(")") + 2 :].split()
-        # fields[0] is state; ppid is fields[1]; utime/stime are fields[11]/[12].
-        cpu = (int(fields[11]) + int(fields[12])) / _TICK
-        found[int(entry.name)] = _Proc(int(entry.name), int(fields[1]), cpu, comm, cmdline)
-    return found
-
-
-def _component(proc: _Proc, procs: dict[int, _Proc], driver: int) -> str:
+def _component(proc: ProcessInfo, procs: dict[int, ProcessInfo], driver: int) -> str:
     """What ``proc`` is part of. Services count only under the driver (its own System):
     another System's services on the same machine (a test run) are "other"."""
-    chain: list[_Proc] = []
-    current: _Proc | None = proc
+    chain: list[ProcessInfo] = []
+    current: ProcessInfo | None = proc
     while current is not None and current not in chain:
         chain.append(current)
         current = procs.get(current.ppid)
@@ -76,7 +48,7 @@ Snapshot = dict[int, tuple[str, float]]
 
 def snapshot() -> Snapshot:
     """Per live process: its component and the CPU seconds it has used so far."""
-    procs = _processes()
+    procs = processes()
     driver = os.getpid()
     return {pid: (_component(proc, procs, driver), proc.cpu_s) for pid, proc in procs.items()}
 

@@ -6,12 +6,11 @@ its workers with it."""
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from credmarket_testing.processes import children, processes
 from credmarket_testing.system import SERVICE_NAMES, System
 from credmarket_testing.wait import wait_until
 
@@ -30,26 +29,10 @@ async def system(start_system: StartSystem) -> AsyncIterator[System]:
         yield running
 
 
-def children(pid: int) -> set[int]:
-    found: set[int] = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            # "pid (comm) state ppid ...": comm may hold spaces, so split after ")".
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-        if int(fields[1]) == pid:
-            found.add(int(stat.parent.name))
-    return found
-
-
 def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
     # A zombie has exited; only its parent has not reaped it yet.
-    return "State:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+    found = processes().get(pid)
+    return found is not None and found.state != "Z"
 
 
 async def test_two_workers_per_service_complete_each_purchase_once(
