@@ -8,6 +8,8 @@
 #   infra/checks/bare-machine.sh [suite]     (suite: bookworm, the default, or trixie)
 #
 # Env: CHECK_PREFIX (names of the image and container; default "credmarket-"),
+#      CHECK_PORTS_ENV (an env file of CREDMARKET_*_PORT=N lines, passed into the container,
+#      when the default ports are busy on a shared machine; default: none, default ports),
 #      SECOND_TEST_ARGS (pytest args of the second `./dev test`; default "--collect-only -q":
 #      all of the set-up and collecting every test, not running them twice; "" runs them all).
 # Needs root and podman (infra/containers/podman-setup.sh, run here). Takes long: the whole
@@ -21,8 +23,14 @@ prefix=${CHECK_PREFIX:-credmarket-}
 second_test_args=${SECOND_TEST_ARGS---collect-only -q}
 image="localhost/${prefix}bare-debian:$suite"
 container="${prefix}bare-machine-$suite-$$"
-# Every port the stack and `./dev demo` use by default (README, Ports).
+ports_env=${CHECK_PORTS_ENV:-}
+# Every port the stack and `./dev demo` use by default (README, Ports), or the env file's.
 ports=(8000 8001 8002 8003 8004 8090 15432 19092 19093 18420)
+env_args=()
+if [[ -n $ports_env ]]; then
+  mapfile -t ports < <(sed -nE 's/^CREDMARKET_[A-Z_]*PORT=([0-9]+)$/\1/p' "$ports_env")
+  env_args=(--env-file "$ports_env")
+fi
 
 say() { printf 'bare-machine: %s\n' "$*" >&2; }
 [[ $(id -u) == 0 ]] || { say "run as root (rootful podman)"; exit 1; }
@@ -32,7 +40,7 @@ for port in "${ports[@]}"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then taken+=("$port"); fi
 done
 if ((${#taken[@]})); then
-  say "the default ports must be free (the container shares the host network): taken: ${taken[*]}"
+  say "ports ${ports[*]} must be free (the container shares the host network): taken: ${taken[*]}"
   exit 2
 fi
 
@@ -106,7 +114,7 @@ INSIDE
 
 started=$SECONDS
 status=0
-podman run --name "$container" --network host \
+podman run --name "$container" --network host "${env_args[@]}" \
   -v "$work:/in:ro" "$image" bash /in/inside.sh "$second_test_args" || status=$?
 say "exit $status after $((SECONDS - started))s (image $image kept: podman rmi $image)"
 exit "$status"
