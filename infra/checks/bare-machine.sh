@@ -67,7 +67,7 @@ second_test_args=$1
 printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
 chmod +x /usr/sbin/policy-rc.d
 
-git clone -q /in/head.bundle /root/credmarket
+git -c advice.detachedHead=false clone -q /in/head.bundle /root/credmarket
 cd /root/credmarket
 timings=()
 timed() { # label command...: run it, keep its output, record its seconds

@@ -24,5 +24,5 @@ debootstrap --variant=minbase --include="$include" "$suite" "$rootfs" "$mirror" 
 rm -f "$rootfs.log"
 # apt caches would only make the image larger.
 rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
-tar -C "$rootfs" -c . | podman import --change 'CMD ["/bin/bash"]' - "$image" >/dev/null
+tar -C "$rootfs" -c . | podman import --quiet --change 'CMD ["/bin/bash"]' - "$image" >/dev/null
 echo "debian-base: $image ready" >&2
