@@ -57,6 +57,10 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 # HEAD as a fresh clone sees it: committed files only.
 git bundle create "$work/head.bundle" HEAD 2>/dev/null
+# Machines here reach the registries through a proxy whose CA is in the system store
+# (/usr/local/share/ca-certificates); a machine of this network has it, so the container does.
+mkdir -p "$work/ca"
+cp /usr/local/share/ca-certificates/*.crt "$work/ca/" 2>/dev/null || true
 say "HEAD $(git rev-parse --short HEAD) in $image as $container"
 
 cat >"$work/inside.sh" <<'INSIDE'
@@ -66,6 +70,9 @@ second_test_args=$1
 # :80, PostgreSQL on :5432) on the host's network. Debian's own container images do the same.
 printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
 chmod +x /usr/sbin/policy-rc.d
+if compgen -G '/in/ca/*.crt' >/dev/null; then
+  cp /in/ca/*.crt /usr/local/share/ca-certificates/ && update-ca-certificates >/dev/null
+fi
 
 git -c advice.detachedHead=false clone -q /in/head.bundle /root/credmarket
 cd /root/credmarket

@@ -121,6 +121,18 @@ def install_with_apt(root: Path, missing: list[req.Requirement], venv_package: b
     say(f"installed {' '.join(packages)} ({time.monotonic() - started:.0f}s)")
 
 
+# Debian's and Ubuntu's bundle of every CA the machine trusts (update-ca-certificates).
+SYSTEM_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
+
+
+def _system_certificates() -> list[str]:
+    """pip in a fresh venv trusts only its own copy of certifi; trust what the machine trusts
+    (a proxy's CA added to the system store), unless the user chose with PIP_CERT."""
+    if "PIP_CERT" in os.environ or not SYSTEM_CA_BUNDLE.is_file():
+        return []
+    return ["--cert", str(SYSTEM_CA_BUNDLE)]
+
+
 def install_private_uv(root: Path) -> str:
     home = req.private_uv_home(root)
     log = setup_log(root)
@@ -140,6 +152,7 @@ def install_private_uv(root: Path) -> str:
             "--disable-pip-version-check",
             "--no-input",
             "--quiet",
+            *_system_certificates(),
             f"uv=={req.UV_PINNED}",
         ],
         log,
