@@ -110,7 +110,7 @@ def test_each_command_needs_what_it_runs() -> None:
     assert needs["uv"] == needs["python"] == {"up", "test", "lint", "validate"}
     for stack_part in ("java", "maven", "postgres", "nginx"):
         assert needs[stack_part] == {"up", "test"}
-    assert needs["chromium"] == {"test"}  # only the browser tests drive it
+    assert needs["chromium"] == needs["libatomic"] == {"test"}  # only the browser tests
     assert needs["go"] == {"validate"}
 
 
@@ -129,6 +129,7 @@ def missing(monkeypatch: pytest.MonkeyPatch, *names: str) -> None:
     monkeypatch.setattr(req, "probe_postgres", lambda: req.Status(True, "p"))
     monkeypatch.setattr(req, "probe_python", lambda: req.Status(True, "py"))
     monkeypatch.setattr(req, "probe_tool", lambda _name: lambda: req.Status(True, "t"))
+    monkeypatch.setattr(req, "probe_library", lambda _name: lambda: req.Status(True, "l"))
     monkeypatch.setattr(
         req, "probe_uv", lambda _root: absent if "uv" in names else req.Status(True, "uv")
     )
@@ -201,6 +202,19 @@ def test_a_failed_apt_update_says_so_and_installs_nothing(
     assert "apt-get update failed (exit 100)" in str(failed.value)
     assert "network" in str(failed.value)
     assert "Could not resolve deb.debian.org" in str(failed.value)
+
+
+def test_a_library_is_found_in_the_linkers_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = (
+        "123 libs found in cache `/etc/ld.so.cache'\n"
+        "\tlibatomic.so.1 (libc6,x86-64) => /lib/x86_64-linux-gnu/libatomic.so.1\n"
+    )
+    monkeypatch.setattr(system, "run_quiet", lambda _args: cache)
+
+    assert req.probe_library("libatomic.so.1")() == req.Status(
+        True, "/lib/x86_64-linux-gnu/libatomic.so.1"
+    )
+    assert not req.probe_library("libfoo.so.2")().found
 
 
 def test_doctor_lists_each_requirement_and_the_fix_for_what_is_missing(

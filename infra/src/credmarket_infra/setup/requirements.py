@@ -37,7 +37,7 @@ class Status:
 
 @dataclass(frozen=True)
 class Requirement:
-    key: str  # python, uv, java, maven, postgres, nginx, chromium, go
+    key: str  # python, uv, java, maven, postgres, nginx, chromium, libatomic, go
     name: str
     needed_by: tuple[str, ...]
     probe: Callable[[], Status]
@@ -205,6 +205,20 @@ def chromium_packages(distro: system.Distro) -> list[str] | None:
     return None if distro.ubuntu else ["chromium"]
 
 
+def probe_library(soname: str) -> Callable[[], Status]:
+    """A shared library the dynamic linker finds (ldconfig's cache, as the loader uses it)."""
+
+    def probe() -> Status:
+        cache = system.run_quiet(["ldconfig", "-p"]) or system.run_quiet(["/sbin/ldconfig", "-p"])
+        for line in (cache or "").splitlines():
+            name, _, path = line.partition("=>")
+            if name.strip().startswith(soname + " "):
+                return Status(True, path.strip())
+        return Status(False, f"no {soname} for the dynamic linker")
+
+    return probe
+
+
 def go_binary() -> str | None:
     return _which("go", "/usr/local/go/bin/go")
 
@@ -279,6 +293,14 @@ def requirements(root: Path) -> list[Requirement]:
             chromium_packages,
             by_hand=f"install Chromium at {CHROMIUM} (on Ubuntu: `snap install chromium` and "
             f"`ln -s /snap/bin/chromium {CHROMIUM}`)",
+        ),
+        Requirement(
+            "libatomic",
+            "libatomic",
+            (TEST,),
+            probe_library("libatomic.so.1"),
+            lambda _d: ["libatomic1"],
+            by_hand="install libatomic.so.1 (Playwright's bundled node, which drives Chromium)",
         ),
         Requirement(
             "go",

@@ -20,7 +20,6 @@ import contextlib
 import os
 import secrets
 import signal
-import socket
 import sys
 import uuid
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ from credmarket_platform.db.migrations import upgrade_async
 
 from credmarket_testing.infra import Infra
 from credmarket_testing.kafka import create_topics, delete_topics
+from credmarket_testing.ports import free_port
 
 if TYPE_CHECKING:
     from credmarket_infra.gateway.settings import GatewaySettings
@@ -42,12 +42,6 @@ if TYPE_CHECKING:
 SERVICE_NAMES = ("catalog", "enrollment", "payments", "issuance")
 DEV_ISSUER = "credmarket-dev"
 AUDIENCE = "credmarket"
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def migrations_dir(service: str) -> Path:
