@@ -64,9 +64,13 @@ def test_os_release_tells_the_debian_family() -> None:
 
 def test_the_python_set_up_expects_is_the_one_pyproject_requires() -> None:
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    major, minor = req.PYTHON
+    low, below = versions.show(req.PYTHON_MIN), versions.show(req.PYTHON_BELOW)
 
-    assert pyproject["project"]["requires-python"] == f">={major}.{minor},<{major}.{minor + 1}"
+    assert pyproject["project"]["requires-python"] == f">={low},<{below}"
+    for member in [*ROOT.glob("*/*/pyproject.toml"), ROOT / "infra" / "pyproject.toml"]:
+        declared = tomllib.loads(member.read_text())["project"]["requires-python"]
+        assert declared == f">={low},<{below}", member
+    assert req.PYTHON_SUPPORTED == [(3, 11), (3, 12), (3, 13)]
 
 
 def test_the_pinned_uv_satisfies_the_minimum() -> None:
@@ -226,7 +230,7 @@ def test_doctor_lists_each_requirement_and_the_fix_for_what_is_missing(
 
     assert doctor(ROOT) == 1
     out = capsys.readouterr().out
-    for name in ("Python 3.11", "uv >= 0.9", "Java >= 17", "Maven", "PostgreSQL", "Chromium"):
+    for name in ("Python 3.11-3.13", "uv >= 0.9", "Java >= 17", "Maven", "PostgreSQL", "Chromium"):
         assert f"{name} " in out
         assert "found" in out.split(f"{name} ", 1)[1].splitlines()[0]
     nginx_line, fix_line = out.split("\nnginx ", 1)[1].splitlines()[:2]

@@ -37,9 +37,9 @@ def doctor(root: Path) -> int:
         status = requirement.probe()
         state = "found" if status.found else ("fallback" if requirement.optional else "MISSING")
         needed = ",".join(requirement.needed_by)
-        print(f"{requirement.name:<13} {state:<8} {needed:<22} {status.detail}")
+        print(f"{requirement.name:<17} {state:<8} {needed:<22} {status.detail}")
         if not status.found:
-            print(f"{'':<13} fix: {fix_for(requirement, distro)}")
+            print(f"{'':<17} fix: {fix_for(requirement, distro)}")
             ok = ok and requirement.optional
     return 0 if ok else 1
 

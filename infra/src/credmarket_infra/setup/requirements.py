@@ -15,8 +15,12 @@ from pathlib import Path
 from credmarket_infra.setup import system
 from credmarket_infra.setup.versions import Version, go_version, java_version, show, uv_version
 
-# Kept equal to requires-python in pyproject.toml (a test checks it).
-PYTHON = (3, 11)
+# Kept equal to requires-python in pyproject.toml, >=3.11,<3.14 (a test checks it): Debian 12
+# ships 3.11, Ubuntu 24.04 3.12, Debian 13 3.13.
+PYTHON_MIN = (3, 11)
+PYTHON_BELOW = (3, 14)
+PYTHON_SUPPORTED = [(3, minor) for minor in range(PYTHON_MIN[1], PYTHON_BELOW[1])]
+PYTHON_NAME = f"Python {show(PYTHON_MIN)}-{show(PYTHON_SUPPORTED[-1])}"
 JAVA_MIN = (17,)  # Kafka 4.x brokers need Java 17+
 UV_MIN = (0, 9)  # understands uv.lock and the uv_build backend the workspace builds with
 # The uv `./dev` installs when none on PATH is new enough; one version for everyone.
@@ -58,13 +62,14 @@ def _which(name: str, *fallbacks: str) -> str | None:
 
 
 def python_interpreter() -> tuple[str, Version] | None:
-    """A Python the project's environment can use: uv finds `python3.11` on PATH, or python3."""
-    exact = f"python{PYTHON[0]}.{PYTHON[1]}"
-    found = shutil.which(exact)
-    if found:
-        return found, PYTHON
-    if sys.version_info[:2] == PYTHON:
+    """A Python the project's environment can use: python3 itself if supported, else a
+    `python3.N` on PATH (where uv looks for one that fits requires-python)."""
+    if tuple(sys.version_info[:2]) in PYTHON_SUPPORTED:
         return sys.executable, tuple(sys.version_info[:3])
+    for version in reversed(PYTHON_SUPPORTED):
+        found = shutil.which(f"python{show(version)}")
+        if found:
+            return found, version
     return None
 
 
@@ -72,13 +77,16 @@ def probe_python() -> Status:
     found = python_interpreter()
     if found is None:
         here = ".".join(str(part) for part in sys.version_info[:3])
-        return Status(False, f"python3 is {here}; the project runs on Python {show(PYTHON)}")
+        return Status(False, f"python3 is {here}; the project runs on {PYTHON_NAME}")
     return Status(True, f"{found[0]} ({show(found[1])})")
 
 
 def python_packages(distro: system.Distro) -> list[str] | None:
-    exact = f"python{show(PYTHON)}"
-    return [exact] if system.apt_candidate(exact) else None
+    for version in reversed(PYTHON_SUPPORTED):
+        package = f"python{show(version)}"
+        if system.apt_candidate(package):
+            return [package]
+    return None
 
 
 # --- uv (ours, private, when the machine has none new enough) --------------------------
@@ -240,11 +248,11 @@ def requirements(root: Path) -> list[Requirement]:
     return [
         Requirement(
             "python",
-            f"Python {show(PYTHON)}",
+            PYTHON_NAME,
             everything,
             probe_python,
             python_packages,
-            by_hand=f"install Python {show(PYTHON)} as python{show(PYTHON)} on PATH",
+            by_hand=f"install {PYTHON_NAME} (as python3, or python3.N on PATH)",
         ),
         Requirement(
             "uv",
