@@ -230,7 +230,7 @@ def test_doctor_lists_each_requirement_and_the_fix_for_what_is_missing(
 
     assert doctor(ROOT) == 1
     out = capsys.readouterr().out
-    for name in ("Python 3.11-3.13", "uv >= 0.9", "Java >= 17", "Maven", "PostgreSQL", "Chromium"):
+    for name in ("Python 3.11-3.13", "uv >= 0.11", "Java >= 17", "Maven", "PostgreSQL", "Chromium"):
         assert f"{name} " in out
         assert "found" in out.split(f"{name} ", 1)[1].splitlines()[0]
     nginx_line, fix_line = out.split("\nnginx ", 1)[1].splitlines()[:2]

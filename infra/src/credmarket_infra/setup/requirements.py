@@ -22,7 +22,7 @@ PYTHON_BELOW = (3, 14)
 PYTHON_SUPPORTED = [(3, minor) for minor in range(PYTHON_MIN[1], PYTHON_BELOW[1])]
 PYTHON_NAME = f"Python {show(PYTHON_MIN)}-{show(PYTHON_SUPPORTED[-1])}"
 JAVA_MIN = (17,)  # Kafka 4.x brokers need Java 17+
-UV_MIN = (0, 9)  # understands uv.lock and the uv_build backend the workspace builds with
+UV_MIN = (0, 11)  # reads uv.lock and knows UV_SYSTEM_CERTS (./dev sets it)
 # The uv `./dev` installs when none on PATH is new enough; one version for everyone.
 UV_PINNED = "0.13.9"
 GO_MIN = (1, 24)  # kustomize v5.8 and kubeconform v0.7 (infra/validate.sh) need Go 1.24
