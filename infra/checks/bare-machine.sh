@@ -74,7 +74,7 @@ if compgen -G '/in/ca/*.crt' >/dev/null; then
   cp /in/ca/*.crt /usr/local/share/ca-certificates/ && update-ca-certificates >/dev/null 2>&1
 fi
 
-git -c advice.detachedHead=false clone -q /in/head.bundle /root/credmarket
+git -c advice.detachedHead=false -c init.defaultBranch=main clone -q /in/head.bundle /root/credmarket
 cd /root/credmarket
 timings=()
 timed() { # label command...: run it, keep its output, record its seconds
