@@ -117,7 +117,19 @@ def test_postgres_creates_the_four_databases(compose: dict[str, Any]) -> None:
 def test_no_real_secrets_in_compose() -> None:
     text = (ROOT / "docker-compose.yml").read_text()
     assert not re.search(r"sk_live_|rk_live_|whsec_[A-Za-z0-9]{20,}|BEGIN [A-Z ]*PRIVATE KEY", text)
-    assert "KEK:" not in text  # KEKs only from a git-ignored .env
+
+
+def test_no_secret_has_a_default_in_compose() -> None:
+    """A secret is required (`${X:?how to set it}`) or, for the dev token secret, empty
+    unless given; never a value anyone can read here (ADR 0019)."""
+    text = (ROOT / "docker-compose.yml").read_text()
+    secret = re.compile(r"^\s*(\w*(?:KEK|SECRET|PASSWORD|API_KEY)\w*):\s*(.+)$", re.MULTILINE)
+    found = secret.findall(text)
+    assert len(found) >= 6
+    for name, value in found:
+        assert re.fullmatch(r"\$\{\w+(:\?[^}]*|:-)\}", value.strip()), (name, value)
+    for reference in re.findall(r"\$\{POSTGRES_PASSWORD([^}]*)\}", text):
+        assert reference.startswith(":?"), reference
 
 
 def defined_metrics() -> set[str]:
