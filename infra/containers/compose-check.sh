@@ -6,7 +6,9 @@
 #   3. Docker Compose v2 (infra/tool.sh compose) against podman's Docker API: it builds the
 #      project's images from their Dockerfiles, brings everything up, waits for health;
 #   4. one whole purchase through the Compose gateway, token checks, then down.
-# Usage: infra/containers/compose-check.sh [--project NAME] [--keep] [--docker-host URL]
+# Usage: infra/containers/compose-check.sh [--project NAME] [--keep] [--no-cache] [--docker-host URL]
+#   --no-cache: stand-ins and project images built from scratch (a cold start but for the
+#   Debian base image, which debian-base.sh makes once).
 # Needs root (rootful podman, apt). docs/deploy.md records its last run and timing.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -18,7 +20,11 @@ if [[ " $* " != *" --docker-host "* ]]; then
   say "podman (infra/containers/podman-setup.sh)"
   infra/containers/podman-setup.sh
   say "stand-ins for the official images (infra/containers/build-standins.sh)"
-  infra/containers/build-standins.sh
+  if [[ " $* " == *" --no-cache "* ]]; then
+    infra/containers/build-standins.sh --no-cache
+  else
+    infra/containers/build-standins.sh
+  fi
 fi
 compose=$(infra/tool.sh compose)
 uv_cmd sync --frozen --quiet

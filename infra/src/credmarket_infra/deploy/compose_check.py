@@ -343,6 +343,7 @@ def main(argv: list[str] | None = None) -> int:
         "--docker-host", help="use this Docker engine instead of starting podman's API service"
     )
     parser.add_argument("--keep", action="store_true", help="leave the system up afterwards")
+    parser.add_argument("--no-cache", action="store_true", help="build images from scratch")
     args = parser.parse_args(argv)
 
     phases = Phases()
@@ -365,7 +366,7 @@ def main(argv: list[str] | None = None) -> int:
             with phases.phase("podman's Docker API"):
                 podman.start()
         with phases.phase("compose build (the project's Dockerfiles)"):
-            compose.run("build")
+            compose.run("build", *(["--no-cache"] if args.no_cache else []))
         ticker = HealthTicker(args.project) if podman is not None else None
         with ticker or _nothing():
             with phases.phase("compose up (every health check and one-shot)"):
