@@ -47,6 +47,7 @@ OPENAPI_FILE = ROOT / ".stack" / "gateway" / "openapi.json"
 WORK_DIR = ROOT / ".stack" / "compose-check"
 # What docker-compose.yml once fell back to: public, so every service must refuse it.
 OLD_PUBLIC_DEFAULT_SECRET = "dev-only-jwt-secret-not-for-production"  # noqa: S105
+SERVICE_NAMES = ("catalog", "enrollment", "payments", "issuance")
 # Host ports the Compose file lets us move; each gets a free port on 127.0.0.1.
 PORT_VARIABLES = (
     "CREDMARKET_COMPOSE_GATEWAY_PORT",
@@ -329,6 +330,31 @@ async def play_through_gateway(env: dict[str, str]) -> None:
         await check_tokens(market, played)
 
 
+def check_production_mode_refuses_the_dev_secret(compose: Compose) -> None:
+    """Each service image, started in production mode with the dev token secret still set,
+    must refuse to start (and say why) rather than trust HS256 tokens."""
+    for service in SERVICE_NAMES:
+        result = compose.run(
+            "run",
+            "--rm",
+            "--no-deps",
+            "-T",
+            "--env",
+            "CREDMARKET_DEV_MODE=false",
+            service,
+            capture=True,
+            check=False,
+            timeout=180,
+        )
+        said = (result.stdout or "") + (result.stderr or "")
+        if result.returncode == 0 or "CREDMARKET_DEV_MODE is not true" not in said:
+            raise CheckFailed(
+                f"{service} started in production mode with a dev secret "
+                f"(exit {result.returncode}): {said[-500:]}"
+            )
+        print(f"  {service} refused to start in production mode with a dev secret")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument(
@@ -376,6 +402,8 @@ def main(argv: list[str] | None = None) -> int:
                     raise CheckFailed(f"stripe-webhook exited {code}")
             with phases.phase("a whole purchase through the gateway"):
                 asyncio.run(play_through_gateway(env))
+            with phases.phase("production mode refuses the dev secret"):
+                check_production_mode_refuses_the_dev_secret(compose)
         status = 0
     except (CheckFailed, subprocess.TimeoutExpired, AssertionError, httpx.HTTPError) as exc:
         print(f"compose-check: FAILED: {exc}", file=sys.stderr)
