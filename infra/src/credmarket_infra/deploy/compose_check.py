@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import shlex
 import shutil
 import socket
@@ -92,21 +93,38 @@ class Phases:
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A port free now, below the ephemeral range (outgoing connections take those)."""
+    for _ in range(200):
+        port = random.randrange(20000, 32000)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise CheckFailed("no free port in 20000-32000")
 
 
 def write_env_file(path: Path) -> dict[str, str]:
     """A fresh development .env (infra/docker/compose-env.sh) plus free host ports."""
-    text = run(
-        [str(ROOT / "infra" / "docker" / "compose-env.sh")], check=True, capture_output=True
-    ).stdout
-    ports = {name: str(free_port()) for name in PORT_VARIABLES}
-    text += "".join(f"{name}={port}\n" for name, port in ports.items())
+    script = ROOT / "infra" / "docker" / "compose-env.sh"
+    text = run([str(script)], check=True, capture_output=True).stdout
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
     path.chmod(0o600)
+    return choose_ports(path)
+
+
+def choose_ports(path: Path) -> dict[str, str]:
+    """(Re)write the host ports into the env file: done right before `up`, since on a
+    shared machine a port free at the start may be taken by then."""
+    kept = [
+        line
+        for line in path.read_text().splitlines()
+        if line.split("=", 1)[0] not in PORT_VARIABLES
+    ]
+    text = "\n".join(kept) + "\n" + "".join(f"{n}={free_port()}\n" for n in PORT_VARIABLES)
+    path.write_text(text)
     return parse_env(text)
 
 
@@ -246,6 +264,21 @@ class Compose:
             detail = (result.stderr or "")[-3000:] if capture else ""
             raise CheckFailed(f"{shlex.join(argv)} exited {result.returncode}\n{detail}")
         return result
+
+    def up_on_free_ports(self, attempts: int = 3) -> dict[str, str]:
+        """`up --detach`, on host ports chosen just before; again on other ports when one
+        was taken in between (the machine is shared). Returns the env file's values."""
+        for attempt in range(1, attempts + 1):
+            env = choose_ports(self.env_file)
+            result = self.run("up", "--detach", "--no-build", capture=True, check=False)
+            print(result.stderr[-2000:], end="", file=sys.stderr)
+            if result.returncode == 0:
+                return env
+            if "address already in use" not in result.stderr or attempt == attempts:
+                raise CheckFailed(f"compose up exited {result.returncode}")
+            print("compose-check: a host port was taken meanwhile; again on others", flush=True)
+            self.run("down", "--remove-orphans", check=False)
+        raise AssertionError("unreachable")
 
     def wait_for_exit(self, service: str, timeout: float) -> int:
         """The exit code of a one-shot service's container, once it has exited."""
@@ -396,7 +429,7 @@ def main(argv: list[str] | None = None) -> int:
         ticker = HealthTicker(args.project) if podman is not None else None
         with ticker or _nothing():
             with phases.phase("compose up (every health check and one-shot)"):
-                compose.run("up", "--detach", "--no-build")
+                env = compose.up_on_free_ports()
                 code = compose.wait_for_exit("stripe-webhook", timeout=120)
                 if code != 0:
                     raise CheckFailed(f"stripe-webhook exited {code}")
