@@ -18,8 +18,9 @@ rootfs=$(mktemp -d /tmp/credmarket-rootfs.XXXXXX)
 # whatever is below the rootfs before archiving or deleting it, or tar would read the
 # host's /proc into the image and rm -rf would walk into it.
 unmount_below() {
-  findmnt -R -n -o TARGET --list "$rootfs" 2>/dev/null | grep -v "^$rootfs\$" | sort -r |
-    while read -r target; do umount -l "$target" || true; done
+  local targets target
+  targets=$(findmnt -R -n -o TARGET --list "$rootfs" 2>/dev/null | grep -v "^$rootfs\$" | sort -r || true)
+  for target in $targets; do umount -l "$target" || true; done
 }
 trap 'unmount_below; rm -rf --one-file-system "$rootfs"' EXIT
 include=ca-certificates${packages:+,$packages}
