@@ -121,7 +121,10 @@ INSIDE
 
 started=$SECONDS
 status=0
+# In the background and waited for: bash defers a trap until a foreground command ends, but
+# `wait` returns at once on INT or TERM, so the EXIT trap removes the container then too.
 podman run --name "$container" --network host "${env_args[@]}" \
-  -v "$work:/in:ro" "$image" bash /in/inside.sh "$second_test_args" || status=$?
+  -v "$work:/in:ro" "$image" bash /in/inside.sh "$second_test_args" &
+wait $! || status=$?
 say "exit $status after $((SECONDS - started))s (image $image kept: podman rmi $image)"
 exit "$status"
