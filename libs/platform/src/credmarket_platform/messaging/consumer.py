@@ -18,12 +18,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import random
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -54,37 +52,10 @@ from credmarket_platform.messaging.metrics import (
     PARTITION_STUCK,
     PARTITION_STUCK_SINCE,
 )
+from credmarket_platform.messaging.stuck import StuckPartition
 from credmarket_platform.observability.logging import bind_correlation_id
 
 log = logging.getLogger(__name__)
-
-# Kafka keeps at most offset.metadata.max.bytes (4096 by default) per committed offset.
-MAX_STUCK_NOTE = 1000
-
-
-@dataclass
-class StuckPartition:
-    """A partition whose next record keeps failing; committed as the offset's metadata."""
-
-    offset: int
-    since: datetime
-    attempts: int
-    failure: Failure
-    error: str
-    event_type: str
-    event_id: str
-
-    def note(self) -> str:
-        """The offset commit's metadata: what `credmarket-ops lag` shows for the partition."""
-        body = {
-            "stuck_since": self.since.isoformat(),
-            "attempts": self.attempts,
-            "failure": self.failure.value,
-            "event_type": self.event_type,
-            "event_id": self.event_id,
-            "error": self.error[:300],
-        }
-        return json.dumps(body, separators=(",", ":"))[:MAX_STUCK_NOTE]
 
 
 class _CommitOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
