@@ -13,8 +13,6 @@ class CatalogSettings(ServiceSettings):
         validation_alias=service_database_alias("catalog"),
     )
     port: int = Field(default=8001, validation_alias=AliasChoices("CREDMARKET_CATALOG_PORT"))
-    # Allows the built-in development key-encryption key; never set in production.
-    dev_mode: bool = Field(default=False, validation_alias=AliasChoices("CREDMARKET_DEV_MODE"))
     signing_kek: SecretStr | None = Field(
         default=None,
         validation_alias=AliasChoices("CREDMARKET_CATALOG_SIGNING_KEK"),

@@ -31,6 +31,7 @@ async def settings(database_url: str, topic_prefix: str, kafka_bootstrap: str) -
         kafka_bootstrap=kafka_bootstrap,
         jwt_issuers="credmarket-dev",
         jwt_dev_secret=DEV_SECRET,
+        dev_mode=True,
         signing_kek=base64.b64encode(os.urandom(32)).decode(),
         relay_poll_interval_s=0.2,
         log_json=False,

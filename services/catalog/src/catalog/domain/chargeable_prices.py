@@ -2,7 +2,7 @@
 
 A published price is what every purchase of the offering will ask Stripe for. One
 Stripe refuses (1 cent; a currency it does not take) fails every purchase in payments,
-so it is refused here, at publish, with the reason (docs/adr/0019).
+so it is refused here, at publish, with the reason (docs/adr/0020).
 
 The data is Stripe's (docs.stripe.com/currencies: "Supported presentment currencies",
 "Zero-decimal currencies", "Three-decimal currencies", "Special cases", "Minimum and
