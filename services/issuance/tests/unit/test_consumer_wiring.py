@@ -27,6 +27,7 @@ def test_both_groups_take_the_commit_interval_and_back_off_from_the_settings(
     settings = IssuanceSettings(
         kek=base64.b64encode(bytes(32)).decode(),
         jwt_dev_secret="wiring-test-secret-0123456789abcdef",
+        dev_mode=True,
         consumer_commit_interval_s=2.5,
         consumer_backoff_max_s=7.0,
         consumer_max_attempts=9,
