@@ -17,6 +17,7 @@ from credmarket_events.topics import TOPICS
 from credmarket_infra.deploy import dashboard, topics
 from credmarket_platform.messaging import metrics as messaging_metrics
 from credmarket_platform.observability import http_metrics
+from payments import metrics as payments_metrics
 from prometheus_client.metrics import MetricWrapperBase
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -134,7 +135,7 @@ def test_no_secret_has_a_default_in_compose() -> None:
 
 def defined_metrics() -> set[str]:
     names: set[str] = set()
-    for module in (messaging_metrics, http_metrics):
+    for module in (messaging_metrics, http_metrics, payments_metrics):
         for value in vars(module).values():
             if isinstance(value, MetricWrapperBase):
                 base = value._name
@@ -173,6 +174,8 @@ def test_alerts_use_metrics_the_code_defines() -> None:
         "CredmarketDeadLettersIncreasing",
         "CredmarketOutboxBacklogGrowing",
         "CredmarketHttp5xxRateHigh",
+        "CredmarketPartitionStuck",
+        "CredmarketRefundNotPaidBack",
     } <= alerts
     known = defined_metrics()
     for rule in rules:

@@ -108,6 +108,11 @@ class ServiceSettings(BaseSettings):
     consumer_backoff_max_s: float = 5.0
     consumer_commit_interval_s: float = 0.5
     run_consumer: bool = True
+    # Every connection of the service's pool waits at most this long for a row lock and
+    # runs a statement at most this long (0: no limit); the error that ends the wait is
+    # transient (credmarket_platform.failures), so the work is retried, not stuck.
+    db_lock_timeout_ms: int = Field(default=5_000, ge=0)
+    db_statement_timeout_ms: int = Field(default=30_000, ge=0)
     # Housekeeping of the plumbing's tables (see credmarket_platform.db.housekeeping).
     idempotency_key_retention_s: float = 24 * 3600
     sent_outbox_retention_s: float = 7 * 24 * 3600
