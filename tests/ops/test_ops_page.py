@@ -8,7 +8,6 @@ produced, and replays a dead letter with a click.
 from __future__ import annotations
 
 import asyncio
-import socket
 import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
@@ -32,6 +31,7 @@ from credmarket_platform.auth import mint_token
 from credmarket_platform.auth.principal import Role
 from credmarket_platform.messaging.dead_letters import dead_letter_headers
 from credmarket_testing.kafka import create_topics
+from credmarket_testing.ports import free_port
 from credmarket_testing.wait import wait_until
 
 pytestmark = pytest.mark.integration
@@ -55,13 +55,6 @@ def token(role: Role) -> str:
     return mint_token(
         f"{role}-{uuid.uuid4()}", role, issuer=ISSUER, secret=DEV_SECRET, ttl=timedelta(minutes=10)
     )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @pytest.fixture

@@ -8,13 +8,14 @@ signal (TERM to stop, HUP to reload), and nothing is written outside the prefix.
 from __future__ import annotations
 
 import asyncio
-import shutil
 import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+
+from credmarket_infra.setup import requirements
 
 CONF_NAME = "nginx.conf"
 
@@ -24,11 +25,9 @@ class GatewayError(RuntimeError):
 
 
 def nginx_binary() -> str:
-    found = shutil.which("nginx") or next(
-        (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if Path(p).is_file()), None
-    )
+    found = requirements.nginx_binary()
     if found is None:
-        raise GatewayError("nginx is not installed (apt-get install -y nginx)")
+        raise GatewayError("nginx is not installed; `./dev up` installs it (see `./dev doctor`)")
     return found
 
 

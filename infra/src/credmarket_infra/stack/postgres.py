@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import glob
 import os
 import pwd
-import shutil
 import stat
 import subprocess
 from pathlib import Path
 
 import asyncpg
 
+from credmarket_infra.setup.requirements import postgres_bin_dir
 from credmarket_infra.stack import process
 from credmarket_infra.stack.config import HOST, SERVICE_DATABASES, StackConfig
 from credmarket_infra.stack.waiting import StartupError, tail
@@ -52,34 +51,11 @@ def render_conf(config: StackConfig) -> str:
     return "".join(f"{key} = {value}\n" for key, value in settings.items())
 
 
-def find_bin_dir() -> Path | None:
-    """initdb on PATH if present, else the newest /usr/lib/postgresql/<major>/bin."""
-    on_path = shutil.which("initdb")
-    if on_path:
-        return Path(os.path.realpath(on_path)).parent
-    versions = sorted(
-        glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-        key=lambda path: int(Path(path).parent.parent.name),
-    )
-    return Path(versions[-1]).parent if versions else None
-
-
 def ensure_installed() -> Path:
-    bin_dir = find_bin_dir()
-    if bin_dir is not None:
-        return bin_dir
-    if os.geteuid() != 0:
-        raise StartupError("postgres: not installed; run `apt-get install -y postgresql` as root")
-    print("postgres: installing from Debian packages...", flush=True)
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    apt = shutil.which("apt-get") or "/usr/bin/apt-get"
-    subprocess.run([apt, "update"], check=True, env=env)  # noqa: S603
-    subprocess.run(  # noqa: S603
-        [apt, "install", "-y", "--no-install-recommends", "postgresql"], check=True, env=env
-    )
-    bin_dir = find_bin_dir()
+    bin_dir = postgres_bin_dir()
     if bin_dir is None:
-        raise StartupError("postgres: installed but no initdb under /usr/lib/postgresql/*/bin")
+        # Installing is set-up's job (one place for it): `./dev up` does it before we run.
+        raise StartupError("postgres: not installed; `./dev up` installs it (see `./dev doctor`)")
     return bin_dir
 
 
@@ -205,7 +181,7 @@ def up(config: StackConfig) -> None:
 def down(config: StackConfig) -> bool:
     if postmaster_pid(config) is None:
         return False
-    bin_dir = find_bin_dir()
+    bin_dir = postgres_bin_dir()
     if bin_dir is not None:
         _run_as_owner(
             [str(bin_dir / "pg_ctl"), "stop", "-D", str(data_dir(config)), "-m", "fast", "-w"],

@@ -7,6 +7,7 @@ reads, so who talks to whom is visible in any AsyncAPI tool.
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from credmarket_events.envelope import (
@@ -68,7 +69,8 @@ def _headers_schema(spec: EventSpec) -> dict[str, Any]:
 
 
 def _message(spec: EventSpec, payload: dict[str, Any]) -> dict[str, Any]:
-    doc = (spec.model.__doc__ or "").strip()
+    # cleandoc: Python 3.13 dedents docstrings itself, 3.11 does not; one document for both.
+    doc = inspect.cleandoc(spec.model.__doc__ or "")
     return {
         "name": spec.type,
         "title": spec.model.__name__,

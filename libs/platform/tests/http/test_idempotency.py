@@ -208,8 +208,12 @@ async def test_concurrent_duplicates_have_one_effect(
         asyncio.create_task(client.post("/orders", json={"item": "a"}, headers=headers()))
         for _ in range(5)
     ]
-    # Let every request reach the claim before the winner is allowed to finish.
-    await asyncio.sleep(0.5)
+    # The winner holds its claim at the gate; the four others must be answered meanwhile
+    # (a second winner would wait at the gate too, and this would time out).
+    pending: set[asyncio.Task[httpx.Response]] = set(requests)
+    async with asyncio.timeout(60):
+        while len(pending) > 1:
+            _done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
     gate.set()
     responses = await asyncio.gather(*requests)
     statuses = sorted(r.status_code for r in responses)

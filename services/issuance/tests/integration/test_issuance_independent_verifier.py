@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
-import socket
 import sys
 import uuid
 from datetime import UTC, datetime
@@ -23,6 +22,7 @@ from credmarket_events.enrollment import (
     EnrollmentRevokedV1,
 )
 from credmarket_events.testing import make_event
+from credmarket_testing.ports import free_port
 from credmarket_testing.wait import wait_until
 
 pytestmark = pytest.mark.integration
@@ -42,18 +42,11 @@ def _independent_verifier() -> ModuleType:
     return sys.modules[name]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 async def test_service_credential_passes_the_independent_verifier(
     start_issuance: Any,
 ) -> None:
     iv = _independent_verifier()
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     async with start_issuance(public_base_url=base) as h:
         server = uvicorn.Server(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -20,19 +19,13 @@ import schemathesis
 import uvicorn
 from credmarket_platform.auth import mint_token
 from credmarket_platform.db.migrations import upgrade
+from credmarket_testing.ports import free_port
 from hypothesis import HealthCheck, settings
 from issuance.app import create_app
 from issuance.settings import IssuanceSettings
 from schemathesis.checks import not_a_server_error
 
 pytestmark = pytest.mark.integration
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture
@@ -44,7 +37,7 @@ def issuance_server(
     issuance_migrations: Path,
 ) -> Iterator[str]:
     upgrade(issuance_migrations, database_url)
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     app_settings = make_issuance_settings(
         database_url, topic_prefix, kafka_bootstrap, public_base_url=base, run_consumer=False
