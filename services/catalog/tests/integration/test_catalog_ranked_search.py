@@ -1,4 +1,5 @@
-"""Relevance ranks only the newest matches; paging still shows every match once (ADR 0010)."""
+"""PostgreSQL search (the fallback backend): relevance ranks only the newest matches;
+paging still shows every match once (ADR 0010)."""
 
 from typing import Any
 
@@ -12,7 +13,7 @@ RANKED = 3
 
 @pytest.fixture
 async def settings(settings: CatalogSettings) -> CatalogSettings:
-    return settings.model_copy(update={"ranked_candidates": RANKED})
+    return settings.model_copy(update={"ranked_candidates": RANKED, "search_backend": "database"})
 
 
 async def publish(client: httpx.AsyncClient, headers: dict[str, str], body: dict[str, Any]) -> str:
