@@ -31,6 +31,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from credmarket_events.topics import CATALOG_OFFERINGS, CATALOG_PROVIDERS
 from credmarket_platform.db import Database
 from credmarket_platform.messaging.kafka import ensure_topics
@@ -194,7 +195,7 @@ class SearchReadModel:
         )
         self._consumer = consumer
         await consumer.start()
-        partitions = await self._partitions(consumer)
+        partitions = await self._partitions()
         consumer.assign(partitions)
         start = await consumer.end_offsets(partitions)
 
@@ -212,20 +213,19 @@ class SearchReadModel:
         self.state.targets = await consumer.end_offsets(partitions)
         await self._follow(consumer, partitions)
 
-    async def _partitions(self, consumer: AIOKafkaConsumer) -> list[TopicPartition]:
-        deadline = time.monotonic() + 30
-        while True:
-            await consumer.topics()  # refreshes metadata
-            found = [
-                TopicPartition(topic, p)
-                for topic in self._topics
-                for p in sorted(consumer.partitions_for_topic(topic) or ())
-            ]
-            if {tp.topic for tp in found} == set(self._topics):
-                return found
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"topics not found: {self._topics}")
-            await asyncio.sleep(0.2)
+    async def _partitions(self) -> list[TopicPartition]:
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.settings.kafka_bootstrap)
+        await admin.start()
+        try:
+            described = await admin.describe_topics(self._topics)
+        finally:
+            await admin.close()
+        found: list[TopicPartition] = []
+        for topic in described:
+            if topic["error_code"] != 0:
+                raise RuntimeError(f"topic {topic['topic']}: error {topic['error_code']}")
+            found += [TopicPartition(topic["topic"], p["partition"]) for p in topic["partitions"]]
+        return sorted(found)
 
     async def _snapshot(self) -> int:
         assert self.index is not None
