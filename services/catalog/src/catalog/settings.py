@@ -54,8 +54,8 @@ class CatalogSettings(ServiceSettings):
     search_backend: Literal["engine", "database"] = Field(
         default="engine", validation_alias=AliasChoices("CREDMARKET_CATALOG_SEARCH_BACKEND")
     )
-    # Where each process makes its index directory (removed at shutdown); default: the
-    # system's temporary directory.
+    # Unset: each process keeps its index in memory. Set: each process makes its index
+    # directory under this one (memory-mapped; removed at shutdown).
     search_index_dir: str | None = Field(
         default=None, validation_alias=AliasChoices("CREDMARKET_CATALOG_SEARCH_INDEX_DIR")
     )

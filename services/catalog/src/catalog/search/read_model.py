@@ -125,11 +125,12 @@ class SearchReadModel:
         self.index = SearchIndex(self._directory, self.settings.search_writer_heap_mb * 1_000_000)
         self._task = asyncio.create_task(self._run(), name="catalog-search-read-model")
 
-    def _make_directory(self) -> Path:
+    def _make_directory(self) -> Path | None:
         parent = self.settings.search_index_dir
-        if parent:
-            Path(parent).mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix="catalog-search-", dir=parent or None))
+        if not parent:
+            return None  # in memory
+        Path(parent).mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix="catalog-search-", dir=parent))
 
     async def stop(self) -> None:
         if self._task is not None:

@@ -44,6 +44,10 @@ FIELD_BOOSTS: dict[str, float] = {
     "description": 1.0,
 }
 STEMMED_FIELDS = ("title", "description")
+# Relevance is multiplied by log2(2 + nudge), nudge in [0, NUDGE): at most ~1.4 %, from the
+# tie-break, so that offerings with equal scores (a typo or prefix match scores the same
+# for every match) get distinct, replica-independent scores and pages cut between them.
+NUDGE = 0.02
 # Bits of the tie-break kept below the primary sort key (see sort_keys()).
 NEWEST_TIE_BITS = 21
 PRICE_TIE_BITS = 29
@@ -102,6 +106,7 @@ def build_schema() -> tantivy.Schema:
     # Sorts: unique keys (primary value, then a tie-break from the id).
     for name in ("newest_key", "price_key", "tie"):
         b.add_unsigned_field(name, indexed=True, fast=True)
+    b.add_float_field("nudge", fast=True)
     # The public answer, as JSON.
     b.add_bytes_field("view", stored=True)
     return b.build()
@@ -176,5 +181,6 @@ def to_document(o: IndexedOffering) -> tantivy.Document:
     doc.add_unsigned("newest_key", newest)
     doc.add_unsigned("price_key", priced)
     doc.add_unsigned("tie", tie)
+    doc.add_float("nudge", NUDGE * tie / 2**63)
     doc.add_bytes("view", json.dumps(o.view, separators=(",", ":")).encode())
     return doc
