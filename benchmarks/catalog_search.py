@@ -1,4 +1,6 @@
-"""Catalog search at 100,000 published offerings: p50/p99 latency, SQL and HTTP.
+"""PostgreSQL search (the fallback backend) at 100,000 offerings: p50/p99, SQL and HTTP.
+
+The engine that serves search now, and PostgreSQL next to it: benchmarks.search_engine.
 
     uv run python benchmarks/catalog_search.py [--offerings 100000] [--runs 50]
 
@@ -249,6 +251,7 @@ async def main(n: int, runs: int) -> None:
             dev_mode=True,
             run_relay=False,
             run_consumer=False,
+            search_backend="database",
             log_level="WARNING",
             signing_kek=base64.b64encode(os.urandom(32)).decode(),
         )

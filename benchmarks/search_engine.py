@@ -107,6 +107,21 @@ def du_bytes(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
+def tree_rss_bytes(pid: int) -> int:
+    """Resident memory of a process and its descendants (uvicorn's workers)."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += next(int(x.split()[1]) for x in status.splitlines() if x.startswith("VmRSS"))
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError, StopIteration):
+            continue
+    return total * 1024
+
+
 async def sequential(
     http: aiohttp.ClientSession, base: str, queries: list[tuple[str, str]]
 ) -> dict[str, Any]:
@@ -245,6 +260,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     rates = [int(r) for r in args.rates.split(",")]
     backends = args.backends.split(",")
     started = time.perf_counter()
+    load_before = loadavg()
     corpus = build_corpus(args.offerings)
     queries = build_queries(corpus)
     kinds = Counter(k for k, _ in queries)
@@ -254,16 +270,14 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         flush=True,
     )
     index_parent = Path(tempfile.mkdtemp(prefix="bench-search-"))
+    catalog_env = {"CREDMARKET_WEB_WORKERS": str(args.catalog_workers)}
+    if args.index_on_disk:
+        catalog_env["CREDMARKET_CATALOG_SEARCH_INDEX_DIR"] = str(index_parent)
     system = System(
         stack_infra(),
         logs_dir=STACK / "logs" / "bench",
         extra_env={"CREDMARKET_LOG_LEVEL": "WARNING"},
-        service_env={
-            "catalog": {
-                "CREDMARKET_CATALOG_SEARCH_INDEX_DIR": str(index_parent),
-                "CREDMARKET_WEB_WORKERS": str(args.catalog_workers),
-            }
-        },
+        service_env={"catalog": catalog_env},
         gateway=not args.no_cached,
     )
     result: dict[str, Any] = {
@@ -278,6 +292,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "load_generator": "vegeta, open loop at a fixed rate, no cache in front",
             "duration_s": args.duration,
             "catalog_web_workers": args.catalog_workers,
+            "index": "on disk (memory-mapped)" if args.index_on_disk else "in memory",
             "database_backend": "a second catalog process on the same database with "
             "CREDMARKET_CATALOG_SEARCH_BACKEND=database (today's PostgreSQL search; it "
             "ignores `facets`, so a faceted query costs it less than the engine)",
@@ -384,6 +399,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         await system.stop()
         shutil.rmtree(index_parent, ignore_errors=True)
     result["summary"] = summarise(result)
+    result["load_before"] = load_before
     result["load_after"] = loadavg()
     return result
 
@@ -417,6 +433,9 @@ def main() -> None:
     parser.add_argument("--catalog-workers", type=int, default=1)
     parser.add_argument("--no-cached", action="store_true")
     parser.add_argument("--no-freshness", action="store_true")
+    parser.add_argument(
+        "--index-on-disk", action="store_true", help="CREDMARKET_CATALOG_SEARCH_INDEX_DIR set"
+    )
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     if not re.fullmatch(r"(engine|database)(,(engine|database))*", args.backends):
