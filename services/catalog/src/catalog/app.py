@@ -90,7 +90,7 @@ def create_app(settings: CatalogSettings | None = None) -> FastAPI:
     ready_checks = {"database": db.ping, "kafka": kafka_metadata_check(settings.kafka_bootstrap)}
     search = None
     if settings.search_backend == "engine":
-        search = SearchReadModel(settings, db)
+        search = SearchReadModel(settings)
         model = search
 
         @asynccontextmanager

@@ -168,7 +168,9 @@ async def test_a_new_replica_builds_the_same_index_and_pages_with_the_others_cur
             # Built from the database: the retired offering is not there.
             assert model.state.documents == 4
             again = (await other.get("/v1/offerings", params={"q": "welding", "limit": 2})).json()
-            assert again == first
+            # The same answer (the cursor's score may differ by a hair: ADR 0019).
+            assert again["items"] == first["items"]
+            assert again["total"] == first["total"] == 4
             rest = await other.get(
                 "/v1/offerings",
                 params={"q": "welding", "limit": 2, "cursor": first["next_cursor"]},

@@ -259,3 +259,29 @@ def test_autocomplete_completes_the_last_word_among_matching_titles(
     }
     completions, _ = index.suggest([], "ma", 5)
     assert completions == [("machine", 3)]
+
+
+def test_a_relevance_cursor_continues_on_a_replica_whose_scores_differ(
+    tmp_path: Path,
+) -> None:
+    offerings = [offering(f"Welding {'basics ' * (i % 3)}{i}") for i in range(12)]
+    first = SearchIndex(tmp_path, writer_heap_bytes=15_000_000)
+    other = SearchIndex(None, writer_heap_bytes=15_000_000)
+    first.replace([], offerings)
+    # The other replica saw an offering come and go: its term statistics still count it.
+    gone = offering("Welding welding welding")
+    other.replace([], [*offerings, gone])
+    other.replace([gone.id], [])
+    query = SearchQuery(text="welding", limit=5)
+    parsed = parse_search_text("welding")
+    page = first.search(query, parsed, None)
+    assert page.next_cursor is not None
+    seen = ids(page)
+    after: SearchCursor | None = page.next_cursor
+    while after is not None:
+        page = other.search(query, parsed, after)
+        seen += ids(page)
+        after = page.next_cursor
+    assert sorted(seen) == sorted(o.id for o in offerings)
+    first.close()
+    other.close()

@@ -167,9 +167,14 @@ class SearchIndex:
     def _relevance_page(
         self, searcher: tantivy.Searcher, q: Query, limit: int, after: SearchCursor | None
     ) -> tuple[list[_Ranked], int, bool]:
-        """The best matches after the cursor's (score, tie), read from the top
-        ``depth + limit`` hits: scores cannot be sought to, so deep pages cost more
-        and stop at MAX_RELEVANCE_DEPTH."""
+        """The best matches after the cursor's offering, read from the top
+        ``depth + limit`` hits: scores cannot be sought to, so deep pages cost more and
+        stop at MAX_RELEVANCE_DEPTH.
+
+        The page continues after the cursor's offering (its tie-break) wherever it now
+        ranks, so another replica, whose scores may differ by a hair (term statistics
+        count deleted documents until a merge), continues after the same offering; if
+        that offering is gone, after its (score, tie) instead."""
         depth = after.depth if after is not None else 0
         window = depth + limit + 1 + SLACK
         cap = MAX_RELEVANCE_DEPTH + limit + 1 + SLACK
@@ -181,22 +186,27 @@ class SearchIndex:
                 _Ranked(float(score), int(tie or 0), address)
                 for (score, address), tie in zip(hits, ties, strict=True)
             ]
-            if after is not None:
-                rows = [r for r in rows if (r.key, r.tie) < (after.key, after.tie)]
-            truncated = len(hits) == window
-            if truncated:
-                # Hits with the cut's score may continue past the window: keep the rows
-                # strictly above it, or look further if too few remain.
-                edge = float(hits[-1][0])
-                above = [r for r in rows if r.key != edge]
-                if len(above) < limit + 1 and window < cap:
-                    window = min(cap, window * 2)
-                    continue
-                if len(above) >= limit + 1:
-                    rows = above
             rows.sort(key=lambda r: (r.key, r.tie), reverse=True)
-            total = _count(found) or 0
-            return rows[:limit], total, len(rows) > limit
+            truncated = len(hits) == window
+            grow = truncated and window < cap
+            if truncated:
+                # Hits with the cut's score may continue past the window: only the rows
+                # strictly above it are in a known order.
+                edge = float(hits[-1][0])
+                rows = [r for r in rows if r.key != edge]
+            if after is not None:
+                anchor = next((i for i, r in enumerate(rows) if r.tie == after.tie), None)
+                if anchor is None and grow:
+                    window = min(cap, window * 2)  # it may rank lower now
+                    continue
+                if anchor is not None:
+                    rows = rows[anchor + 1 :]
+                else:
+                    rows = [r for r in rows if (r.key, r.tie) < (after.key, after.tie)]
+            if len(rows) < limit + 1 and grow:
+                window = min(cap, window * 2)
+                continue
+            return rows[:limit], _count(found), len(rows) > limit
 
     def _keyed_page(
         self,

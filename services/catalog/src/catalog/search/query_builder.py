@@ -115,21 +115,25 @@ class QueryBuilder:
                 q = Query.boost_query(q, boost)
             clauses.append((Occur.Should, q))
         if isinstance(atom, Word) and not atom.prefix:
-            clauses += self._stems(atom.text, langs)
+            clauses += self._stems(atom.text, langs, doc_freq)
             if not exclude:
                 clauses += self._typos(atom.text, doc_freq)
         if not clauses:
             return Query.empty_query()
         return clauses[0][1] if len(clauses) == 1 else Query.boolean_query(clauses)
 
-    def _stems(self, word: str, langs: list[str]) -> list[tuple[Occur, Query]]:
+    def _stems(self, word: str, langs: list[str], doc_freq: DocFreq) -> list[tuple[Occur, Query]]:
         out: list[tuple[Occur, Query]] = []
         for lang in langs:
             stems = self.analyzers.stem(lang, word)
             if len(stems) != 1:
                 continue
             for field in STEMMED_FIELDS:
-                q = Query.term_query(self.schema, stemmed_field(field, lang), stems[0])
+                name = stemmed_field(field, lang)
+                # Most languages have no offering with the word: no clause to score.
+                if not doc_freq(name, stems[0]):
+                    continue
+                q = Query.term_query(self.schema, name, stems[0])
                 out.append((Occur.Should, Query.boost_query(q, FIELD_BOOSTS[field] * STEM_WEIGHT)))
         return out
 

@@ -13,6 +13,10 @@ No consumer group: every replica reads every partition from where its own snapsh
 began and commits nothing, so replicas never rebalance against one another and leave
 no group state behind. The replica is ready (``/readyz``) once it has applied
 everything up to the end offsets seen after its snapshot.
+
+The follower runs in a thread of its own, with its own event loop, consumer and
+database connections: an HTTP event loop saturated with searches does not delay
+indexing (the engine releases the GIL while it indexes and commits).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import contextlib
 import logging
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
@@ -105,14 +110,16 @@ def _keys(values: Iterable[bytes | None]) -> set[UUID]:
 
 
 class SearchReadModel:
-    def __init__(self, settings: CatalogSettings, db: Database) -> None:
+    def __init__(self, settings: CatalogSettings) -> None:
         self.settings = settings
-        self.db = db
         self.state = FollowState()
         self.index: SearchIndex | None = None
         self._directory: Path | None = None
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
         self._consumer: AIOKafkaConsumer | None = None
+        self._db: Database | None = None
         self._topics = [
             settings.topic(CATALOG_OFFERINGS.name),
             settings.topic(CATALOG_PROVIDERS.name),
@@ -123,7 +130,32 @@ class SearchReadModel:
     async def start(self) -> None:
         self._directory = await asyncio.to_thread(self._make_directory)
         self.index = SearchIndex(self._directory, self.settings.search_writer_heap_mb * 1_000_000)
-        self._task = asyncio.create_task(self._run(), name="catalog-search-read-model")
+        self._thread = threading.Thread(
+            target=self._thread_main, name="catalog-search-follower", daemon=True
+        )
+        self._thread.start()
+
+    def _thread_main(self) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        self._task = loop.create_task(self._run())
+        try:
+            loop.run_until_complete(self._task)
+        except asyncio.CancelledError:
+            pass
+        except Exception:
+            log.exception("search follower crashed")
+        finally:
+            loop.run_until_complete(self._close_connections())
+            loop.close()
+
+    async def _close_connections(self) -> None:
+        if self._consumer is not None:
+            with contextlib.suppress(Exception):
+                await self._consumer.stop()
+        if self._db is not None:
+            with contextlib.suppress(Exception):
+                await self._db.dispose()
 
     def _make_directory(self) -> Path | None:
         parent = self.settings.search_index_dir
@@ -133,13 +165,12 @@ class SearchReadModel:
         return Path(tempfile.mkdtemp(prefix="catalog-search-", dir=parent))
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
-        if self._consumer is not None:
-            with contextlib.suppress(Exception):
-                await self._consumer.stop()
+        loop, task, thread = self._loop, self._task, self._thread
+        if loop is not None and task is not None:
+            with contextlib.suppress(RuntimeError):  # its loop already closed
+                loop.call_soon_threadsafe(task.cancel)
+        if thread is not None:
+            await asyncio.to_thread(thread.join, 30)
         if self.index is not None:
             with contextlib.suppress(Exception):
                 await asyncio.to_thread(self.index.close)
@@ -155,12 +186,14 @@ class SearchReadModel:
         """For /readyz: raises until the index has caught up."""
         if not self.state.ready:
             raise SearchNotReady("catching up")
-        if self._task is not None and self._task.done():
+        if self._thread is None or not self._thread.is_alive():
             raise SearchNotReady("the follower stopped")
 
     # --- the work -------------------------------------------------------------------
 
     async def _run(self) -> None:
+        # Few connections: one snapshot stream, then one query per batch of events.
+        self._db = Database(self.settings.database_url, pool_size=2, max_overflow=1)
         backoff = 0.5
         while True:
             try:
@@ -203,7 +236,7 @@ class SearchReadModel:
         began = time.monotonic()
         self.state.ready = False
         # A retry after a failure starts again from an empty index.
-        await asyncio.to_thread(self.index.clear)
+        self.index.clear()
         self.state.documents = await self._snapshot()
         self.state.snapshot_s = time.monotonic() - began
         log.info(
@@ -213,6 +246,11 @@ class SearchReadModel:
             consumer.seek(tp, start[tp])
         self.state.targets = await consumer.end_offsets(partitions)
         await self._follow(consumer, partitions)
+
+    @property
+    def db(self) -> Database:
+        assert self._db is not None
+        return self._db
 
     async def _partitions(self) -> list[TopicPartition]:
         admin = AIOKafkaAdminClient(bootstrap_servers=self.settings.kafka_bootstrap)
@@ -236,16 +274,16 @@ class SearchReadModel:
                 _published_rows().execution_options(yield_per=SNAPSHOT_BATCH)
             )
             async for rows in result.partitions(SNAPSHOT_BATCH):
-                batch = [indexed_offering(r) for r in rows]
-                total += await asyncio.to_thread(self.index.add_all, batch)
-        await asyncio.to_thread(self.index.commit)
+                total += self.index.add_all([indexed_offering(r) for r in rows])
+        self.index.commit()
         return total
 
     async def _follow(self, consumer: AIOKafkaConsumer, partitions: list[TopicPartition]) -> None:
         offerings_topic = self._topics[0]
+        caught_up = False
         while True:
-            if not self.state.ready and await self._caught_up(consumer, partitions):
-                self.state.ready = True
+            if not caught_up and await self._caught_up(consumer, partitions):
+                caught_up = self.state.ready = True
                 log.info("search index caught up: ready")
             batch = await consumer.getmany(timeout_ms=100, max_records=REFRESH_BATCH)
             if not batch:
@@ -291,8 +329,8 @@ class SearchReadModel:
                 log.warning("search refresh failed (%r); retrying in %.1fs", exc, backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
-        added = [indexed_offering(r) for r in rows]
-        await asyncio.to_thread(self.index.replace, offering_ids, added)
+        # Blocking, in this thread of its own; the engine releases the GIL meanwhile.
+        self.index.replace(offering_ids, [indexed_offering(r) for r in rows])
         self.state.documents = self.index.num_docs
 
 
