@@ -50,7 +50,7 @@ async def test_two_replicas_follow_the_same_events_and_a_restarted_one_rebuilds(
     word = "zz" + uuid.uuid4().hex[:8]
     kept = await shop.market.publish_offering(provider.token, f"Rope access {word}", 4900)
     retired = await shop.market.publish_offering(provider.token, f"Rope rescue {word}", 4900)
-    await everywhere(http, bases, sorted([kept["id"], retired["id"]]), q=word, sort="newest")
+    await everywhere(http, bases, [retired["id"], kept["id"]], q=word, sort="newest")
 
     response = await http.post(
         f"{bases[1]}/v1/provider/offerings/{retired['id']}/retire",
