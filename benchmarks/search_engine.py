@@ -429,22 +429,28 @@ def summarise(result: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def main() -> None:
+def options(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--offerings", type=int, default=100_000)
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per attack")
     parser.add_argument("--rates", default="100,250,500,1000")
     parser.add_argument("--backends", default="engine,database")
-    parser.add_argument("--catalog-workers", type=int, default=1)
+    # One worker per core, as the catalog is meant to run on this machine.
+    parser.add_argument("--catalog-workers", type=int, default=2)
     parser.add_argument("--no-cached", action="store_true")
     parser.add_argument("--no-freshness", action="store_true")
     parser.add_argument(
         "--index-on-disk", action="store_true", help="CREDMARKET_CATALOG_SEARCH_INDEX_DIR set"
     )
     parser.add_argument("--out", type=Path)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if not re.fullmatch(r"(engine|database)(,(engine|database))*", args.backends):
         raise SystemExit("--backends: engine and/or database")
+    return args
+
+
+def main() -> None:
+    args = options()
     stop_cleanly_on_sigterm()
     result = asyncio.run(run(args))
     print(json.dumps(result["summary"], indent=2))
