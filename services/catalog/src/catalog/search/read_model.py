@@ -44,6 +44,12 @@ from credmarket_platform.messaging.kafka import ensure_topics
 from catalog.api.offering_views import offering_view
 from catalog.db.tables import offerings, providers
 from catalog.search.index import SearchIndex
+from catalog.search.metrics import (
+    SEARCH_APPLY_LAG,
+    SEARCH_DOCUMENTS,
+    SEARCH_EVENTS_APPLIED,
+    SEARCH_READY,
+)
 from catalog.search.schema import IndexedOffering
 from catalog.settings import CatalogSettings
 
@@ -237,7 +243,9 @@ class SearchReadModel:
         self.state.ready = False
         # A retry after a failure starts again from an empty index.
         self.index.clear()
+        SEARCH_READY.set(0)
         self.state.documents = await self._snapshot()
+        SEARCH_DOCUMENTS.set(self.state.documents)
         self.state.snapshot_s = time.monotonic() - began
         log.info(
             "search index built: %d offerings in %.2fs", self.state.documents, self.state.snapshot_s
@@ -284,20 +292,25 @@ class SearchReadModel:
         while True:
             if not caught_up and await self._caught_up(consumer, partitions):
                 caught_up = self.state.ready = True
+                SEARCH_READY.set(1)
                 log.info("search index caught up: ready")
             batch = await consumer.getmany(timeout_ms=100, max_records=REFRESH_BATCH)
             if not batch:
                 continue
             offering_ids: set[UUID] = set()
             provider_ids: set[UUID] = set()
-            count = 0
+            published_ms: list[int] = []
             for tp, records in batch.items():
-                count += len(records)
+                SEARCH_EVENTS_APPLIED.labels(tp.topic).inc(len(records))
+                published_ms += [r.timestamp for r in records]
                 keys = _keys(r.key for r in records)
                 (offering_ids if tp.topic == offerings_topic else provider_ids).update(keys)
             await self._refresh(offering_ids, provider_ids)
-            self.state.events_applied += count
-            self.state.last_applied_at = time.time()
+            now = time.time()
+            for ms in published_ms:
+                SEARCH_APPLY_LAG.observe(max(0.0, now - ms / 1000))
+            self.state.events_applied += len(published_ms)
+            self.state.last_applied_at = now
 
     async def _caught_up(
         self, consumer: AIOKafkaConsumer, partitions: list[TopicPartition]
@@ -332,6 +345,7 @@ class SearchReadModel:
         # Blocking, in this thread of its own; the engine releases the GIL meanwhile.
         self.index.replace(offering_ids, [indexed_offering(r) for r in rows])
         self.state.documents = self.index.num_docs
+        SEARCH_DOCUMENTS.set(self.state.documents)
 
 
 @contextlib.asynccontextmanager
