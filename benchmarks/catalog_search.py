@@ -169,15 +169,32 @@ def stack_env() -> Any:
     )
 
 
-async def copy_catalog(conn: asyncpg.Connection, n: int) -> list[tuple[Any, ...]]:
-    """n published offerings of 200 providers, by COPY; returns the offering rows."""
-    providers = [uuid.uuid4() for _ in range(200)]
+OFFERING_COLUMNS = [
+    "id",
+    "provider_id",
+    "status",
+    "version",
+    "title",
+    "description",
+    "skills",
+    "skills_text",
+    "level",
+    "duration_minutes",
+    "language",
+    "price_amount",
+    "price_currency",
+    "achievement",
+    "created_at",
+    "updated_at",
+    "published_at",
+]
+
+
+async def copy_providers(conn: asyncpg.Connection, providers: list[tuple[uuid.UUID, str]]) -> None:
     now = datetime.now(UTC)
     await conn.copy_records_to_table(
         "providers",
-        records=[
-            (p, f"P{i}", None, None, None, "p@x.example", now, now) for i, p in enumerate(providers)
-        ],
+        records=[(p, name, None, None, None, "p@x.example", now, now) for p, name in providers],
         columns=[
             "id",
             "name",
@@ -189,30 +206,14 @@ async def copy_catalog(conn: asyncpg.Connection, n: int) -> list[tuple[Any, ...]
             "updated_at",
         ],
     )
+
+
+async def copy_catalog(conn: asyncpg.Connection, n: int) -> list[tuple[Any, ...]]:
+    """n published offerings of 200 providers, by COPY; returns the offering rows."""
+    providers = [uuid.uuid4() for _ in range(200)]
+    await copy_providers(conn, [(p, f"P{i}") for i, p in enumerate(providers)])
     records = list(rows(n, providers))
-    await conn.copy_records_to_table(
-        "offerings",
-        records=records,
-        columns=[
-            "id",
-            "provider_id",
-            "status",
-            "version",
-            "title",
-            "description",
-            "skills",
-            "skills_text",
-            "level",
-            "duration_minutes",
-            "language",
-            "price_amount",
-            "price_currency",
-            "achievement",
-            "created_at",
-            "updated_at",
-            "published_at",
-        ],
-    )
+    await conn.copy_records_to_table("offerings", records=records, columns=OFFERING_COLUMNS)
     # As autovacuum would leave it: COPY puts every row in the GIN pending list,
     # which each text search then scans linearly until a vacuum merges it.
     await conn.execute("VACUUM ANALYZE offerings")

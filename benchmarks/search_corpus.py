@@ -28,51 +28,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from benchmarks.catalog_search import WORDS
+
 VOCABULARY = 25_000
 ZIPF_S = 1.05
 SKILL_TAGS = 2_000
 PROVIDERS = 2_000
 
-# Head of the title and skill vocabulary: what micro-credentials are about.
+# Head of the title and skill vocabulary: what micro-credentials are about (the older
+# search benchmark's words first).
 TOPICS = [
-    "python",
-    "data",
-    "analysis",
-    "machine",
-    "learning",
-    "statistics",
-    "sql",
-    "databases",
-    "cloud",
-    "security",
-    "networking",
-    "design",
-    "leadership",
-    "management",
-    "finance",
-    "accounting",
-    "marketing",
-    "writing",
-    "spanish",
-    "german",
-    "kubernetes",
-    "docker",
-    "devops",
-    "testing",
-    "agile",
-    "scrum",
-    "excel",
-    "visualization",
-    "ethics",
-    "privacy",
-    "law",
-    "negotiation",
-    "sales",
-    "photography",
-    "music",
-    "history",
-    "biology",
-    "chemistry",
+    *WORDS,
     "javascript",
     "react",
     "web",
@@ -298,27 +264,6 @@ def build_corpus(n: int, seed: int = 42) -> Corpus:
         )
         titles.append(title)
     return Corpus(words, content, skills, providers, rows, titles)
-
-
-ROW_COLUMNS = [
-    "id",
-    "provider_id",
-    "status",
-    "version",
-    "title",
-    "description",
-    "skills",
-    "skills_text",
-    "level",
-    "duration_minutes",
-    "language",
-    "price_amount",
-    "price_currency",
-    "achievement",
-    "created_at",
-    "updated_at",
-    "published_at",
-]
 
 
 def _typo(word: str, rnd: random.Random) -> str:

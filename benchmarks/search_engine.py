@@ -42,6 +42,7 @@ import aiohttp
 import asyncpg
 from credmarket_testing.system import ServiceProcess, System, free_port
 
+from benchmarks.catalog_search import OFFERING_COLUMNS, copy_providers
 from benchmarks.common import (
     STACK,
     loadavg,
@@ -51,7 +52,7 @@ from benchmarks.common import (
     stop_cleanly_on_sigterm,
 )
 from benchmarks.http_load import attack, settle, target, vegeta_bin
-from benchmarks.search_corpus import ROW_COLUMNS, Corpus, build_corpus, build_queries, query_stream
+from benchmarks.search_corpus import Corpus, build_corpus, build_queries, query_stream
 
 SEQUENTIAL_PER_KIND = 40
 FRESH_OFFERINGS = 60
@@ -65,27 +66,10 @@ async def load_corpus(system: System, corpus: Corpus) -> float:
         system.database_url("catalog").replace("postgresql+asyncpg://", "postgresql://")
     )
     try:
-        now = corpus.rows[0][14]
-        await conn.copy_records_to_table(
-            "providers",
-            records=[
-                (pid, name, None, None, None, "p@x.example", now, now)
-                for pid, name in corpus.providers
-            ],
-            columns=[
-                "id",
-                "name",
-                "website",
-                "description",
-                "logo_url",
-                "contact_email",
-                "registered_at",
-                "updated_at",
-            ],
-        )
+        await copy_providers(conn, corpus.providers)
         for i in range(0, len(corpus.rows), 50_000):
             await conn.copy_records_to_table(
-                "offerings", records=corpus.rows[i : i + 50_000], columns=ROW_COLUMNS
+                "offerings", records=corpus.rows[i : i + 50_000], columns=OFFERING_COLUMNS
             )
         await conn.execute("VACUUM ANALYZE offerings")
     finally:
