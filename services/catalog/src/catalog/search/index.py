@@ -146,12 +146,14 @@ class SearchIndex:
             return searcher.doc_freq(field, term)
 
         main = None
+        nudge = False
         if parsed is not None:
             main = self.builder.text_query(parsed, query.language, doc_freq)
+            nudge = self.builder.constant_scores(parsed, doc_freq)
         q = combine(main, self.builder.filters(query))
         sort = query.effective_sort
         if sort is SortOrder.RELEVANCE:
-            ranked, total, more = self._relevance_page(searcher, q, query.limit, after)
+            ranked, total, more = self._relevance_page(searcher, q, query.limit, after, nudge)
         else:
             ranked, total, more = self._keyed_page(searcher, q, sort, query.limit, after)
         next_cursor = None
@@ -165,7 +167,12 @@ class SearchIndex:
         return SearchPage(hits, total, next_cursor, counted)
 
     def _relevance_page(
-        self, searcher: tantivy.Searcher, q: Query, limit: int, after: SearchCursor | None
+        self,
+        searcher: tantivy.Searcher,
+        q: Query,
+        limit: int,
+        after: SearchCursor | None,
+        nudge: bool,
     ) -> tuple[list[_Ranked], int, bool]:
         """The best matches after the cursor's offering, read from the top
         ``depth + limit`` hits: scores cannot be sought to, so deep pages cost more and
@@ -174,12 +181,20 @@ class SearchIndex:
         The page continues after the cursor's offering (its tie-break) wherever it now
         ranks, so another replica, whose scores may differ by a hair (term statistics
         count deleted documents until a merge), continues after the same offering; if
-        that offering is gone, after its (score, tie) instead."""
+        that offering is gone, after its (score, tie) instead.
+
+        ``nudge``: the query has constant-score parts, so scores are made distinct by the
+        tie-break (schema.NUDGE); it costs a column read per match, so BM25-only
+        queries, whose equal scores are few, do without (their rare ties are ordered by
+        the tie-break here, and a tie cut by the window is read further)."""
         depth = after.depth if after is not None else 0
         window = depth + limit + 1 + SLACK
         cap = MAX_RELEVANCE_DEPTH + limit + 1 + SLACK
         while True:
-            found = searcher.search(q, window, count=True, weight_by_field="nudge")
+            if nudge:
+                found = searcher.search(q, window, count=True, weight_by_field="nudge")
+            else:
+                found = searcher.search(q, window, count=True)
             hits = found.hits
             ties = searcher.fast_field_values("tie", [a for _, a in hits]) if hits else []
             rows = [

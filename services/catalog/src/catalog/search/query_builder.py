@@ -57,6 +57,17 @@ class QueryBuilder:
             subqueries.append((Occur.Must, Query.all_query()))
         return Query.boolean_query(subqueries)
 
+    def constant_scores(self, parsed: ParsedQuery, doc_freq: DocFreq) -> bool:
+        """Whether many matches may score exactly alike: prefix and typo matches score a
+        constant, and a search of exclusions alone matches everything at one score."""
+        if not parsed.required:
+            return True
+        return any(
+            isinstance(atom, Word) and (atom.prefix or self._typos(atom.text, doc_freq))
+            for clause in parsed.required
+            for atom in clause.atoms
+        )
+
     def highlight_query(self, parsed: ParsedQuery) -> Query:
         """The folded words and phrases alone: what a snippet can point at."""
         words: list[tuple[Occur, Query]] = []

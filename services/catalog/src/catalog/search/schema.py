@@ -44,9 +44,10 @@ FIELD_BOOSTS: dict[str, float] = {
     "description": 1.0,
 }
 STEMMED_FIELDS = ("title", "description")
-# Relevance is multiplied by log2(2 + nudge), nudge in [0, NUDGE): at most ~1.4 %, from the
-# tie-break, so that offerings with equal scores (a typo or prefix match scores the same
-# for every match) get distinct, replica-independent scores and pages cut between them.
+# For a search with constant-score parts (typos, prefixes), relevance is multiplied by
+# log2(2 + nudge), nudge in [0, NUDGE): at most ~1.4 %, from the tie-break, so that
+# offerings with equal scores get distinct, replica-independent scores and pages can be
+# cut between them.
 NUDGE = 0.02
 # Bits of the tie-break kept below the primary sort key (see sort_keys()).
 NEWEST_TIE_BITS = 21
