@@ -42,6 +42,7 @@ import aiohttp
 import asyncpg
 from credmarket_testing.system import ServiceProcess, System, free_port
 
+from benchmarks import cpu
 from benchmarks.catalog_search import OFFERING_COLUMNS, copy_providers
 from benchmarks.common import (
     STACK,
@@ -324,11 +325,25 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 result["sequential"][backend] = await sequential(http, bases[backend], queries)
             for backend in backends:
                 for rate in rates:
+                    cpu_before, started_at = cpu.snapshot(), time.monotonic()
                     run_result = attack(
                         f"{backend} search",
                         targets(bases[backend], query_stream(queries)),
                         rate,
                         args.duration,
+                    )
+                    spent = time.monotonic() - started_at
+                    cores = cpu.usage(cpu_before, cpu.snapshot(), spent)
+                    answered = max(1, round(run_result["throughput_per_s"] * args.duration))
+                    run_result["cpu_cores"] = cores
+                    # Both catalog processes count as catalog; the other one idles meanwhile.
+                    run_result["catalog_cpu_ms_per_answer"] = round(
+                        cores.get("catalog", 0.0) * spent * 1000 / answered, 2
+                    )
+                    print(
+                        f"  cores {cores}; catalog CPU ms/answer "
+                        f"{run_result['catalog_cpu_ms_per_answer']}",
+                        flush=True,
                     )
                     run_result["backend"] = backend
                     result["runs"].append(run_result)

@@ -95,6 +95,7 @@ def section(r: dict[str, Any]) -> list[str]:
                         run["p50_ms"],
                         run["p95_ms"],
                         run["p99_ms"],
+                        run.get("catalog_cpu_ms_per_answer", "-"),
                         run["status_codes"],
                         f"{run['load_before']} → {run['load_after']}",
                     ]
