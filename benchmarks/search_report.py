@@ -78,11 +78,12 @@ def section(r: dict[str, Any]) -> list[str]:
                     "p50 ms",
                     "p95 ms",
                     "p99 ms",
+                    "catalog CPU ms/answer",
                     "codes",
                     "load before → after",
                 ]
             ),
-            _row(["---"] * 9),
+            _row(["---"] * 10),
         ]
         for run in runs:
             out.append(
