@@ -24,10 +24,18 @@ from catalog.domain.search_cursor import MAX_RELEVANCE_DEPTH, SearchCursor
 from catalog.domain.search_query import SearchQuery, SortOrder
 from catalog.domain.search_syntax import ParsedQuery
 from catalog.search.query_builder import QueryBuilder, combine
-from catalog.search.schema import Analyzers, IndexedOffering, build_schema, to_document
+from catalog.search.schema import (
+    STEMMERS,
+    Analyzers,
+    IndexedOffering,
+    build_schema,
+    language_base,
+    to_document,
+)
 
-# Extra hits fetched past a page, so that a cut through equal keys can be seen.
-SLACK = 8
+# Extra hits fetched past a page, so that a cut through equal keys or scores can be seen
+# (and seldom needs a second, wider search: equal BM25 scores come in groups).
+SLACK = 40
 # The largest group of equal sort keys read whole (keys embed a tie-break: ~never > 1).
 MAX_TIE_GROUP = 1000
 FACET_SIZE = 20
@@ -87,6 +95,8 @@ class SearchIndex:
         self.index.config_reader("manual")
         self.builder = QueryBuilder(self.schema, self.analyzers)
         self._writer = self.index.writer(heap_size=writer_heap_bytes, num_threads=1)
+        # Stemming languages ever indexed here: a search stems for these only.
+        self.languages: frozenset[str] = frozenset()
         self._write_lock = threading.Lock()
 
     # --- writes (one writer task; blocking, run in a thread) ------------------------
@@ -100,6 +110,7 @@ class SearchIndex:
             for offering in added:
                 self._writer.delete_documents_by_term("id", str(offering.id))
                 self._writer.add_document(to_document(offering))
+                self._saw_language(offering)
             self._writer.commit()
             self.index.reload()
 
@@ -109,8 +120,14 @@ class SearchIndex:
         with self._write_lock:
             for offering in offerings:
                 self._writer.add_document(to_document(offering))
+                self._saw_language(offering)
                 n += 1
         return n
+
+    def _saw_language(self, offering: IndexedOffering) -> None:
+        base = language_base(offering.language)
+        if base in STEMMERS and base not in self.languages:
+            self.languages = self.languages | {base}
 
     def clear(self) -> None:
         with self._write_lock:
@@ -142,13 +159,18 @@ class SearchIndex:
     ) -> SearchPage:
         searcher = self.index.searcher()
 
+        seen: dict[tuple[str, str], int] = {}
+
         def doc_freq(field: str, term: str) -> int:
-            return searcher.doc_freq(field, term)
+            key = (field, term)
+            if key not in seen:
+                seen[key] = searcher.doc_freq(field, term)
+            return seen[key]
 
         main = None
         nudge = False
         if parsed is not None:
-            main = self.builder.text_query(parsed, query.language, doc_freq)
+            main = self.builder.text_query(parsed, query.language, doc_freq, self.languages)
             nudge = self.builder.constant_scores(parsed, doc_freq)
         q = combine(main, self.builder.filters(query))
         sort = query.effective_sort

@@ -46,8 +46,14 @@ class QueryBuilder:
 
     # --- text ---------------------------------------------------------------------
 
-    def text_query(self, parsed: ParsedQuery, language: str | None, doc_freq: DocFreq) -> Query:
-        langs = self._languages(language)
+    def text_query(
+        self,
+        parsed: ParsedQuery,
+        language: str | None,
+        doc_freq: DocFreq,
+        indexed_languages: Iterable[str] = STEMMERS,
+    ) -> Query:
+        langs = self._languages(language, indexed_languages)
         subqueries: list[tuple[Occur, Query]] = []
         for clause in parsed.required:
             subqueries.append((Occur.Must, self._any_of(clause, langs, doc_freq)))
@@ -80,11 +86,11 @@ class QueryBuilder:
         return Query.boolean_query(words) if words else Query.empty_query()
 
     @staticmethod
-    def _languages(language: str | None) -> list[str]:
+    def _languages(language: str | None, indexed: Iterable[str]) -> list[str]:
         base = language_base(language)
         if base is not None:
             return [base] if base in STEMMERS else []
-        return list(STEMMERS)
+        return sorted(indexed)
 
     def _any_of(self, clause: AnyOf, langs: list[str], doc_freq: DocFreq) -> Query:
         if len(clause.atoms) == 1:
