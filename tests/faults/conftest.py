@@ -15,6 +15,11 @@ What the fixtures give:
   so when the probe has an event, the system's delivery of it has been answered (or
   refused). It also keeps the event exactly as Stripe sent it.
 - ``broker``: stop and start the local stack's Kafka (skips elsewhere).
+- ``PatientShop``: the same actors riding out an outage as real clients do: a request
+  answered 5xx (or not at all) is repeated with the same Idempotency-Key, a page that
+  does not load is reloaded, Stripe.js retries while Stripe is away.
+- ``stripe_faults``: errors and slow answers armed in front of the Stripe stand-in's
+  API, scoped to one test's requests.
 """
 
 from __future__ import annotations
@@ -59,6 +64,9 @@ FAST_RECOVERY = {
     "CREDMARKET_CONSUMER_MAX_ATTEMPTS": "6",
     "CREDMARKET_CONSUMER_BACKOFF_INITIAL_S": "0.1",
     "CREDMARKET_CONSUMER_BACKOFF_MAX_S": "1.0",
+    # A Stripe call that hangs is given up on quickly (a fault test makes one hang).
+    "CREDMARKET_PAYMENTS_STRIPE_TIMEOUT_S": "5",
+    "CREDMARKET_STRIPE_MAX_NETWORK_RETRIES": "1",
 }
 
 # Every consumer group of the system, by its unprefixed name (issuance runs two).
@@ -73,9 +81,21 @@ def dead_letter_topics(system: System) -> list[str]:
 
 @contextlib.asynccontextmanager
 async def running_system(
-    infra: Infra, logs_dir: Path, *, replicas: dict[str, int] | None = None, **env: str
+    infra: Infra,
+    logs_dir: Path,
+    *,
+    replicas: dict[str, int] | None = None,
+    db_proxies: tuple[str, ...] = (),
+    private_stripe: bool = False,
+    **env: str,
 ) -> AsyncIterator[System]:
-    system = System(infra, logs_dir, extra_env={**FAST_RECOVERY, **env})
+    system = System(
+        infra,
+        logs_dir,
+        extra_env={**FAST_RECOVERY, **env},
+        db_proxies=db_proxies,
+        private_stripe=private_stripe,
+    )
     try:
         await system.start(replicas=replicas)
         yield system
@@ -83,6 +103,12 @@ async def running_system(
         await system.stop()
         # System.stop deletes the system's topics but not the groups' dead-letter topics.
         await delete_topics(infra.kafka_bootstrap, dead_letter_topics(system))
+
+
+@pytest.fixture(scope="session")
+def recovery_env() -> dict[str, str]:
+    """The settings every fault test's system runs with (FAST_RECOVERY)."""
+    return dict(FAST_RECOVERY)
 
 
 @pytest.fixture(scope="session")
@@ -146,7 +172,7 @@ class Shop:
     def __init__(self, system: System, http: httpx.AsyncClient, enrollment_replica: int = 0):
         self.system = system
         self.http = http
-        self.stripe_api_base = system.infra.stripe_api_base
+        self.stripe_api_base = system.stripe_api_base
         self.ops = system.token("ops", str(uuid.uuid4()))
         services = {s: system.url(s) for s in SERVICE_NAMES}
         services["enrollment"] = system.url("enrollment", enrollment_replica)
@@ -248,6 +274,175 @@ def shop(system: System, http: httpx.AsyncClient) -> Shop:
     return Shop(system, http)
 
 
+# --- riding out an outage -------------------------------------------------------------------
+
+OUTAGE_FLOW_TIMEOUT_S = 240.0
+
+
+class PatientShop(Shop):
+    """The actors as real clients ride out an outage: a request answered 5xx, or not at
+    all, is repeated with the same Idempotency-Key; a page is reloaded until it loads;
+    Stripe.js retries while Stripe is away."""
+
+    answers_lost = 0
+
+    async def _patiently(
+        self, what: str, request: Callable[[], Any], timeout_s: float = OUTAGE_FLOW_TIMEOUT_S
+    ) -> httpx.Response:
+        deadline = time.monotonic() + timeout_s
+        last = "no answer"
+        while True:
+            try:
+                response: httpx.Response = await request()
+                if response.status_code < 500:
+                    return response
+                last = f"{response.status_code} {response.text[:200]}"
+            except httpx.TransportError as exc:
+                last = repr(exc)
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{what}: still failing after {timeout_s}s ({last})")
+            await asyncio.sleep(0.5)
+
+    async def buy(self, flow: Flow) -> Flow:
+        deadline = time.monotonic() + OUTAGE_FLOW_TIMEOUT_S
+        while True:
+            # One purchase request, repeated with its key until answered.
+            response = await self._patiently(
+                "the purchase",
+                functools.partial(
+                    self.market.purchase,
+                    flow.learner_token,
+                    flow.offering_id,
+                    int(flow.offering["version"]),
+                    idempotency_key=str(uuid.uuid4()),
+                ),
+            )
+            not_listed_yet = response.status_code == 404 or (
+                response.status_code == 409 and "Retry-After" in response.headers
+            )
+            if not not_listed_yet or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.2)  # stored under that key: the next try needs a new one
+        if response.status_code == 409 and response.json().get("enrollment_id"):
+            # An attempt went through but its answer was lost (the database failed
+            # between the purchase's commit and the recording of its answer): the
+            # repeat is told which enrollment the learner has, as a frontend would be.
+            flow.enrollment_id = response.json()["enrollment_id"]
+            self.answers_lost += 1
+            return flow
+        assert response.status_code == 201, response.text
+        flow.enrollment_id = response.json()["id"]
+        return flow
+
+    async def wait(
+        self, flow: Flow, what: str, done: Any, timeout_s: float = OUTAGE_FLOW_TIMEOUT_S
+    ) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout_s
+        url = self.market.routes.url("enrollment", f"/v1/enrollments/{flow.enrollment_id}")
+        headers = {"Authorization": f"Bearer {flow.learner_token}"}
+        view: dict[str, Any] = {}
+        while True:
+            response = await self._patiently(
+                what, lambda: self.http.get(url, headers=headers), timeout_s
+            )
+            assert response.status_code == 200, response.text
+            view = response.json()
+            if done(view):
+                return view
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"waited {timeout_s}s for {what}; last: {view}\n{self.system.logs()}"
+                )
+            await asyncio.sleep(0.2)
+
+    async def pay(self, flow: Flow) -> None:
+        deadline = time.monotonic() + OUTAGE_FLOW_TIMEOUT_S
+        while True:
+            try:
+                await Shop.pay(self, flow)
+                return
+            except (httpx.TransportError, httpx.HTTPStatusError) as exc:
+                if isinstance(exc, httpx.HTTPStatusError) and exc.response.status_code < 500:
+                    if await self._intent_succeeded(flow):
+                        return  # confirmed before Stripe went away; the answer was lost
+                    raise
+                if time.monotonic() > deadline:
+                    raise
+            await asyncio.sleep(0.5)
+
+    async def _intent_succeeded(self, flow: Flow) -> bool:
+        response = await self.http.get(
+            f"{self.stripe_api_base}/v1/payment_intents/{flow.intent_id}",
+            headers={"Authorization": f"Bearer {STRIPE_LOOKUP_KEY}"},
+        )
+        return response.status_code == 200 and response.json()["status"] == "succeeded"
+
+    async def complete(self, flow: Flow) -> None:
+        key = str(uuid.uuid4())
+        url = self.market.routes.url(
+            "enrollment", f"/v1/enrollments/{flow.enrollment_id}/completion"
+        )
+        response = await self._patiently(
+            "the completion report",
+            lambda: self.http.post(
+                url,
+                json={
+                    "passed": True,
+                    "score": 92.5,
+                    "evidence_narrative": "Final project: a documented data pipeline.",
+                },
+                headers={
+                    "Authorization": f"Bearer {flow.provider.token}",
+                    "Idempotency-Key": key,
+                },
+            ),
+        )
+        assert response.status_code in (200, 201), response.text
+
+
+@pytest.fixture
+def patient_shop(system: System, http: httpx.AsyncClient) -> PatientShop:
+    return PatientShop(system, http)
+
+
+# --- Stripe misbehaving ---------------------------------------------------------------------
+
+
+class StripeFaults:
+    """Errors and slow answers in front of the Stripe stand-in's API (localstripe_faults),
+    each matched to one test's requests by a parameter value (an offering or payment id)."""
+
+    def __init__(self, stripe_api_base: str, http: httpx.AsyncClient) -> None:
+        self.stripe_api_base = stripe_api_base
+        self.http = http
+        self.armed: list[str] = []
+
+    async def arm(self, **fields: Any) -> str:
+        name = f"faults-{uuid.uuid4().hex[:10]}"
+        response = await self.http.post(
+            f"{self.stripe_api_base}/_config/faults/{name}",
+            data={k: str(v) for k, v in fields.items()},
+        )
+        response.raise_for_status()
+        self.armed.append(name)
+        return name
+
+    async def hits(self, name: str) -> int:
+        response = await self.http.get(f"{self.stripe_api_base}/_config/faults/{name}")
+        return int(response.json()["hits"]) if response.status_code == 200 else 0
+
+    async def disarm(self, name: str) -> None:
+        await self.http.delete(f"{self.stripe_api_base}/_config/faults/{name}")
+
+
+@pytest.fixture
+async def stripe_faults(system: System, http: httpx.AsyncClient) -> AsyncIterator[StripeFaults]:
+    faults = StripeFaults(system.stripe_api_base, http)
+    yield faults
+    for name in faults.armed:
+        await faults.disarm(name)
+
+
 # --- Stripe, as ops see it ------------------------------------------------------------------
 
 
@@ -287,6 +482,20 @@ async def stripe_intents_for(
         if not body.get("has_more") or not body["data"]:
             return found
         params["starting_after"] = body["data"][-1]["id"]
+
+
+async def stripe_refunds_of(
+    http: httpx.AsyncClient, stripe_api_base: str, intent_id: str
+) -> list[dict[str, Any]]:
+    """Every refund Stripe made of this intent, as ops would list them."""
+    response = await http.get(
+        f"{stripe_api_base}/v1/refunds",
+        params={"payment_intent": intent_id, "limit": 100},
+        headers={"Authorization": f"Bearer {STRIPE_LOOKUP_KEY}"},
+    )
+    response.raise_for_status()
+    refunds: list[dict[str, Any]] = response.json()["data"]
+    return refunds
 
 
 class StripeProbe:
@@ -348,7 +557,7 @@ class StripeProbe:
 
 @pytest.fixture(scope="session")
 async def stripe_probe(system: System) -> AsyncIterator[StripeProbe]:
-    probe = StripeProbe(system.infra.stripe_api_base, system.webhook_secret)
+    probe = StripeProbe(system.stripe_api_base, system.webhook_secret)
     await probe.start()
     yield probe
     await probe.stop()
@@ -488,6 +697,9 @@ T_COMPLETED = "credmarket.enrollment.enrollment.completed.v1"
 T_INITIATED = "credmarket.payments.payment.initiated.v1"
 T_SUCCEEDED = "credmarket.payments.payment.succeeded.v1"
 T_ISSUED = "credmarket.issuance.credential.issued.v1"
+T_CANCELLED = "credmarket.enrollment.enrollment.cancelled.v1"
+T_REFUND_REQUESTED = "credmarket.enrollment.refund.requested.v1"
+T_REFUNDED = "credmarket.payments.payment.refunded.v1"
 
 # Who consumes (handles, so records in its inbox) each event type of a paid journey.
 CONSUMED_BY = {
@@ -496,6 +708,9 @@ CONSUMED_BY = {
     T_INITIATED: ("enrollment", "enrollment"),
     T_SUCCEEDED: ("enrollment", "enrollment"),
     T_ISSUED: ("enrollment", "enrollment"),
+    T_CANCELLED: ("payments", "payments"),
+    T_REFUND_REQUESTED: ("payments", "payments"),
+    T_REFUNDED: ("enrollment", "enrollment"),
 }
 
 
@@ -523,10 +738,17 @@ class Ledger:
         if not ok:
             self.problems.append(what)
 
-    async def check_completed(self, flows: list[Flow]) -> None:
+    async def check_completed(
+        self, flows: list[Flow], refunded: dict[str, int] | None = None
+    ) -> None:
         """Each flow: one enrollment (completed), one payment and one intent at Stripe
         (succeeded), one credential, each event emitted once, each consumed once; no
-        dead letter of any of it; every outbox row sent."""
+        dead letter of any of it; every outbox row sent.
+
+        ``refunded``: enrollment id -> the amount ops refunded in part (the enrollment
+        and its credential stand): then exactly one refund of it at Stripe and in
+        payments, and one refunded event."""
+        refunded = refunded or {}
         assert flows, "nothing to check"
         await wait_until(
             lambda: self._all_sent(flows), timeout=15, message="outbox rows left unsent"
@@ -555,9 +777,7 @@ class Ledger:
             [uuid.UUID(i) for i in ids],
         )
         outbox = {svc: await s.query(svc, _OUTBOX_OF, ids) for svc in SERVICE_NAMES}
-        intents = await stripe_intents_for(
-            self.http, s.infra.stripe_api_base, ids, self.stripe_since
-        )
+        intents = await stripe_intents_for(self.http, s.stripe_api_base, ids, self.stripe_since)
 
         for flow in flows:
             e = flow.enrollment_id
@@ -613,6 +833,11 @@ class Ledger:
             for event_type in (T_REQUESTED, T_ACTIVATED, T_COMPLETED, T_INITIATED, T_SUCCEEDED):
                 n = len(emitted.get(event_type, []))
                 self.expect(n == 1, f"{e}: {n} {event_type.split('.')[-2]} emitted")
+            if e in refunded:
+                n = len(emitted.get(T_REFUNDED, []))
+                self.expect(n == 1, f"{e}: {n} refunded emitted")
+                if len(pays) == 1 and len(at_stripe) == 1:
+                    await self._check_one_refund(e, pays[0]["id"], at_stripe[0]["id"], refunded[e])
             issued = emitted.get(T_ISSUED, [])
             self.expect(
                 len(issued) == 1 and len(creds) == 1 and issued[0][1]["key"] == creds[0]["id"],
@@ -625,6 +850,7 @@ class Ledger:
                 T_INITIATED,
                 T_SUCCEEDED,
                 T_ISSUED,
+                *((T_REFUNDED,) if e in refunded else ()),
             }
             self.expect(not unexpected, f"{e}: also emitted {sorted(unexpected)}")
 
@@ -661,6 +887,105 @@ class Ledger:
                 "lost or doubled:\n  " + "\n  ".join(self.problems) + "\n" + s.logs()
             )
 
+    async def _check_one_refund(
+        self, e: str, payment_id: str, intent_id: str, amount: int, origin: str = "api"
+    ) -> None:
+        rows = await self.system.query(
+            "payments",
+            "SELECT r.amount, r.status, r.origin, r.stripe_refund_id, p.amount_refunded"
+            " FROM refunds r JOIN payments p ON p.id = r.payment_id WHERE p.id = $1::uuid",
+            payment_id,
+        )
+        self.expect(len(rows) == 1, f"{e}: {len(rows)} refunds in payments")
+        at_stripe = await stripe_refunds_of(self.http, self.system.stripe_api_base, intent_id)
+        self.expect(len(at_stripe) == 1, f"{e}: {len(at_stripe)} refunds at Stripe")
+        if len(rows) == 1 and len(at_stripe) == 1:
+            row, made = rows[0], at_stripe[0]
+            self.expect(row["status"] == "succeeded", f"{e}: refund {row['status']} in payments")
+            self.expect(row["origin"] == origin, f"{e}: refund made by {row['origin']}")
+            self.expect(row["stripe_refund_id"] == made["id"], f"{e}: refund names another")
+            self.expect(
+                row["amount"] == made["amount"] == amount == row["amount_refunded"],
+                f"{e}: refunded {row['amount']} here, {made['amount']} at Stripe, not {amount}",
+            )
+            self.expect(made["status"] == "succeeded", f"{e}: refund {made['status']} at Stripe")
+
+    async def check_cancelled_and_refunded(self, flows: list[Flow]) -> None:
+        """Each flow: the learner cancelled, then paid anyway, and got the money back:
+        one enrollment (cancelled, no refund left due), one payment and one intent at
+        Stripe (succeeded), one automatic refund of all of it at Stripe and in payments,
+        no credential; each event emitted once and consumed once; no dead letter."""
+        assert flows, "nothing to check"
+        await wait_until(
+            lambda: self._all_sent(flows), timeout=15, message="outbox rows left unsent"
+        )
+        s = self.system
+        ids = [f.enrollment_id for f in flows]
+        intents = await stripe_intents_for(self.http, s.stripe_api_base, ids, self.stripe_since)
+        outbox = {svc: await s.query(svc, _OUTBOX_OF, ids) for svc in SERVICE_NAMES}
+        expected = (
+            T_REQUESTED,
+            T_CANCELLED,
+            T_INITIATED,
+            T_SUCCEEDED,
+            T_REFUND_REQUESTED,
+            T_REFUNDED,
+        )
+        for flow in flows:
+            e = flow.enrollment_id
+            mine = await s.query(
+                "enrollment",
+                "SELECT id::text, status, refund_due_payment_id, credential_id FROM enrollments"
+                " WHERE learner_id = $1::uuid",
+                flow.learner_id,
+            )
+            self.expect(len(mine) == 1, f"{e}: learner has {len(mine)} enrollments")
+            self.expect(
+                bool(mine) and mine[0]["status"] == "cancelled",
+                f"{e}: enrollment {mine and mine[0]['status']}",
+            )
+            self.expect(
+                bool(mine) and mine[0]["refund_due_payment_id"] is None,
+                f"{e}: a refund is still due",
+            )
+            self.expect(bool(mine) and mine[0]["credential_id"] is None, f"{e}: a credential")
+            pays = await s.query(
+                "payments",
+                "SELECT id::text, status, amount FROM payments WHERE enrollment_id = $1::uuid",
+                e,
+            )
+            self.expect(len(pays) == 1, f"{e}: {len(pays)} payments rows")
+            self.expect(len(intents[e]) == 1, f"{e}: {len(intents[e])} PaymentIntents at Stripe")
+            if len(pays) == 1 and len(intents[e]) == 1:
+                self.expect(pays[0]["status"] == "succeeded", f"{e}: payment {pays[0]['status']}")
+                await self._check_one_refund(
+                    e, pays[0]["id"], intents[e][0]["id"], pays[0]["amount"], "enrollment"
+                )
+            emitted: dict[str, list[Any]] = {}
+            for rows in outbox.values():
+                for r in rows:
+                    if r["enrollment_id"] == e:
+                        emitted.setdefault(r["event_type"], []).append(r)
+            for event_type in expected:
+                n = len(emitted.get(event_type, []))
+                self.expect(n == 1, f"{e}: {n} {event_type.split('.')[-2]} emitted")
+            unexpected = set(emitted) - set(expected)
+            self.expect(not unexpected, f"{e}: also emitted {sorted(unexpected)}")
+            for event_type, (service, group) in CONSUMED_BY.items():
+                for r in emitted.get(event_type, []):
+                    n = await handled_count(s, service, group, r["event_id"])
+                    self.expect(
+                        n == 1, f"{e}: {event_type.split('.')[-2]} handled {n} times by {group}"
+                    )
+        dead = await read_topics(s.infra.kafka_bootstrap, dead_letter_topics(s))
+        keys = set(ids)
+        ours = [d for d in dead if d.key is not None and d.key.decode() in keys]
+        self.expect(not ours, f"dead letters of these journeys: {len(ours)}")
+        if self.problems:
+            raise AssertionError(
+                "lost or doubled:\n  " + "\n  ".join(self.problems) + "\n" + s.logs()
+            )
+
     async def _all_sent(self, flows: list[Flow]) -> bool:
         ids = [f.enrollment_id for f in flows]
         for svc in SERVICE_NAMES:
@@ -673,7 +998,7 @@ class Ledger:
 @pytest.fixture
 async def ledger(system: System, http: httpx.AsyncClient) -> Ledger:
     """Made when the test starts, before its journeys (see stripe_watermark)."""
-    return Ledger(system, http, await stripe_watermark(http, system.infra.stripe_api_base))
+    return Ledger(system, http, await stripe_watermark(http, system.stripe_api_base))
 
 
 async def inbox_has_no_duplicates(system: System) -> None:

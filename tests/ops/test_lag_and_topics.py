@@ -41,8 +41,10 @@ async def test_lag_per_partition_with_total_and_alerting_exit_code(
             "committed": sent[0].offset + 1,
             "end": sent[-1].offset + 1,
             "lag": 2,
+            "stuck": None,
         }
     ]
+    assert report["stuck"] == 0
     # Every partition of the topic payments consumes is accounted for, committed or not.
     assert len(report["partitions"]) == 6
 
@@ -104,3 +106,76 @@ async def test_topics_lists_event_and_dead_letter_topics_with_counts(
     assert topics[f"{topic_prefix}catalog.offerings"]["messages"] == 0
     human = await run_cli("topics")
     assert "dead letters" in human.output
+
+
+async def test_a_stuck_partition_is_shown_with_why_until_it_heals(
+    publish: Any, run_cli: Any, topic_prefix: str, database_url: str, kafka_bootstrap: str
+) -> None:
+    """The real consumer runner, whose handler meets a database that is away (a transient
+    failure): the partition holds back, and `lag` says which, since when and why."""
+    from credmarket_platform.db import Database
+    from credmarket_platform.messaging.consumer import ConsumerRunner, running_consumer
+    from credmarket_platform.messaging.handlers import HandlerContext, HandlerRegistry
+    from credmarket_testing.messaging_probe import create_schema
+    from credmarket_testing.wait import wait_until
+
+    db = Database(database_url, topic_prefix=topic_prefix)
+    await create_schema(db)
+    database_back = False
+    handled: list[str] = []
+
+    async def handle(ctx: HandlerContext[EnrollmentRequestedV1]) -> None:
+        if not database_back:
+            raise ConnectionRefusedError(111, "the payments database is failing over")
+        handled.append(ctx.envelope.id)
+
+    registry = HandlerRegistry()
+    registry.register(EnrollmentRequestedV1, handle)
+    group = f"{topic_prefix}payments"
+    runner = ConsumerRunner(
+        db,
+        registry,
+        bootstrap=kafka_bootstrap,
+        group=group,
+        topics=[f"{topic_prefix}enrollment.enrollments"],
+        source="/payments",
+        max_attempts=2,
+        backoff_initial_s=0.05,
+        backoff_max_s=0.2,
+        commit_interval_s=0.1,
+    )
+    sent = await publish(make_envelope(EnrollmentRequestedV1, enrollment_id=uuid.uuid4()))
+    try:
+        async with running_consumer(runner):
+
+            async def stuck_shown() -> bool:
+                report = json.loads((await run_cli("lag", "--group", "payments", "--json")).output)
+                return bool(report["stuck"])
+
+            await wait_until(
+                stuck_shown, timeout=30, message="lag never showed the stuck partition"
+            )
+            report = json.loads((await run_cli("lag", "--group", "payments", "--json")).output)
+            (row,) = [p for p in report["partitions"] if p["stuck"]]
+            assert (row["topic"], row["partition"]) == (sent.topic, sent.partition)
+            assert row["lag"] == 1
+            note = row["stuck"]
+            assert note["failure"] == "transient"
+            assert note["attempts"] > 2  # past max_attempts: transient, not given up on
+            assert note["event_type"] == EnrollmentRequestedV1.event_type
+            assert "failing over" in note["error"]
+            human = await run_cli("lag", "--group", "payments", "--fail-if-stuck")
+            assert human.exit_code == 1
+            assert "stuck partitions" in human.output
+
+            database_back = True
+            await wait_until(lambda: len(handled) == 1, timeout=30, message="never handled")
+
+            async def healed() -> bool:
+                result = await run_cli("lag", "--group", "payments", "--fail-if-stuck", "--json")
+                report = json.loads(result.output)
+                return bool(result.exit_code == 0 and report["total"] == 0)
+
+            await wait_until(healed, timeout=30, message="the partition stayed stuck")
+    finally:
+        await db.dispose()

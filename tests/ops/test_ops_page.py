@@ -71,6 +71,7 @@ async def page_url(kafka_bootstrap: str, topic_prefix: str) -> AsyncIterator[str
         topic_prefix=topic_prefix,
         jwt_issuers=ISSUER,
         jwt_dev_secret=DEV_SECRET,
+        dev_mode=True,
         flow_minutes=5,
     )
     port = free_port()

@@ -38,6 +38,7 @@ def settings_for(
         "topic_prefix": topic_prefix,
         "kafka_bootstrap": bootstrap,
         "jwt_dev_secret": SECRET,
+        "dev_mode": True,
         "jwt_issuers": ISSUER,
         "jwt_jwks_urls": "",
         "relay_poll_interval_s": 0.2,

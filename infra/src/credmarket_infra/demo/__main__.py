@@ -16,6 +16,7 @@ import os
 import sys
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -66,7 +67,16 @@ def dev_token(secret: str, role: str, subject: str, email: str | None = None) ->
     )
 
 
-async def play(market: Marketplace, stripe_api_base: str, jwt_secret: str) -> None:
+@dataclass(frozen=True)
+class PlayedPurchase:
+    """What a caller may check further (the Compose check uses the provider's token)."""
+
+    provider_id: str
+    provider_token: str
+    enrollment_id: str
+
+
+async def play(market: Marketplace, stripe_api_base: str, jwt_secret: str) -> PlayedPurchase:
     steps = Steps()
     ops = dev_token(jwt_secret, "ops", str(uuid.uuid4()))
     registered = await market.register_provider(
@@ -173,6 +183,7 @@ async def play(market: Marketplace, stripe_api_base: str, jwt_secret: str) -> No
     steps.done("verified again", status=report["status"])
     assert report["status"] == "revoked", report
     print(f"\nthe whole purchase took {time.perf_counter() - steps.started:.2f}s")
+    return PlayedPurchase(provider_id, provider, enrollment_id)
 
 
 async def main() -> None:

@@ -173,6 +173,35 @@ def panels() -> list[Panel]:
             ],
             "From kafka-exporter: events not yet consumed, summed over partitions.",
         ),
+        timeseries(
+            "Stuck partitions by group",
+            "short",
+            [
+                (
+                    "sum by (group, topic) (credmarket_consumer_partition_stuck)",
+                    "{{group}} {{topic}}",
+                ),
+                (
+                    "max by (group) (time() - (credmarket_consumer_partition_stuck_since_seconds"
+                    " > 0))",
+                    "{{group}} stuck for (s)",
+                ),
+            ],
+            "Partitions whose next record keeps failing (retried while the failure is "
+            "transient); `credmarket-ops lag` says why.",
+        ),
+        timeseries(
+            "Refunds not paid back",
+            "short",
+            [
+                (
+                    "sum by (origin, stage) (increase("
+                    "credmarket_payments_refunds_not_paid_back_total" + RATE + "))",
+                    "{{origin}} {{stage}}",
+                )
+            ],
+            "Refunds Stripe refused, failed or canceled: a learner is owed money.",
+        ),
         row("HTTP"),
         timeseries(
             "Requests /s by service and route",

@@ -131,17 +131,24 @@ def lag(
         int | None,
         typer.Option("--max-lag", min=0, help="Exit 1 when the total lag is above N (alerting)."),
     ] = None,
+    fail_if_stuck: Annotated[
+        bool,
+        typer.Option("--fail-if-stuck", help="Exit 1 when any partition is stuck (alerting)."),
+    ] = False,
     bootstrap: Bootstrap = None,
     prefix: Prefix = "",
     as_json: AsJson = False,
 ) -> None:
-    """Lag per consumer group, topic and partition (end - committed offset), and the total."""
+    """Lag per consumer group, topic and partition (end - committed offset), the total, and
+    the stuck partitions: those whose next record keeps failing, with since when and why."""
     report = asyncio.run(consumer_lag(_target(bootstrap, prefix), group))
     if as_json:
         output.emit_json({**report.to_json(), "max_lag": max_lag})
     else:
         output.print_lag(output.console(), report, max_lag)
     if max_lag is not None and report.total > max_lag:
+        raise typer.Exit(1)
+    if fail_if_stuck and report.stuck:
         raise typer.Exit(1)
 
 

@@ -1,4 +1,6 @@
-"""Consumer lag: how far each group is behind, per topic and partition, and in total."""
+"""Consumer lag: how far each group is behind, per topic and partition, and in total,
+and which partitions are stuck (their next record keeps failing: the consumer says so
+in the metadata of the offset it commits, credmarket_platform.messaging.stuck)."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiokafka import TopicPartition
+from credmarket_platform.messaging.stuck import read_note
 
 from credmarket_infra.ops.clients import admin_client, offset_bounds, partitions_of, reader
 from credmarket_infra.ops.target import OpsTarget, consuming_services, topics_consumed_by
@@ -19,6 +22,9 @@ class PartitionLag:
     committed: int | None
     end: int
     lag: int
+    # The consumer's note while the partition's next record keeps failing: stuck_since,
+    # attempts, failure (transient or unknown), event_type, event_id, error.
+    stuck: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -28,6 +34,7 @@ class PartitionLag:
             "committed": self.committed,
             "end": self.end,
             "lag": self.lag,
+            "stuck": self.stuck,
         }
 
 
@@ -45,10 +52,15 @@ class LagReport:
             totals[p.group] = totals.get(p.group, 0) + p.lag
         return totals
 
+    @property
+    def stuck(self) -> list[PartitionLag]:
+        return [p for p in self.partitions if p.stuck is not None]
+
     def to_json(self) -> dict[str, Any]:
         return {
             "total": self.total,
             "groups": self.per_group(),
+            "stuck": len(self.stuck),
             "partitions": [p.to_json() for p in self.partitions],
         }
 
@@ -70,11 +82,15 @@ async def consumer_lag(target: OpsTarget, group: str | None = None) -> LagReport
         listed = [g for g, *_ in await admin.list_consumer_groups()]
         groups = sorted({g for g in listed if _in_scope(target, g, group)})
         committed: dict[str, dict[TopicPartition, int]] = {}
+        notes: dict[str, dict[TopicPartition, dict[str, Any]]] = {}
         expected: dict[str, list[TopicPartition]] = {}
         services = {target.group(s): s for s in consuming_services()}
         for g in groups:
             offsets = await admin.list_consumer_group_offsets(g)
             committed[g] = {tp: m.offset for tp, m in offsets.items() if m.offset >= 0}
+            notes[g] = {
+                tp: note for tp, m in offsets.items() if (note := read_note(m.metadata)) is not None
+            }
             service = services.get(g)
             declared = [target.topic(t) for t in topics_consumed_by(service)] if service else []
             expected[g] = sorted(
@@ -96,6 +112,14 @@ async def consumer_lag(target: OpsTarget, group: str | None = None) -> LagReport
             at = committed[g].get(tp)
             start = at if at is not None else begins[tp]
             rows.append(
-                PartitionLag(g, tp.topic, tp.partition, at, ends[tp], max(0, ends[tp] - start))
+                PartitionLag(
+                    g,
+                    tp.topic,
+                    tp.partition,
+                    at,
+                    ends[tp],
+                    max(0, ends[tp] - start),
+                    notes[g].get(tp),
+                )
             )
     return LagReport(rows)

@@ -114,6 +114,25 @@ def print_trace(out: Console, trace: Trace) -> None:
         print_dead_letters(out, orphans)
 
 
+def print_stuck(out: Console, report: LagReport) -> None:
+    table = Table(title="stuck partitions (the next record keeps failing)", style="red")
+    for column in ("group", "topic", "partition", "at", "since", "attempts", "event", "error"):
+        table.add_column(column, justify="right" if column in ("partition", "at") else "left")
+    for row in report.stuck:
+        note = row.stuck or {}
+        table.add_row(
+            row.group,
+            row.topic,
+            str(row.partition),
+            "-" if row.committed is None else str(row.committed),
+            str(note.get("stuck_since", "?")),
+            f"{note.get('attempts', '?')} ({note.get('failure', '?')})",
+            f"{note.get('event_type', '?')} {note.get('event_id', '')}",
+            Text(str(note.get("error", "")), style="red"),
+        )
+    out.print(table)
+
+
 def print_lag(out: Console, report: LagReport, max_lag: int | None) -> None:
     table = Table(title="consumer lag")
     for column in ("group", "topic", "partition", "committed", "end", "lag"):
@@ -130,6 +149,8 @@ def print_lag(out: Console, report: LagReport, max_lag: int | None) -> None:
             Text(str(row.lag), style="yellow" if row.lag else "green"),
         )
     out.print(table)
+    if report.stuck:
+        print_stuck(out, report)
     for group, lag in report.per_group().items():
         out.print(f"  {group}: {lag}")
     over = max_lag is not None and report.total > max_lag

@@ -3,6 +3,10 @@
 The stock `localstripe.server.start()` binds `::` on every interface and pickles the whole
 store to /tmp/localstripe.pickle on every write. Here the store is saved to our own path,
 at most once per DEBOUNCE_SECONDS, and once more on shutdown.
+
+Beyond localstripe, the stand-in honours `Idempotency-Key` as Stripe does
+(localstripe_idempotency), ends refunds later as Stripe can (localstripe_refunds), and
+lets tests inject Stripe's errors and slow answers (localstripe_faults).
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from typing import Any, cast
 from aiohttp import web
 from localstripe import resources, webhooks
 from localstripe.server import app
+
+from credmarket_infra.stack import localstripe_faults, localstripe_idempotency, localstripe_refunds
 
 DEBOUNCE_SECONDS = 1.0
 
@@ -225,6 +231,11 @@ def main() -> None:
     add_payment_intent_search()
     add_webhook_removal()
     index_objects_by_type()
+    localstripe_refunds.install()
+    # Middlewares run in the order appended: faults in front of idempotency, so an
+    # injected error is never remembered under the request's key.
+    localstripe_faults.install()
+    localstripe_idempotency.install()
     if not args.from_scratch:
         persistence.load(resources.store)
     web.run_app(

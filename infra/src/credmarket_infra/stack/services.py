@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 
+from credmarket_infra.deploy import contract
 from credmarket_infra.gateway.nginx_conf import WEBHOOK_PATH
 from credmarket_infra.gateway.settings import gateway_base_url
 from credmarket_infra.stack.config import HOST, StackConfig
@@ -49,8 +50,9 @@ CATALOG, ENROLLMENT, PAYMENTS, ISSUANCE = SERVICES
 WEBHOOK_ID = "credmarket"
 
 
-def service_env(config: StackConfig) -> dict[str, str]:
-    """What every service process gets: the stack's addresses, dev secrets, who trusts whom."""
+def service_env(config: StackConfig, service: Service) -> dict[str, str]:
+    """What one service process gets: the stack's addresses, dev secrets, who trusts whom,
+    and of the CREDMARKET_* variables only those it reads (credmarket_infra.deploy.contract)."""
     env = dict(os.environ)
     env.update(parse_env(config.env_file.read_text()))
     env.update(dev_secrets(config))
@@ -59,6 +61,7 @@ def service_env(config: StackConfig) -> dict[str, str]:
         {
             "CREDMARKET_DEV_MODE": "true",
             "CREDMARKET_JWT_ISSUERS": "credmarket-dev",
+            "CREDMARKET_JWT_AUDIENCE": "credmarket",
             # Provider tokens are signed by catalog and verified with its published keys.
             "CREDMARKET_JWT_JWKS_URLS": f"credmarket-catalog={catalog_jwks}",
             # Credential links and did:web documents are public through the gateway.
@@ -66,8 +69,8 @@ def service_env(config: StackConfig) -> dict[str, str]:
             "PYTHONUNBUFFERED": "1",
         }
     )
-    for service in SERVICES:
-        env[f"CREDMARKET_{service.name.upper()}_PORT"] = str(service.port())
+    for each in SERVICES:
+        env[f"CREDMARKET_{each.name.upper()}_PORT"] = str(each.port())
     stripe = real_stripe(config)
     if stripe is not None:
         # Real Stripe: its API at its own address, its webhooks signed with its secret.
@@ -75,7 +78,8 @@ def service_env(config: StackConfig) -> dict[str, str]:
         env.pop("CREDMARKET_STRIPE_API_BASE", None)
     # Everything a service needs is in this environment; no env file may add to it.
     env["CREDMARKET_ENV_FILE"] = os.devnull
-    return env
+    readable = contract.BY_NAME[service.name].readable
+    return {k: v for k, v in env.items() if not k.startswith("CREDMARKET_") or k in readable}
 
 
 def real_stripe(config: StackConfig) -> dict[str, str] | None:
@@ -123,7 +127,7 @@ def launch(config: StackConfig, service: Service) -> None:
             pid_file=config.pid_file(service.name),
             log_file=config.log_file(service.name),
             cwd=config.root,
-            env=service_env(config),
+            env=service_env(config, service),
         )
 
 

@@ -9,9 +9,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Self
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# HS256 token secrets that were once published as defaults (docker-compose.yml before
+# ADR 0019): anyone can sign with them, so no service accepts them, even in dev mode.
+PUBLISHED_DEV_SECRETS = frozenset({"dev-only-jwt-secret-not-for-production"})
+DEV_SECRET_MIN_BYTES = 32
 
 
 def default_env_files() -> tuple[str, ...]:
@@ -70,6 +76,11 @@ class ServiceSettings(BaseSettings):
     # ms at our per-request costs (docs/adr/0018).
     http_max_in_flight: int = Field(default=64, ge=0)
 
+    # Development conveniences (built-in key-encryption keys, an HS256 token secret) are
+    # allowed only with CREDMARKET_DEV_MODE=true; without it a service refuses to start
+    # with a dev secret set (ADR 0019).
+    dev_mode: bool = Field(default=False, validation_alias=AliasChoices("CREDMARKET_DEV_MODE"))
+
     # Auth: trusted token issuers. JWKS URLs in production; an HS256 secret in dev.
     jwt_issuers: str = Field(
         default="credmarket-dev",
@@ -97,6 +108,11 @@ class ServiceSettings(BaseSettings):
     consumer_backoff_max_s: float = 5.0
     consumer_commit_interval_s: float = 0.5
     run_consumer: bool = True
+    # Every connection of the service's pool waits at most this long for a row lock and
+    # runs a statement at most this long (0: no limit); the error that ends the wait is
+    # transient (credmarket_platform.failures), so the work is retried, not stuck.
+    db_lock_timeout_ms: int = Field(default=5_000, ge=0)
+    db_statement_timeout_ms: int = Field(default=30_000, ge=0)
     # Housekeeping of the plumbing's tables (see credmarket_platform.db.housekeeping).
     idempotency_key_retention_s: float = 24 * 3600
     sent_outbox_retention_s: float = 7 * 24 * 3600
@@ -104,6 +120,34 @@ class ServiceSettings(BaseSettings):
     run_relay: bool = True
     log_level: str = "INFO"
     log_json: bool = True
+
+    @field_validator("jwt_dev_secret", mode="after")
+    @classmethod
+    def _empty_secret_is_none(cls, value: SecretStr | None) -> SecretStr | None:
+        # Compose and Kubernetes pass an unset secret as an empty string.
+        return value if value is not None and value.get_secret_value() else None
+
+    @model_validator(mode="after")
+    def _dev_secret_only_in_dev_mode(self) -> Self:
+        if self.jwt_dev_secret is None:
+            return self
+        secret = self.jwt_dev_secret.get_secret_value()
+        if not self.dev_mode:
+            raise ValueError(
+                "CREDMARKET_JWT_DEV_SECRET is set but CREDMARKET_DEV_MODE is not true: outside "
+                "development, unset it and trust your identity provider through "
+                "CREDMARKET_JWT_JWKS_URLS"
+            )
+        if secret in PUBLISHED_DEV_SECRETS:
+            raise ValueError(
+                "CREDMARKET_JWT_DEV_SECRET is a published default that anyone can sign with; "
+                "generate one (e.g. `openssl rand -base64 32`)"
+            )
+        if len(secret.encode()) < DEV_SECRET_MIN_BYTES:
+            raise ValueError(
+                f"CREDMARKET_JWT_DEV_SECRET must be at least {DEV_SECRET_MIN_BYTES} bytes"
+            )
+        return self
 
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}{name}"

@@ -31,7 +31,7 @@ def test_dev_token_refuses_without_a_secret(
     monkeypatch.setenv("CREDMARKET_ENV_FILE", "/nonexistent.env")
     from credmarket_platform.settings import ServiceSettings
 
-    if ServiceSettings().jwt_dev_secret is not None:
+    if ServiceSettings(dev_mode=True).jwt_dev_secret is not None:
         pytest.skip("a dev secret is configured by an env file in this checkout")
     assert main(["--role", "ops"]) == 2
     assert "CREDMARKET_JWT_DEV_SECRET" in capsys.readouterr().err

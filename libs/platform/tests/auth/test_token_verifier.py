@@ -19,6 +19,7 @@ def _settings(*, issuers: str, jwks_urls: str, dev_secret: str | None) -> Servic
             "CREDMARKET_JWT_ISSUERS": issuers,
             "CREDMARKET_JWT_JWKS_URLS": jwks_urls,
             "CREDMARKET_JWT_DEV_SECRET": dev_secret,
+            "CREDMARKET_DEV_MODE": dev_secret is not None,
         }
     )
 

@@ -256,11 +256,23 @@ async def test_5xx_is_not_stored_so_a_retry_can_succeed(
     crashed = await client.post("/orders", json={"item": "crash"}, headers=headers())
     assert crashed.status_code == 500
     async with db.engine.connect() as conn:
-        rows = (await conn.execute(sa.select(idempotency_keys))).all()
-    assert rows == []
+        rows = (await conn.execute(sa.select(idempotency_keys.c.status_code))).all()
+    assert [r.status_code for r in rows] == [None]  # no answer stored
     retried = await client.post("/orders", json={"item": "crash"}, headers=headers())
     assert retried.status_code == 500
     assert "idempotent-replayed" not in retried.headers
+
+
+async def test_after_a_5xx_the_key_still_names_its_request(
+    client: httpx.AsyncClient, db: Database, headers: Callable[..., dict[str, str]]
+) -> None:
+    """The failed attempt may have had effects: another request may not take its key."""
+    crashed = await client.post("/orders", json={"item": "crash"}, headers=headers())
+    assert crashed.status_code == 500
+    other = await client.post("/orders", json={"item": "a"}, headers=headers())
+    assert other.status_code == 422
+    assert other.json()["type"] == "urn:credmarket:problem:idempotency-key-reused"
+    assert await _effect_count(db) == 0
 
 
 async def test_a_stale_in_flight_claim_is_taken_over(

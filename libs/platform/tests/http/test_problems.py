@@ -38,6 +38,14 @@ async def boom() -> None:
     raise RuntimeError("secret connection string postgres://u:p@db")
 
 
+@router.get("/database-away")
+async def database_away() -> None:
+    try:
+        raise ConnectionRefusedError(111, "Connect call failed ('10.0.0.5', 5432)")
+    except ConnectionRefusedError as exc:
+        raise RuntimeError("could not load the offering") from exc
+
+
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
     app = create_service_app(
@@ -116,3 +124,14 @@ async def test_openapi_documents_problems(client: httpx.AsyncClient) -> None:
         schema = responses[code]["content"][PROBLEM_MEDIA_TYPE]["schema"]
         assert schema == {"$ref": "#/components/schemas/Problem"}
     assert "Problem" in doc["components"]["schemas"]
+
+
+async def test_a_transient_failure_is_503_with_retry_after_and_no_internals(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get("/database-away")
+    body = _is_problem(response, 503)
+    assert body["type"] == "urn:credmarket:problem:temporarily-unavailable"
+    assert int(response.headers["retry-after"]) > 0
+    assert "10.0.0.5" not in response.text
+    assert "x-correlation-id" in response.headers

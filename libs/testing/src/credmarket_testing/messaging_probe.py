@@ -136,17 +136,20 @@ async def read_to_end(bootstrap: str, topic: str, within_s: float = 20.0) -> lis
     )
     await consumer.start()
     try:
-        partitions = consumer.partitions_for_topic(topic)
-        if partitions is None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within_s
+        # A topic created a moment ago may not be in the client's metadata yet.
+        while not (partitions := consumer.partitions_for_topic(topic)):
+            if loop.time() > deadline:
+                raise AssertionError(f"{topic}: no such topic after {within_s}s")
             await consumer._client.force_metadata_update()
-            partitions = consumer.partitions_for_topic(topic) or set()
+            if not consumer.partitions_for_topic(topic):
+                await asyncio.sleep(0.2)
         tps = [TopicPartition(topic, p) for p in sorted(partitions)]
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         ends = await consumer.end_offsets(tps)
         records: list[Any] = []
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + within_s
 
         async def behind() -> bool:
             return any([await consumer.position(tp) < ends[tp] for tp in tps])

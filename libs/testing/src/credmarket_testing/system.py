@@ -10,6 +10,11 @@ With ``gateway=True`` an nginx of its own (the real gateway config, docs/gateway
 listens on a free port in front of the services, as the frontend and Stripe reach
 them: ``system.gateway_url``; the Stripe stand-in's webhook and issuance's public
 base URL then point at the gateway.
+
+For outages: ``db_proxies=("enrollment", ...)`` gives those services their database
+through a ``FaultProxy`` the test can cut and restore (``system.db_proxy(service)``);
+``private_stripe=True`` runs a Stripe stand-in of the system's own that the test can
+stop and start (``system.stripe``, ``system.restart_stripe()``).
 """
 
 from __future__ import annotations
@@ -20,7 +25,6 @@ import contextlib
 import os
 import secrets
 import signal
-import socket
 import sys
 import uuid
 from dataclasses import dataclass, field
@@ -33,8 +37,11 @@ from credmarket_events.topics import TOPICS
 from credmarket_platform.auth.tokens import mint_token
 from credmarket_platform.db.migrations import upgrade_async
 
+from credmarket_testing.fault_proxy import FaultProxy
 from credmarket_testing.infra import Infra
 from credmarket_testing.kafka import create_topics, delete_topics
+from credmarket_testing.ports import free_port
+from credmarket_testing.stripe_stand_in import StripeStandIn
 
 if TYPE_CHECKING:
     from credmarket_infra.gateway.settings import GatewaySettings
@@ -44,10 +51,7 @@ DEV_ISSUER = "credmarket-dev"
 AUDIENCE = "credmarket"
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+__all__ = ["SERVICE_NAMES", "ServiceProcess", "System", "free_port", "migrations_dir"]
 
 
 def migrations_dir(service: str) -> Path:
@@ -162,6 +166,11 @@ class System:
     gateway: bool = False
     gateway_settings: GatewaySettings | None = None
     gateway_proc: asyncio.subprocess.Process | None = None
+    # Outages (see the module docstring).
+    db_proxies: tuple[str, ...] = ()
+    private_stripe: bool = False
+    proxies: dict[str, FaultProxy] = field(default_factory=dict)
+    stripe: StripeStandIn | None = None
 
     @property
     def topic_prefix(self) -> str:
@@ -171,7 +180,24 @@ class System:
         return f"{self.prefix}_{service}"
 
     def database_url(self, service: str) -> str:
+        """The database itself (tests read it here, whatever the service's way to it)."""
         return self.infra.database_url(self.database_name(service))
+
+    def service_database_url(self, service: str) -> str:
+        """Where the service finds its database: through its proxy, if it has one."""
+        proxy = self.proxies.get(service)
+        if proxy is None:
+            return self.database_url(service)
+        return self.infra.database_url(self.database_name(service)).replace(
+            f"@{self.infra.pg_host}:{self.infra.pg_port}/", f"@127.0.0.1:{proxy.port}/"
+        )
+
+    def db_proxy(self, service: str) -> FaultProxy:
+        return self.proxies[service]
+
+    @property
+    def stripe_api_base(self) -> str:
+        return self.stripe.api_base if self.stripe is not None else self.infra.stripe_api_base
 
     def url(self, service: str, replica: int = 0) -> str:
         return self.replicas[service][replica].base_url
@@ -216,7 +242,7 @@ class System:
             {
                 "CREDMARKET_KAFKA_BOOTSTRAP": self.infra.kafka_bootstrap,
                 "CREDMARKET_TOPIC_PREFIX": self.topic_prefix,
-                f"CREDMARKET_{service.upper()}_DATABASE_URL": self.database_url(service),
+                f"CREDMARKET_{service.upper()}_DATABASE_URL": self.service_database_url(service),
                 f"CREDMARKET_{service.upper()}_PORT": str(port),
                 "CREDMARKET_DEV_MODE": "true",
                 "CREDMARKET_JWT_ISSUERS": DEV_ISSUER,
@@ -228,7 +254,7 @@ class System:
                 "CREDMARKET_CATALOG_SIGNING_KEK": self.kek_catalog,
                 "CREDMARKET_ISSUANCE_KEK": self.kek_issuance,
                 "CREDMARKET_ISSUANCE_PUBLIC_BASE_URL": self.public_base_url,
-                "CREDMARKET_STRIPE_API_BASE": self.infra.stripe_api_base,
+                "CREDMARKET_STRIPE_API_BASE": self.stripe_api_base,
                 "CREDMARKET_STRIPE_API_KEY": "sk_test_credmarket_e2e",
                 "CREDMARKET_STRIPE_WEBHOOK_SECRET": self.webhook_secret,
                 # The env file of a developer's stack must not leak into this system.
@@ -243,6 +269,13 @@ class System:
     async def start(self, replicas: dict[str, int] | None = None) -> None:
         wanted = {name: 1 for name in SERVICE_NAMES} | (replicas or {})
         await self._create_databases()
+        for service in self.db_proxies:
+            proxy = FaultProxy(self.infra.pg_host, self.infra.pg_port)
+            await proxy.start()
+            self.proxies[service] = proxy
+        if self.private_stripe:
+            self.stripe = StripeStandIn(self.logs_dir / self.prefix / "stripe")
+            await self.stripe.start()
         await create_topics(
             self.infra.kafka_bootstrap,
             [self.topic(t.name) for t in TOPICS],
@@ -359,13 +392,20 @@ class System:
             parts.append(f"----- gateway {name} -----\n{text}")
         return "\n".join(parts)
 
+    async def restart_stripe(self) -> None:
+        """Start the system's own stand-in again after ``system.stripe.stop()``: the same
+        store, and (as Stripe keeps its endpoints) the system's webhook registered again."""
+        assert self.stripe is not None, "this System uses the shared stand-in"
+        await self.stripe.start()
+        await self.register_webhook()
+
     async def register_webhook(self) -> None:
         """Stripe (the stand-in) delivers its events to this system's payments service
         (through the gateway, byte for byte, when there is one)."""
         base = f"{self.gateway_url}/payments" if self.gateway else self.url("payments")
         async with httpx.AsyncClient(timeout=10) as client:
             response = await client.post(
-                f"{self.infra.stripe_api_base}/_config/webhooks/{self.prefix}",
+                f"{self.stripe_api_base}/_config/webhooks/{self.prefix}",
                 data={"url": f"{base}/v1/stripe/webhook", "secret": self.webhook_secret},
             )
             response.raise_for_status()
@@ -378,7 +418,11 @@ class System:
         with contextlib.suppress(httpx.HTTPError):
             # The stand-in posts every event to every webhook it knows: forget this one.
             async with httpx.AsyncClient(timeout=5) as client:
-                await client.delete(f"{self.infra.stripe_api_base}/_config/webhooks/{self.prefix}")
+                await client.delete(f"{self.stripe_api_base}/_config/webhooks/{self.prefix}")
+        if self.stripe is not None:
+            await self.stripe.stop()
+        for proxy in self.proxies.values():
+            await proxy.stop()
         await delete_topics(self.infra.kafka_bootstrap, [self.topic(t.name) for t in TOPICS])
         await self._drop_databases()
 

@@ -72,7 +72,7 @@ def _verifier(settings: CatalogSettings, self_app: _LateBoundApp) -> TokenVerifi
 def create_app(settings: CatalogSettings | None = None) -> FastAPI:
     settings = settings or CatalogSettings()
     kek = resolve_kek(settings)
-    db = Database(settings.database_url, topic_prefix=settings.topic_prefix)
+    db = Database.for_service(settings)
     signing_keys = SigningKeys(kek)
     self_app = _LateBoundApp()
 

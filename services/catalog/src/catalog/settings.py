@@ -15,8 +15,6 @@ class CatalogSettings(ServiceSettings):
         validation_alias=service_database_alias("catalog"),
     )
     port: int = Field(default=8001, validation_alias=AliasChoices("CREDMARKET_CATALOG_PORT"))
-    # Allows the built-in development key-encryption key; never set in production.
-    dev_mode: bool = Field(default=False, validation_alias=AliasChoices("CREDMARKET_DEV_MODE"))
     signing_kek: SecretStr | None = Field(
         default=None,
         validation_alias=AliasChoices("CREDMARKET_CATALOG_SIGNING_KEK"),
@@ -49,7 +47,7 @@ class CatalogSettings(ServiceSettings):
         le=300,
         validation_alias=AliasChoices("CREDMARKET_CATALOG_SEARCH_CACHE_TTL_S"),
     )
-    # Public search: the engine's index per replica (ADR 0019), or PostgreSQL full-text
+    # Public search: the engine's index per replica (ADR 0021), or PostgreSQL full-text
     # search as before (ADR 0010): a fallback, and the benchmark's baseline.
     search_backend: Literal["engine", "database"] = Field(
         default="engine", validation_alias=AliasChoices("CREDMARKET_CATALOG_SEARCH_BACKEND")

@@ -32,6 +32,7 @@ async def settings(database_url: str, topic_prefix: str, kafka_bootstrap: str) -
         kafka_bootstrap=kafka_bootstrap,
         jwt_issuers="credmarket-dev",
         jwt_dev_secret=DEV_SECRET,
+        dev_mode=True,
         signing_kek=base64.b64encode(os.urandom(32)).decode(),
         relay_poll_interval_s=0.2,
         log_json=False,
@@ -121,7 +122,7 @@ async def provider_headers(client: httpx.AsyncClient, api_key: str) -> dict[str,
 
 async def searched(client: httpx.AsyncClient, expected: int, **params: Any) -> list[str]:
     """The ids a search finds once it finds ``expected`` of them: the index follows
-    catalog's events, so a publish shows in search a moment later (ADR 0019)."""
+    catalog's events, so a publish shows in search a moment later (ADR 0021)."""
     found: list[str] = []
 
     async def enough() -> bool:

@@ -171,6 +171,34 @@ async def test_publishing_an_incomplete_draft_names_what_is_missing(
     assert await outbox_count(app) == 1  # only ProviderRegistered
 
 
+@pytest.mark.parametrize(
+    ("price", "field", "code"),
+    [
+        ({"amount": 1, "currency": "EUR"}, "price.amount", "below_stripe_minimum"),
+        ({"amount": 20, "currency": "GBP"}, "price.amount", "below_stripe_minimum"),
+        ({"amount": 49, "currency": "JPY"}, "price.amount", "below_stripe_minimum"),
+        ({"amount": 990000, "currency": "IRR"}, "price.currency", "not_chargeable"),
+        ({"amount": 500000, "currency": "COP"}, "price.currency", "no_fixed_minimum"),
+    ],
+)
+async def test_a_price_stripe_cannot_charge_is_refused_at_publish(
+    client: httpx.AsyncClient,
+    provider: dict[str, Any],
+    kit: Any,
+    app: Any,
+    price: dict[str, Any],
+    field: str,
+    code: str,
+) -> None:
+    draft = await create(client, provider["headers"], kit.offering_body(price=price))
+    response = await client.post(f"{BASE}/{draft['id']}/publish", headers=provider["headers"])
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    errors = response.json()["errors"]
+    assert (field, code) in [(e["field"], e["type"]) for e in errors], errors
+    assert await outbox_count(app) == 1  # only ProviderRegistered: nothing published
+
+
 async def test_publishing_twice_is_409_and_retiring_a_draft_is_409(
     client: httpx.AsyncClient, provider: dict[str, Any], kit: Any, app: Any
 ) -> None:

@@ -29,7 +29,7 @@ def create_app(
     configure_logs: bool = True,
 ) -> FastAPI:
     settings = settings or EnrollmentSettings()
-    db = Database(settings.database_url, topic_prefix=settings.topic_prefix)
+    db = Database.for_service(settings)
 
     @contextlib.asynccontextmanager
     async def database(_app: Any) -> AsyncIterator[None]:

@@ -10,9 +10,8 @@ from credmarket_platform.db import Database
 from credmarket_platform.http.app_factory import LifespanTask, create_service_app
 from credmarket_platform.http.health import kafka_metadata_check
 from credmarket_platform.http.idempotency import IdempotencyStore
-from credmarket_platform.messaging.consumer import ConsumerRunner, running_consumer
 from credmarket_platform.messaging.handlers import HandlerRegistry
-from credmarket_platform.messaging.wiring import messaging_tasks
+from credmarket_platform.messaging.wiring import consumer_runner, consumer_task, messaging_tasks
 from fastapi import FastAPI
 
 from issuance.actions.dependencies import IssuanceDeps
@@ -26,30 +25,14 @@ VERSION = "0.1.0"
 def _consumer(
     settings: IssuanceSettings, db: Database, registry: HandlerRegistry, group: str
 ) -> LifespanTask:
-    # TODO(platform: messaging.wiring.messaging_tasks): it runs one consumer group per
-    # service; issuance needs two (see handlers.py), so the runner is built here.
-    @asynccontextmanager
-    async def task(_app: Any) -> AsyncIterator[None]:
-        runner = ConsumerRunner(
-            db,
-            registry,
-            bootstrap=settings.kafka_bootstrap,
-            group=group,
-            topics=sorted(settings.topic(t) for t in registry.topics()),
-            source=f"/{settings.service_name}",
-            max_attempts=settings.consumer_max_attempts,
-            backoff_initial_s=settings.consumer_backoff_initial_s,
-            backoff_max_s=settings.consumer_backoff_max_s,
-        )
-        async with running_consumer(runner):
-            yield
-
-    return task
+    # messaging_tasks runs one consumer group per service; issuance runs two (see
+    # handlers.py), each built from the same settings as any service's.
+    return consumer_task(consumer_runner(settings, db, registry, group=group))
 
 
 def create_app(settings: IssuanceSettings | None = None, *, configure_logs: bool = True) -> FastAPI:
     settings = settings or IssuanceSettings()
-    db = Database(settings.database_url, topic_prefix=settings.topic_prefix)
+    db = Database.for_service(settings)
     deps = IssuanceDeps(
         public_base_url=settings.public_base_url.rstrip("/"),
         kek_ring=settings.kek_ring(),

@@ -40,7 +40,6 @@ class IssuanceSettings(ServiceSettings):
         description="Where this service is reachable from the outside; did:web "
         "identifiers, credential and status list URLs are built from it.",
     )
-    dev_mode: bool = Field(default=False, validation_alias=AliasChoices("CREDMARKET_DEV_MODE"))
     kek: SecretStr | None = Field(
         default=None,
         validation_alias=AliasChoices("CREDMARKET_ISSUANCE_KEK"),

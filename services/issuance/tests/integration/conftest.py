@@ -70,6 +70,7 @@ def issuance_settings(
         "kek": base64.b64encode(os.urandom(32)).decode(),
         "jwt_issuers": JWT_ISSUER,
         "jwt_dev_secret": DEV_SECRET,
+        "dev_mode": True,
         "jwt_jwks_urls": "",
         "relay_poll_interval_s": 0.2,
         "consumer_backoff_initial_s": 0.05,

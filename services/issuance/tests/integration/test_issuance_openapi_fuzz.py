@@ -70,6 +70,7 @@ def _openapi_document() -> dict[str, Any]:
         IssuanceSettings(
             kek=base64.b64encode(bytes(32)).decode(),
             jwt_dev_secret="schema-only-secret-0123456789abcdef",
+            dev_mode=True,
             run_consumer=False,
             run_relay=False,
         ),

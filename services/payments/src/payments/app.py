@@ -21,6 +21,7 @@ from payments.api import (
     webhook_routes,
 )
 from payments.api.dependencies import RUNTIME_ATTR
+from payments.failures import PAYMENTS_FAILURES
 from payments.handlers import build_registry
 from payments.runtime import Runtime
 from payments.settings import PaymentsSettings
@@ -37,7 +38,7 @@ def create_app(
     configure_logs: bool = True,
 ) -> FastAPI:
     settings = settings or PaymentsSettings()
-    db = Database(settings.database_url, topic_prefix=settings.topic_prefix)
+    db = Database.for_service(settings)
     gateway = stripe_gateway or StripeGateway.from_settings(settings)
     rt = Runtime(settings=settings, db=db, stripe=gateway)
 
@@ -70,10 +71,15 @@ def create_app(
             webhook_routes.router,
         ],
         # Entered in order, left in reverse: resources outlive everything that uses them.
-        lifespan_tasks=[resources, *messaging_tasks(settings, db, build_registry(rt)), sweeps],
+        lifespan_tasks=[
+            resources,
+            *messaging_tasks(settings, db, build_registry(rt), failures=PAYMENTS_FAILURES),
+            sweeps,
+        ],
         ready_checks={"database": db.ping, "kafka": kafka_metadata_check(settings.kafka_bootstrap)},
         idempotency_store=IdempotencyStore(db.engine),
         configure_logs=configure_logs,
+        failures=PAYMENTS_FAILURES,
     )
     setattr(app.state, RUNTIME_ATTR, rt)
     return app

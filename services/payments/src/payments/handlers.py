@@ -1,26 +1,32 @@
-"""One function per consumed event type.
+"""One function per consumed event type; all three call Stripe, so each comes in two
+steps (``CallThenRecord``): the call, outside any transaction of the consumer's and
+holding no row lock, then the recording in the consumer's transaction.
 
-Creating a PaymentIntent is the one place where a crash could cost money twice, so it
-runs in three steps: (1) commit a ``creating`` row, unique per enrollment, in its own
-transaction; (2) find or create the intent at Stripe (idempotency key from the
-enrollment id, metadata carrying it); (3) record the intent id and emit the initiated
-event in the handler's transaction. A crash after (2) leaves a ``creating`` row
-without an intent id; the redelivered event then finds the intent at Stripe instead
-of creating a second one.
+Creating a PaymentIntent is the one place where a crash could cost money twice, so its
+call runs in two steps of its own: (1) commit a ``creating`` row, unique per
+enrollment, in its own short transaction; (2) find or create the intent at Stripe
+(idempotency key from the enrollment id, metadata carrying it). The recording then
+stores the intent id and emits the initiated event. A crash, or a transient failure
+retried, after (2) finds the row still ``creating`` without an intent id; the next
+attempt finds the intent at Stripe (or Stripe replays it for the same key) instead of
+creating a second one.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-from uuid import uuid4
+from dataclasses import dataclass
+from uuid import UUID, uuid4
 
 from credmarket_events.enrollment import (
     EnrollmentCancelledV1,
     EnrollmentRequestedV1,
     RefundRequestedV1,
 )
+from credmarket_events.envelope import Envelope
 from credmarket_platform.messaging.handlers import (
+    CallThenRecord,
     HandlerContext,
     HandlerRegistry,
     NonRetryableError,
@@ -36,9 +42,10 @@ from payments.domain.stripe_params import (
     create_intent_key,
     payment_intent_params,
 )
-from payments.requested_refunds import handle_refund_requested
+from payments.requested_refunds import call_refund_requested, record_refund_requested
 from payments.runtime import Runtime
 from payments.settlement import mark_cancelled, mark_succeeded, record_intent
+from payments.stripe_gateway import IntentInfo
 
 log = logging.getLogger(__name__)
 
@@ -76,18 +83,27 @@ async def _claim_payment(rt: Runtime, data: EnrollmentRequestedV1) -> bool:
     return claimed
 
 
-async def handle_enrollment_requested(
-    ctx: HandlerContext[EnrollmentRequestedV1], *, rt: Runtime
-) -> None:
-    data = ctx.data
+async def _payment(rt: Runtime, enrollment_id: UUID) -> Payment | None:
+    """The row as committed, read without a lock (the recording step re-checks it)."""
+    async with rt.db.unit_of_work() as uow:
+        payment = await repository.payment_by_enrollment(uow.session, enrollment_id)
+        if payment is not None:
+            uow.session.expunge(payment)  # its loaded state outlives the session
+        return payment
+
+
+async def call_enrollment_requested(
+    envelope: Envelope[EnrollmentRequestedV1], *, rt: Runtime
+) -> IntentInfo | None:
+    """The intent at Stripe for this enrollment; None when it is recorded already."""
+    data = envelope.data
     if data.quoted_price.amount <= 0:
         raise NonRetryableError("a free enrollment has nothing to pay")
     first_attempt = await _claim_payment(rt, data)
-
-    payment = await repository.payment_by_enrollment(ctx.uow.session, data.enrollment_id, lock=True)
+    payment = await _payment(rt, data.enrollment_id)
     assert payment is not None
     if payment.status != PaymentStatus.CREATING.value or payment.stripe_payment_intent_id:
-        return  # the intent was recorded and announced before
+        return None  # the intent was recorded and announced before
 
     # Only an attempt that found the row already claimed can follow one that died after
     # creating the intent; the row we just claimed has no intent anywhere yet. (Finding
@@ -95,7 +111,10 @@ async def handle_enrollment_requested(
     existing = (
         None if first_attempt else await rt.stripe.find_intent_for_enrollment(payment.enrollment_id)
     )
-    if existing is None:
+    if existing is not None:
+        log.info("found intent %s of an earlier attempt", existing.id)
+        intent = existing
+    else:
         params = payment_intent_params(
             IntentRequest(
                 payment_id=payment.id,
@@ -111,11 +130,23 @@ async def handle_enrollment_requested(
             localstripe=rt.settings.uses_localstripe,
         )
         intent = await rt.stripe.create_intent(params, create_intent_key(payment.enrollment_id))
-    else:
-        log.info("found intent %s of an earlier attempt", existing.id)
-        intent = existing
     if intent.client_secret is None:
         raise RuntimeError(f"Stripe returned intent {intent.id} without a client secret")
+    return intent
+
+
+async def record_enrollment_requested(
+    ctx: HandlerContext[EnrollmentRequestedV1], intent: IntentInfo | None, *, rt: Runtime
+) -> None:
+    if intent is None:
+        return
+    payment = await repository.payment_by_enrollment(
+        ctx.uow.session, ctx.data.enrollment_id, lock=True
+    )
+    assert payment is not None
+    if payment.status != PaymentStatus.CREATING.value or payment.stripe_payment_intent_id:
+        return  # another replica recorded it meanwhile
+    assert intent.client_secret is not None
     now = rt.clock()
     record_intent(
         payment, intent_id=intent.id, client_secret=intent.client_secret, now=now, emit=ctx.emit
@@ -126,35 +157,78 @@ async def handle_enrollment_requested(
         mark_cancelled(payment, reason="canceled at Stripe", now=now, emit=ctx.emit)
 
 
-async def handle_enrollment_cancelled(
-    ctx: HandlerContext[EnrollmentCancelledV1], *, rt: Runtime
-) -> None:
-    data = ctx.data
-    payment = await repository.payment_by_enrollment(ctx.uow.session, data.enrollment_id, lock=True)
+@dataclass(frozen=True, slots=True)
+class Cancelled:
+    """What Stripe says of the intent we asked to cancel (None: there was none)."""
+
+    intent_id: str | None
+    status: str | None
+
+
+async def call_enrollment_cancelled(
+    envelope: Envelope[EnrollmentCancelledV1], *, rt: Runtime
+) -> Cancelled | None:
+    payment = await _payment(rt, envelope.data.enrollment_id)
     if payment is None or payment.status not in (
         PaymentStatus.CREATING.value,
         PaymentStatus.PENDING.value,
     ):
-        return
+        return None
     intent_id = payment.stripe_payment_intent_id
     if intent_id is None:
         found = await rt.stripe.find_intent_for_enrollment(payment.enrollment_id)
         intent_id = found.id if found else None
+    if intent_id is None:
+        return Cancelled(intent_id=None, status=None)
+    outcome = await rt.stripe.cancel_intent(intent_id, cancel_intent_key(payment.id))
+    return Cancelled(intent_id=intent_id, status=outcome.status)
+
+
+async def record_enrollment_cancelled(
+    ctx: HandlerContext[EnrollmentCancelledV1], cancelled: Cancelled | None, *, rt: Runtime
+) -> None:
+    if cancelled is None:
+        return
+    payment = await repository.payment_by_enrollment(
+        ctx.uow.session, ctx.data.enrollment_id, lock=True
+    )
+    if payment is None or payment.status not in (
+        PaymentStatus.CREATING.value,
+        PaymentStatus.PENDING.value,
+    ):
+        return  # settled meanwhile (a webhook, the sweep)
     now = rt.clock()
-    if intent_id is not None:
-        payment.stripe_payment_intent_id = intent_id
-        outcome = await rt.stripe.cancel_intent(intent_id, cancel_intent_key(payment.id))
-        if outcome.status == "succeeded":
-            # The learner paid just before the cancellation: report the truth and let
-            # enrollment decide (it refunds or keeps the learner).
-            mark_succeeded(payment, now=now, emit=ctx.emit)
-            return
-    mark_cancelled(payment, reason=data.reason.value, now=now, emit=ctx.emit)
+    if cancelled.intent_id is not None and payment.stripe_payment_intent_id is None:
+        payment.stripe_payment_intent_id = cancelled.intent_id
+    if cancelled.status == "succeeded":
+        # The learner paid just before the cancellation: report the truth and let
+        # enrollment decide (it refunds or keeps the learner).
+        mark_succeeded(payment, now=now, emit=ctx.emit)
+        return
+    mark_cancelled(payment, reason=ctx.data.reason.value, now=now, emit=ctx.emit)
 
 
 def build_registry(rt: Runtime) -> HandlerRegistry:
     registry = HandlerRegistry()
-    registry.register(EnrollmentRequestedV1, functools.partial(handle_enrollment_requested, rt=rt))
-    registry.register(EnrollmentCancelledV1, functools.partial(handle_enrollment_cancelled, rt=rt))
-    registry.register(RefundRequestedV1, functools.partial(handle_refund_requested, rt=rt))
+    registry.register_call(
+        EnrollmentRequestedV1,
+        CallThenRecord(
+            functools.partial(call_enrollment_requested, rt=rt),
+            functools.partial(record_enrollment_requested, rt=rt),
+        ),
+    )
+    registry.register_call(
+        EnrollmentCancelledV1,
+        CallThenRecord(
+            functools.partial(call_enrollment_cancelled, rt=rt),
+            functools.partial(record_enrollment_cancelled, rt=rt),
+        ),
+    )
+    registry.register_call(
+        RefundRequestedV1,
+        CallThenRecord(
+            functools.partial(call_refund_requested, rt=rt),
+            functools.partial(record_refund_requested, rt=rt),
+        ),
+    )
     return registry

@@ -1,12 +1,13 @@
 """Refunds enrollment asks for (RefundRequestedV1): automatic, and once per payment.
 
 The same three steps as the refund API: reserve the amount in a ``requesting`` row
-(committed on its own, under the payment's lock), ask Stripe, then record the outcome
-and emit PaymentRefundedV1 in the consumer's transaction. The row's id is derived from
-the payment id, and the Stripe idempotency key from the row's id, so a redelivered or
-repeated request finds the first one's row: it completes a refund still in flight
-(same key, so Stripe answers with the same refund) and does nothing for one that is
-done. A payment ops already refunded in full is left alone.
+(committed on its own, under the payment's lock, released at once), ask Stripe holding
+no lock, then record Stripe's answer in the consumer's transaction (PaymentRefundedV1
+once the money is back). The row's id is derived from the payment id, and the Stripe
+idempotency key from the row's id, so a redelivered or retried request finds the first
+one's row: it completes a refund still in flight (same key, so Stripe answers with the
+same refund) and does nothing for one that Stripe answered. A payment ops already
+refunded in full is left alone.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from uuid import UUID
 
 import stripe
 from credmarket_events.enrollment import RefundRequestedV1
+from credmarket_events.envelope import Envelope
 from credmarket_platform.messaging.handlers import HandlerContext, NonRetryableError
 
 from payments.db import repository
@@ -27,15 +29,17 @@ from payments.domain.refund_policy import (
     automatic_refund_amount,
     automatic_refund_id,
 )
+from payments.domain.refund_status import RefundStatus, from_stripe
 from payments.domain.status import PaymentStatus
 from payments.domain.stripe_params import refund_key, refund_params
+from payments.failures import is_transient
 from payments.runtime import Runtime
-from payments.settlement import complete_refund, new_refund
+from payments.settlement import new_refund, record_stripe_refund, refuse_refund
+from payments.stripe_gateway import RefundInfo
 
 log = logging.getLogger(__name__)
 
 ORIGIN = "enrollment"
-REQUESTING = "requesting"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +78,7 @@ async def _reserve(rt: Runtime, data: RefundRequestedV1, event_id: str) -> Reser
         connected = payment.provider_account is not None and not rt.settings.uses_localstripe
         earlier = await repository.refund_by_id(uow.session, refund_id)
         if earlier is not None:
-            if earlier.status != REQUESTING:
+            if earlier.status != RefundStatus.REQUESTING.value:
                 log.info(
                     "automatic refund %s of payment %s is %s", refund_id, payment.id, earlier.status
                 )
@@ -116,12 +120,22 @@ async def _reserve(rt: Runtime, data: RefundRequestedV1, event_id: str) -> Reser
     return Reserved(refund_id, amount, intent_id, connected)
 
 
-async def handle_refund_requested(ctx: HandlerContext[RefundRequestedV1], *, rt: Runtime) -> None:
-    data = ctx.data
-    reserved = await _reserve(rt, data, ctx.envelope.id)
+@dataclass(frozen=True, slots=True)
+class Answered:
+    """Stripe's answer to one automatic refund: the refund it made, or its refusal."""
+
+    refund_id: UUID
+    made: RefundInfo | None
+    refusal: str | None
+
+
+async def call_refund_requested(
+    envelope: Envelope[RefundRequestedV1], *, rt: Runtime
+) -> Answered | None:
+    data = envelope.data
+    reserved = await _reserve(rt, data, envelope.id)
     if reserved is None:
-        return
-    failure: str | None = None
+        return None
     try:
         made = await rt.stripe.create_refund(
             refund_params(
@@ -133,34 +147,40 @@ async def handle_refund_requested(ctx: HandlerContext[RefundRequestedV1], *, rt:
             ),
             refund_key(reserved.refund_id),
         )
-    except stripe.APIConnectionError:
-        # Outcome unknown: the consumer retries with the same key, and the row keeps the
-        # amount reserved; a refund webhook matching the row may settle it first.
-        log.warning("automatic refund %s: Stripe unreachable, will retry", reserved.refund_id)
-        raise
     except stripe.StripeError as exc:
+        if is_transient(exc):
+            # Outcome unknown: the consumer retries with the same key, and the row keeps
+            # the amount reserved; a refund webhook matching the row may settle it first.
+            log.warning("automatic refund %s: %r; will retry", reserved.refund_id, exc)
+            raise
         # A refusal does not change on retry: recorded on the row for ops, and
         # enrollment's needs_refund stays set.
-        failure = (exc.user_message or str(exc))[:1000]
-        made = None
+        return Answered(reserved.refund_id, None, (exc.user_message or str(exc))[:1000])
+    return Answered(reserved.refund_id, made, None)
 
-    payment = await repository.payment_by_id(ctx.uow.session, data.payment_id, lock=True)
-    refund = await repository.refund_by_id(ctx.uow.session, reserved.refund_id, lock=True)
+
+async def record_refund_requested(
+    ctx: HandlerContext[RefundRequestedV1], answered: Answered | None, *, rt: Runtime
+) -> None:
+    if answered is None:
+        return
+    payment = await repository.payment_by_id(ctx.uow.session, ctx.data.payment_id, lock=True)
+    refund = await repository.refund_by_id(ctx.uow.session, answered.refund_id, lock=True)
     assert payment is not None
     assert refund is not None
-    if made is not None and made.status in ("succeeded", "pending"):
-        complete_refund(payment, refund, stripe_refund_id=made.id, now=rt.clock(), emit=ctx.emit)
+    if answered.made is None:
+        refuse_refund(refund, reason=answered.refusal or "Stripe refused the refund")
         return
-    if refund.status != REQUESTING:
-        return  # a webhook recorded Stripe's answer meanwhile
-    refund.status = "failed"
-    if made is not None:
-        refund.stripe_refund_id = made.id
-        failure = f"Stripe reports the refund {made.status}"
-    refund.failure_reason = failure
-    log.error(
-        "automatic refund %s of payment %s failed: %s; ops must refund by hand",
-        refund.id,
-        payment.id,
-        failure,
+    status = from_stripe(answered.made.status)
+    if status is None:
+        log.warning("automatic refund %s: Stripe says %s", refund.id, answered.made.status)
+        return
+    record_stripe_refund(
+        payment,
+        refund,
+        stripe_refund_id=answered.made.id,
+        status=status,
+        failure=None,
+        now=rt.clock(),
+        emit=ctx.emit,
     )

@@ -37,6 +37,9 @@ class PaymentsSettings(ServiceSettings):
         description="Leave out parameters localstripe rejects; default: any non-Stripe base.",
     )
     stripe_max_network_retries: int = Field(default=2, ge=0, le=5)
+    # One HTTP attempt to Stripe; a timeout is a transient failure (retried by the
+    # consumer, or 503 to an API caller, who repeats with the same Idempotency-Key).
+    stripe_timeout_s: float = Field(default=30.0, gt=0, validation_alias=_alias("STRIPE_TIMEOUT_S"))
     stripe_webhook_tolerance_s: int = Field(default=300, ge=1)
 
     platform_fee_bps: int = Field(

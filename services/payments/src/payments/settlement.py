@@ -26,7 +26,9 @@ from credmarket_events.values import Money
 
 from payments.db.tables import Payment, Refund
 from payments.domain.fee_split import split_refund
+from payments.domain.refund_status import NOT_PAID_BACK, OPEN, RefundStatus
 from payments.domain.status import PaymentStatus, can_transition
+from payments.metrics import REFUNDS_NOT_PAID_BACK
 
 log = logging.getLogger(__name__)
 
@@ -126,8 +128,8 @@ def mark_cancelled(payment: Payment, *, reason: str | None, now: datetime, emit:
 def complete_refund(
     payment: Payment, refund: Refund, *, stripe_refund_id: str, now: datetime, emit: Emit
 ) -> bool:
-    """A refund Stripe accepted: count it and announce it, once per Stripe refund id."""
-    if refund.status == "succeeded":
+    """The money is back (Stripe: succeeded): count it and announce it, once."""
+    if RefundStatus(refund.status) not in OPEN:
         return False
     refunded_before = payment.amount_refunded
     if refunded_before + refund.amount > payment.amount:
@@ -137,7 +139,7 @@ def complete_refund(
             refund.amount,
             payment.id,
         )
-        refund.status = "failed"
+        refund.status = RefundStatus.FAILED.value
         refund.failure_reason = "exceeds the payment"
         return False
     part = split_refund(
@@ -146,7 +148,7 @@ def complete_refund(
         refunded_before=refunded_before,
         refunding=refund.amount,
     )
-    refund.status = "succeeded"
+    refund.status = RefundStatus.SUCCEEDED.value
     refund.stripe_refund_id = stripe_refund_id
     refund.platform_fee_refunded = part.platform_fee
     refund.provider_share_refunded = part.provider_share
@@ -166,6 +168,72 @@ def complete_refund(
     return True
 
 
+def refuse_refund(refund: Refund, *, reason: str) -> bool:
+    """Stripe refused to make the refund at all: release the reservation, alert ops."""
+    if RefundStatus(refund.status) is not RefundStatus.REQUESTING:
+        return False
+    _not_paid_back(refund, RefundStatus.FAILED, reason, stage="refused")
+    return True
+
+
+def record_stripe_refund(
+    payment: Payment,
+    refund: Refund,
+    *,
+    stripe_refund_id: str,
+    status: RefundStatus,
+    failure: str | None,
+    now: datetime,
+    emit: Emit,
+) -> None:
+    """Stripe's latest word on one of our refunds, whichever path brought it (the API's
+    answer, the consumer's, a webhook). Expects the payment row locked."""
+    current = RefundStatus(refund.status)
+    if refund.stripe_refund_id is None and current in OPEN:
+        refund.stripe_refund_id = stripe_refund_id
+    if status is RefundStatus.SUCCEEDED:
+        complete_refund(payment, refund, stripe_refund_id=stripe_refund_id, now=now, emit=emit)
+    elif status is RefundStatus.PENDING:
+        if current is RefundStatus.REQUESTING:
+            refund.status = RefundStatus.PENDING.value
+    elif status in NOT_PAID_BACK:
+        why = failure or f"Stripe reports the refund {status.value}"
+        if current in OPEN:
+            _not_paid_back(refund, status, why, stage="before_success")
+        elif current is RefundStatus.SUCCEEDED:
+            reverse_refund(payment, refund, status, why, now=now)
+
+
+def reverse_refund(
+    payment: Payment, refund: Refund, status: RefundStatus, why: str, *, now: datetime
+) -> None:
+    """A refund Stripe reported succeeded has failed after all (a card refund can: the
+    card was closed). The money is with us again: the refunded total goes back down and
+    the refund leaves the earnings. Nothing is announced: what the succeeded refund
+    ended (a revoked enrollment and credential) stays ended, and ops settle with the
+    learner by hand; the alert says so."""
+    payment.amount_refunded = max(0, payment.amount_refunded - refund.amount)
+    payment.updated_at = now
+    _not_paid_back(refund, status, why, stage="after_success")
+
+
+def _not_paid_back(refund: Refund, status: RefundStatus, why: str, *, stage: str) -> None:
+    refund.status = status.value
+    refund.failure_reason = why[:1000]
+    REFUNDS_NOT_PAID_BACK.labels(refund.origin, stage).inc()
+    log.error(
+        "refund %s (%s, %d %s) of payment %s is %s (%s): the learner has not got the money "
+        "back; ops must settle it",
+        refund.id,
+        refund.origin,
+        refund.amount,
+        refund.currency,
+        refund.payment_id,
+        status.value,
+        why,
+    )
+
+
 def new_refund(
     payment: Payment,
     *,
@@ -175,17 +243,19 @@ def new_refund(
     now: datetime,
     reason: str | None = None,
     refund_id: UUID | None = None,
+    request_fingerprint: str | None = None,
 ) -> Refund:
     return Refund(
         id=refund_id or uuid4(),
         payment_id=payment.id,
         amount=amount,
         currency=payment.currency,
-        status="requesting",
+        status=RefundStatus.REQUESTING.value,
         origin=origin,
         requested_by=requested_by,
         reason=reason,
         created_at=now,
+        request_fingerprint=request_fingerprint,
     )
 
 

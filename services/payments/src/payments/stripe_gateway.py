@@ -87,7 +87,7 @@ class StripeGateway:
     def from_settings(cls, settings: PaymentsSettings) -> StripeGateway:
         # An instance, not the SDK's module globals, so two configurations can coexist
         # (e.g. tests against localstripe next to a real key in a shell).
-        http = stripe.HTTPXClient()
+        http = stripe.HTTPXClient(timeout=settings.stripe_timeout_s)
         return cls(make_stripe_client(settings, http), http)
 
     async def aclose(self) -> None:

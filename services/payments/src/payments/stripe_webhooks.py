@@ -10,53 +10,62 @@ from uuid import UUID
 from credmarket_platform.db import UnitOfWork
 
 from payments.db import repository
+from payments.domain.refund_status import RefundStatus, from_stripe
 from payments.domain.status import PaymentStatus
 from payments.domain.webhook_events import Outcome, RefundSeen, interpret
 from payments.runtime import SOURCE
 from payments.settlement import (
     Emit,
-    complete_refund,
     mark_cancelled,
     mark_failed_attempt,
     mark_succeeded,
     new_refund,
+    record_stripe_refund,
 )
 
 log = logging.getLogger(__name__)
 
-# Stripe refund states in which the money is on its way back to the learner.
-REFUND_ACCEPTED = frozenset({"succeeded", "pending"})
-
 
 async def _apply_refund(uow: UnitOfWork, seen: RefundSeen, now: datetime, emit: Emit) -> None:
-    if seen.status not in REFUND_ACCEPTED:
+    status = from_stripe(seen.status)
+    if status is None:
         log.warning("refund %s is %s at Stripe; ops should look", seen.refund_id, seen.status)
         return
-    if await repository.refund_by_stripe_id(uow.session, seen.refund_id) is not None:
-        return
-    refund = None
-    if seen.our_refund_id:
+    session = uow.session
+    refund = await repository.refund_by_stripe_id(session, seen.refund_id)
+    if refund is None and seen.our_refund_id:
         try:
-            refund = await repository.refund_by_id(uow.session, UUID(seen.our_refund_id))
+            refund = await repository.refund_by_id(session, UUID(seen.our_refund_id))
         except ValueError:
             refund = None
     if refund is not None:
-        payment = await repository.payment_by_id(uow.session, refund.payment_id, lock=True)
-        refund = await repository.refund_by_id(uow.session, refund.id, lock=True)
+        payment = await repository.payment_by_id(session, refund.payment_id, lock=True)
+        refund = await repository.refund_by_id(session, refund.id, lock=True)
     elif seen.payment_intent_id:
-        payment = await repository.payment_by_intent(uow.session, seen.payment_intent_id, lock=True)
+        payment = await repository.payment_by_intent(session, seen.payment_intent_id, lock=True)
         if payment is not None:
+            if status not in (RefundStatus.SUCCEEDED, RefundStatus.PENDING):
+                log.warning("refund %s we never saw is %s; nothing to undo", seen.refund_id, status)
+                return
             # Made outside our API (e.g. in Stripe's dashboard): record it as it stands.
             refund = new_refund(
                 payment, amount=seen.amount, origin="stripe", requested_by=None, now=now
             )
-            uow.session.add(refund)
+            session.add(refund)
     else:
         payment = None
     if payment is None or refund is None:
         log.info("refund %s is for no payment of ours", seen.refund_id)
         return
-    complete_refund(payment, refund, stripe_refund_id=seen.refund_id, now=now, emit=emit)
+    record_stripe_refund(
+        payment,
+        refund,
+        stripe_refund_id=seen.refund_id,
+        status=status,
+        failure=seen.failure_reason,
+        now=now,
+        emit=emit,
+    )
 
 
 async def apply_stripe_event(

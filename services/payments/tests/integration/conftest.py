@@ -192,6 +192,7 @@ def payments_settings(
         stripe_webhook_secret=f"whsec_{unique_id}",
         jwt_issuers=ISSUER,
         jwt_dev_secret=JWT_SECRET,
+        dev_mode=True,
         relay_poll_interval_s=0.1,
         consumer_backoff_initial_s=0.05,
         consumer_backoff_max_s=0.5,

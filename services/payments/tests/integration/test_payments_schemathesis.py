@@ -47,6 +47,7 @@ def fuzzed_app(
             stripe_webhook_secret="whsec_fuzz",
             jwt_issuers=ISSUER,
             jwt_dev_secret=SECRET,
+            dev_mode=True,
             # The consumer has no HTTP surface; without it each example set starts faster.
             run_consumer=False,
             reconcile_after_s=0.0,

@@ -139,12 +139,20 @@ function renderLag(report) {
   const body = $("lag-rows");
   body.replaceChildren();
   for (const [group, lag] of Object.entries(report.groups)) {
-    const behind = report.partitions
-      .filter((p) => p.group === group && p.lag > 0)
-      .map((p) => `${p.topic}[${p.partition}]: ${p.lag}`)
+    const mine = report.partitions.filter((p) => p.group === group && (p.lag > 0 || p.stuck));
+    // A stuck partition's next record keeps failing: say since when and why.
+    const behind = mine
+      .map((p) => {
+        const where = `${p.topic}[${p.partition}]: ${p.lag}`;
+        if (!p.stuck) return where;
+        return `${where} STUCK since ${p.stuck.stuck_since} (${p.stuck.attempts} attempts, ` +
+          `${p.stuck.failure}): ${p.stuck.event_type} ${p.stuck.error}`;
+      })
       .join(", ");
-    const lagCell = el("td", lag, { class: `n ${lag ? "warn" : "ok"}` });
-    body.append(row([group, lagCell, behind || "—"], { "data-group": group }));
+    const stuck = mine.some((p) => p.stuck);
+    const lagCell = el("td", lag, { class: `n ${stuck ? "bad" : lag ? "warn" : "ok"}` });
+    const behindCell = el("td", behind || "—", stuck ? { class: "bad" } : {});
+    body.append(row([group, lagCell, behindCell], { "data-group": group }));
   }
 }
 

@@ -29,7 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ttl-minutes", type=int, default=60)
     args = parser.parse_args(argv)
 
-    settings = ServiceSettings()
+    # Minting a dev token is development by definition (the secret needs dev mode).
+    settings = ServiceSettings(dev_mode=True)
     if settings.jwt_dev_secret is None:
         print("CREDMARKET_JWT_DEV_SECRET is not set; refusing to mint a token.", file=sys.stderr)
         return 2

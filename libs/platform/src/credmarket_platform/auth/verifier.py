@@ -60,7 +60,7 @@ class TokenVerifier:
         jwks_min_refetch_s: float = 30.0,
     ) -> TokenVerifier:
         """Issuers named in ``jwt_jwks_urls`` are verified with their JWKS; the other
-        names in ``jwt_issuers`` only with ``jwt_dev_secret``, and only if it is set."""
+        names in ``jwt_issuers`` only with ``jwt_dev_secret``, and only in dev mode."""
         jwks_urls = _parse_pairs(settings.jwt_jwks_urls)
         names = [n.strip() for n in settings.jwt_issuers.split(",") if n.strip()]
         secret = settings.jwt_dev_secret.get_secret_value() if settings.jwt_dev_secret else None
@@ -73,6 +73,9 @@ class TokenVerifier:
         for name in names:
             if name in jwks_urls:
                 continue
+            if secret and not settings.dev_mode:
+                # Settings refuse this combination; a hand-built one must not slip through.
+                raise ValueError(f"issuer {name!r}: an HS256 dev secret needs dev mode")
             if secret:
                 logger.warning("issuer %r is trusted with the HS256 dev secret", name)
                 issuers.append(TrustedIssuer(name, hs256_secret=secret.encode()))

@@ -34,9 +34,10 @@ class Retention:
 async def housekeep_once(db: Database, retention: Retention) -> dict[str, int]:
     """One pass; returns how many rows of each kind were deleted."""
     async with db.engine.begin() as conn:
+        # Answered keys, and keys whose request never got an answer (released after a
+        # 5xx, or whose process died): either way past any client's retries.
         keys = await conn.execute(
             sa.delete(idempotency_keys).where(
-                idempotency_keys.c.status_code.is_not(None),
                 idempotency_keys.c.created_at
                 < sa.func.now() - sa.literal(retention.idempotency_keys),
             )

@@ -9,6 +9,7 @@ from fastapi import APIRouter, FastAPI
 
 from credmarket_platform.auth.dependencies import install_auth
 from credmarket_platform.auth.verifier import TokenVerifier
+from credmarket_platform.failures import PLATFORM_FAILURES, FailurePolicy
 from credmarket_platform.http.health import ReadyCheck, health_router
 from credmarket_platform.http.idempotency import IdempotencyStore, install_idempotency
 from credmarket_platform.http.load_shedding import InFlightLimitMiddleware
@@ -33,13 +34,15 @@ def create_service_app(
     token_verifier: TokenVerifier | None = None,
     idempotency_store: IdempotencyStore | None = None,
     configure_logs: bool = True,
+    failures: FailurePolicy = PLATFORM_FAILURES,
 ) -> FastAPI:
     """Build a service app.
 
     ``lifespan_tasks`` are entered in order at startup and exited in reverse at shutdown
     (e.g. the outbox relay, then the consumer runner). ``token_verifier`` defaults to one
     built from ``settings``. Without an ``idempotency_store`` endpoints must not use
-    ``idempotency_key()``.
+    ``idempotency_key()``. ``failures`` decides which unhandled exceptions are answered
+    503 (transient) rather than 500.
     """
     if configure_logs:
         configure_logging(
@@ -66,7 +69,7 @@ def create_service_app(
     # idempotency (a shed request claims no key).
     if settings.http_max_in_flight > 0:
         app.add_middleware(InFlightLimitMiddleware, limit=settings.http_max_in_flight)
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(RequestContextMiddleware, failures=failures)
     app.add_middleware(HttpMetricsMiddleware, service=settings.service_name)
 
     app.include_router(health_router(ready_checks))

@@ -31,6 +31,10 @@ The mechanism, in the service's own ``idempotency_keys`` table, keyed by
    credentials, not the request; so does any answer with ``Retry-After`` (429, or a
    "not yet" such as an offering the service has not heard of): it says that the
    same request may succeed later, which a stored answer would prevent.
+   A released claim stays bound to its request: it is back-dated past the in-flight
+   timeout, so a retry of the same request takes it over at once, while a different
+   request under the key is still a 422. (The first attempt may have had effects, e.g.
+   a refund Stripe made before the database failed: the key must keep naming it.)
 
 Limit: the handler's own commit and the recording are two transactions. If the process
 dies between them, a retry after ``in_flight_timeout`` runs the handler again, so
@@ -209,14 +213,20 @@ class IdempotencyStore:
             )
 
     async def release(self, claim: Claim) -> None:
+        """Open the claim to a retry of the same request (and only of that request)."""
         t = idempotency_keys
+        stale = sa.func.now() - sa.bindparam(
+            "stale", self.in_flight_timeout + timedelta(seconds=1), type_=sa.Interval
+        )
         async with self.autocommit.connect() as conn:
             await conn.execute(
-                sa.delete(t).where(
+                sa.update(t)
+                .where(
                     t.c.principal == claim.principal,
                     t.c.key == claim.key,
                     t.c.status_code.is_(None),
                 )
+                .values(created_at=stale)
             )
 
 

@@ -195,6 +195,22 @@ def internal_error_response(instance: str | None = None) -> Response:
     )
 
 
+# Long enough for a database failover to finish, short enough to keep a learner waiting.
+UNAVAILABLE_RETRY_AFTER_S = 2
+
+
+def unavailable_response(instance: str | None = None) -> Response:
+    return problem_response(
+        503,
+        "Temporarily unavailable",
+        "A service this request needs is briefly unreachable; repeat the request shortly "
+        "(with the same Idempotency-Key, where the endpoint takes one).",
+        type_="urn:credmarket:problem:temporarily-unavailable",
+        instance=instance,
+        headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER_S)},
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, _handle_problem)
     app.add_exception_handler(RequestValidationError, _handle_validation)

@@ -3,6 +3,10 @@
 The correlation id ties one business flow together across services (it is copied into
 the events a request causes); the request id names this one HTTP exchange. Both are
 echoed in response headers so a client can quote them in a support ticket.
+
+An exception the service's failure policy calls transient (the database failing over,
+Stripe unreachable) is answered 503 with Retry-After instead of 500: the client may
+repeat the request, with the same Idempotency-Key, and expect it to work soon.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ import uuid
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from credmarket_platform.http.problems import internal_error_response
+from credmarket_platform.failures import PLATFORM_FAILURES, Failure, FailurePolicy
+from credmarket_platform.http.problems import internal_error_response, unavailable_response
 from credmarket_platform.observability.logging import bind_correlation_id, bind_request_id
 
 CORRELATION_HEADER = "X-Correlation-Id"
@@ -38,8 +43,9 @@ def _header(scope: Scope, name: str) -> str | None:
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, failures: FailurePolicy = PLATFORM_FAILURES) -> None:
         self.app = app
+        self.failures = failures
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -64,15 +70,25 @@ class RequestContextMiddleware:
         with bind_correlation_id(correlation_id), bind_request_id(request_id):
             try:
                 await self.app(scope, receive, send_wrapper)
-            except Exception:
-                error_log.exception(
-                    "unhandled error on %s %s", scope.get("method"), scope.get("path")
-                )
+            except Exception as exc:
+                transient = self.failures.classify(exc) is Failure.TRANSIENT
+                if transient:
+                    error_log.warning(
+                        "%s %s: unavailable for now: %r",
+                        scope.get("method"),
+                        scope.get("path"),
+                        exc,
+                    )
+                else:
+                    error_log.exception(
+                        "unhandled error on %s %s", scope.get("method"), scope.get("path")
+                    )
                 if started_response:
                     raise
-                # Answer here rather than in Starlette's outermost handler, so the 500
+                # Answer here rather than in Starlette's outermost handler, so the answer
                 # still carries the ids and passes through the metrics middleware.
-                await internal_error_response(scope.get("path"))(scope, receive, send_wrapper)
+                answer = unavailable_response if transient else internal_error_response
+                await answer(scope.get("path"))(scope, receive, send_wrapper)
             finally:
                 access_log.info(
                     "%s %s %s",

@@ -3,8 +3,15 @@
 For each record, in partition order: decode it; look up the handler; in one
 database transaction record the event id in the inbox (a redelivered event
 stops here) and run the handler, whose emitted events go to the outbox; commit;
-then commit the offset. A handler that keeps failing, or a record that is not
-a valid event, goes to the group's dead-letter topic and the partition moves on.
+then commit the offset. A handler that calls another system (``CallThenRecord``)
+makes its call first, outside that transaction and outside any batch.
+
+A failing handler is classified by the service's ``FailurePolicy``: a transient
+failure is retried with capped, jittered back-off for as long as it lasts, holding
+back only its partition (which shows as stuck: a gauge, and the committed offset's
+metadata that ``credmarket-ops lag`` reads); a permanent one goes to the group's
+dead-letter topic at once; an unknown one after ``max_attempts``. A record that is
+not a valid event is dead-lettered at once. Then the partition moves on.
 """
 
 from __future__ import annotations
@@ -12,26 +19,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.structs import ConsumerRecord
-from credmarket_events.envelope import Envelope, decode
+from credmarket_events.envelope import H_TYPE, Envelope, decode
 from credmarket_events.errors import InvalidEventError
 from credmarket_events.topics import dead_letter_topic
 from sqlalchemy.dialects.postgresql import insert
 
 from credmarket_platform.db.database import Database
 from credmarket_platform.db.tables import inbox
+from credmarket_platform.failures import PLATFORM_FAILURES, Failure, FailurePolicy
 from credmarket_platform.messaging.dead_letters import dead_letter_headers
 from credmarket_platform.messaging.handlers import (
+    CallThenRecord,
     Handler,
     HandlerContext,
     HandlerRegistry,
-    NonRetryableError,
 )
 from credmarket_platform.messaging.kafka import ensure_topics, idempotent_producer
 from credmarket_platform.messaging.metrics import (
@@ -39,7 +49,10 @@ from credmarket_platform.messaging.metrics import (
     EVENTS_DEAD_LETTERED,
     EVENTS_FAILED,
     HANDLER_LATENCY,
+    PARTITION_STUCK,
+    PARTITION_STUCK_SINCE,
 )
+from credmarket_platform.messaging.stuck import StuckPartition
 from credmarket_platform.observability.logging import bind_correlation_id
 
 log = logging.getLogger(__name__)
@@ -78,6 +91,7 @@ class ConsumerRunner:
         max_records: int = 500,
         session_timeout_ms: int = 10_000,
         commit_interval_s: float = 0.5,
+        failures: FailurePolicy = PLATFORM_FAILURES,
     ) -> None:
         self.db = db
         self.registry = registry
@@ -91,12 +105,16 @@ class ConsumerRunner:
         self.max_records = max_records
         self.session_timeout_ms = session_timeout_ms
         self.commit_interval_s = commit_interval_s
+        self.failures = failures
         self._last_commit = 0.0
         self.dlq_topic = dead_letter_topic(group)
         self.batch_lock = asyncio.Lock()
         self._processed: dict[TopicPartition, int] = {}
         self._workers: dict[TopicPartition, asyncio.Task[None]] = {}
+        self._stuck: dict[TopicPartition, StuckPartition] = {}
+        self._stuck_to_commit: set[TopicPartition] = set()
         self._stopping = False
+        self._stopped = asyncio.Event()
         self.consumer: AIOKafkaConsumer | None = None
         self.producer: AIOKafkaProducer | None = None
 
@@ -119,6 +137,7 @@ class ConsumerRunner:
 
     def stop(self) -> None:
         self._stopping = True
+        self._stopped.set()
 
     async def close(self) -> None:
         if self.consumer is not None:
@@ -148,7 +167,8 @@ class ConsumerRunner:
                 # group. What a crash leaves uncommitted is redelivered and stopped by
                 # the inbox, as any redelivery is; a quiet partition still commits
                 # within one interval (the empty getmany above returns every 200 ms).
-                if self._processed and loop.time() - self._last_commit >= self.commit_interval_s:
+                pending = self._processed or self._stuck_to_commit
+                if pending and loop.time() - self._last_commit >= self.commit_interval_s:
                     async with self.batch_lock:
                         await self.commit_processed()
                     self._last_commit = loop.time()
@@ -181,29 +201,107 @@ class ConsumerRunner:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        for tp in partitions:
+            self._unstuck(tp)
+
+    def _runs(self, records: list[ConsumerRecord]) -> list[list[ConsumerRecord]]:
+        """Consecutive records that may share one transaction; a record whose handler
+        calls another system stands alone (see CallThenRecord)."""
+        runs: list[list[ConsumerRecord]] = []
+        current: list[ConsumerRecord] = []
+        for record in records:
+            if self.registry.call_of(_event_type(record)) is None:
+                current.append(record)
+                continue
+            if current:
+                runs.append(current)
+                current = []
+            runs.append([record])
+        if current:
+            runs.append(current)
+        return runs
 
     async def _process_partition(self, tp: TopicPartition, records: list[ConsumerRecord]) -> None:
-        if len(records) > 1 and await self._handle_batch(records):
-            self._processed[tp] = records[-1].offset + 1
-            return
-        for record in records:
+        for run in self._runs(records):
             if self._stopping:
                 return
-            done = await self.process(record)
-            if not done:
-                return  # stopping while retrying: leave the record for redelivery
-            self._processed[tp] = record.offset + 1
+            if len(run) > 1 and await self._handle_batch(run):
+                self._processed[tp] = run[-1].offset + 1
+                continue
+            for record in run:
+                if self._stopping:
+                    return
+                done = await self.process(record)
+                if not done:
+                    return  # stopping while retrying: leave the record for redelivery
+                self._processed[tp] = record.offset + 1
 
     async def commit_processed(self) -> None:
-        if not self._processed or self.consumer is None:
+        if self.consumer is None or not (self._processed or self._stuck_to_commit):
             return
-        offsets = dict(self._processed)
+        offsets: dict[TopicPartition, tuple[int, str]] = {
+            tp: (offset, "") for tp, offset in self._processed.items()
+        }
+        assigned = self.consumer.assignment()
+        for tp in self._stuck_to_commit:
+            stuck = self._stuck.get(tp)
+            # Only while still stuck, and never behind what is known done.
+            done_up_to = offsets.get(tp, (-1, ""))[0]
+            if stuck is not None and tp in assigned and done_up_to <= stuck.offset:
+                offsets[tp] = (stuck.offset, stuck.note())
         self._processed.clear()
+        self._stuck_to_commit.clear()
+        if not offsets:
+            return
         try:
             await self.consumer.commit(offsets)
         except Exception as exc:
             # The group moved on (rebalance); the new owner redelivers and the inbox dedupes.
             log.warning("offset commit failed: %s", exc)
+
+    def _mark_stuck(
+        self,
+        record: ConsumerRecord,
+        envelope: Envelope[Any],
+        attempts: int,
+        failure: Failure,
+        exc: BaseException,
+    ) -> None:
+        tp = TopicPartition(record.topic, record.partition)
+        stuck = self._stuck.get(tp)
+        if stuck is None or stuck.offset != record.offset:
+            stuck = StuckPartition(
+                offset=record.offset,
+                since=datetime.now(UTC),
+                attempts=attempts,
+                failure=failure,
+                error=repr(exc),
+                event_type=envelope.type,
+                event_id=envelope.id,
+            )
+            self._stuck[tp] = stuck
+            labels = (self.group, tp.topic, str(tp.partition))
+            PARTITION_STUCK.labels(*labels).set(1)
+            PARTITION_STUCK_SINCE.labels(*labels).set(stuck.since.timestamp())
+        else:
+            stuck.attempts, stuck.failure, stuck.error = attempts, failure, repr(exc)
+        self._stuck_to_commit.add(tp)
+
+    def _unstuck(self, tp: TopicPartition) -> None:
+        if self._stuck.pop(tp, None) is None:
+            return
+        self._stuck_to_commit.discard(tp)
+        labels = (self.group, tp.topic, str(tp.partition))
+        PARTITION_STUCK.labels(*labels).set(0)
+        PARTITION_STUCK_SINCE.labels(*labels).set(0)
+
+    def retry_delay(self, attempt: int) -> float:
+        """Capped exponential back-off with jitter, so replicas and partitions that
+        failed together do not all come back in the same instant."""
+        # The exponent is capped: a transient failure may be retried for hours.
+        growth: float = 2.0 ** min(attempt - 1, 30)
+        ceiling = min(self.backoff_max_s, self.backoff_initial_s * growth)
+        return ceiling / 2 + random.uniform(0, ceiling / 2)
 
     async def process(self, record: ConsumerRecord) -> bool:
         """Handle one record; True once it is settled (handled, skipped or dead-lettered)."""
@@ -217,35 +315,54 @@ class ConsumerRunner:
             log.info("skipping %s %s: no handler in %s", envelope.type, envelope.id, self.group)
             EVENTS_CONSUMED.labels(self.group, envelope.type, "skipped").inc()
             return True
+        steps = self.registry.call_of(envelope.type)
+        tp = TopicPartition(record.topic, record.partition)
         attempt = 0
-        while True:
-            attempt += 1
-            try:
-                with bind_correlation_id(envelope.correlation_id):
-                    await self._handle_once(envelope, handler)
-                return True
-            except NonRetryableError as exc:
-                EVENTS_FAILED.labels(self.group, envelope.type).inc()
-                await self._dead_letter(record, "handler_rejected", repr(exc), attempts=attempt)
-                return True
-            except Exception as exc:
-                EVENTS_FAILED.labels(self.group, envelope.type).inc()
-                if attempt >= self.max_attempts:
-                    log.error("giving up on %s %s: %r", envelope.type, envelope.id, exc)
-                    await self._dead_letter(record, "handler_failed", repr(exc), attempts=attempt)
+        try:
+            while True:
+                attempt += 1
+                try:
+                    with bind_correlation_id(envelope.correlation_id):
+                        if steps is None:
+                            await self._handle_once(envelope, handler)
+                        else:
+                            await self._call_then_record(envelope, steps)
                     return True
-                delay = min(self.backoff_max_s, self.backoff_initial_s * 2 ** (attempt - 1))
-                log.warning(
-                    "%s %s failed (attempt %d): %r; retrying in %.2fs",
-                    envelope.type,
-                    envelope.id,
-                    attempt,
-                    exc,
-                    delay,
-                )
-                await asyncio.sleep(delay)
-                if self._stopping:
-                    return False
+                except Exception as exc:
+                    EVENTS_FAILED.labels(self.group, envelope.type).inc()
+                    failure = self.failures.classify(exc)
+                    if failure is Failure.PERMANENT:
+                        await self._dead_letter(
+                            record, "handler_rejected", repr(exc), attempts=attempt
+                        )
+                        return True
+                    if failure is Failure.UNKNOWN and attempt >= self.max_attempts:
+                        log.error("giving up on %s %s: %r", envelope.type, envelope.id, exc)
+                        await self._dead_letter(
+                            record, "handler_failed", repr(exc), attempts=attempt
+                        )
+                        return True
+                    self._mark_stuck(record, envelope, attempt, failure, exc)
+                    delay = self.retry_delay(attempt)
+                    log.warning(
+                        "%s %s failed (%s, attempt %d): %r; retrying in %.2fs",
+                        envelope.type,
+                        envelope.id,
+                        failure.value,
+                        attempt,
+                        exc,
+                        delay,
+                    )
+                    await self._sleep_unless_stopping(delay)
+                    if self._stopping:
+                        return False
+        finally:
+            self._unstuck(tp)
+
+    async def _sleep_unless_stopping(self, delay: float) -> None:
+        # A transient failure can be retried for minutes: a shutdown must not wait for it.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopped.wait(), timeout=delay)
 
     async def _handle_batch(self, records: list[ConsumerRecord]) -> bool:
         """Handle a partition's batch in one transaction (one commit instead of one per event).
@@ -319,6 +436,31 @@ class ConsumerRunner:
         HANDLER_LATENCY.labels(self.group, envelope.type).observe(time.perf_counter() - started)
         EVENTS_CONSUMED.labels(self.group, envelope.type, "handled").inc()
 
+    async def _call_then_record(
+        self, envelope: Envelope[Any], steps: CallThenRecord[Any, Any]
+    ) -> None:
+        """The call outside any transaction of ours, then the inbox and the recording."""
+        if await inbox_has(self.db, self.group, envelope.id):
+            EVENTS_CONSUMED.labels(self.group, envelope.type, "duplicate").inc()
+            return
+        started = time.perf_counter()
+        called = await steps.call(envelope)
+        async with self.db.unit_of_work() as uow:
+            claimed = await uow.session.execute(
+                insert(inbox)
+                .values(consumer_group=self.group, event_id=envelope.id, event_type=envelope.type)
+                .on_conflict_do_nothing()
+                .returning(inbox.c.event_id)
+            )
+            if claimed.first() is None:
+                EVENTS_CONSUMED.labels(self.group, envelope.type, "duplicate").inc()
+                return
+            ctx = HandlerContext(envelope=envelope, uow=uow, source=self.source)
+            await steps.record(ctx, called)
+            await uow.commit()
+        HANDLER_LATENCY.labels(self.group, envelope.type).observe(time.perf_counter() - started)
+        EVENTS_CONSUMED.labels(self.group, envelope.type, "handled").inc()
+
     async def _dead_letter(
         self, record: ConsumerRecord, reason: str, error: str, *, attempts: int
     ) -> None:
@@ -362,6 +504,14 @@ async def running_consumer(runner: ConsumerRunner) -> AsyncIterator[ConsumerRunn
         with contextlib.suppress(asyncio.CancelledError, TimeoutError):
             await asyncio.wait_for(task, timeout=15)
         await runner.close()
+
+
+def _event_type(record: ConsumerRecord) -> str:
+    """The CloudEvents type header, without decoding the record ('' when absent)."""
+    for key, value in record.headers or []:
+        if key == H_TYPE:
+            return bytes(value).decode("utf-8", "replace")
+    return ""
 
 
 async def inbox_has(db: Database, group: str, event_id: str) -> bool:

@@ -31,3 +31,16 @@ RELAY_LATENCY = Histogram(
     ["service"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
 )
+# A partition whose next record keeps failing (a transient failure retried for as long
+# as it lasts, or an unknown one within its attempts): its lag grows while the others
+# flow. 1 while stuck, 0 once the record is settled; the alert fires on it (alerts.yml).
+PARTITION_STUCK = Gauge(
+    "credmarket_consumer_partition_stuck",
+    "1 while the partition's next record is being retried after a failure, else 0",
+    ["group", "topic", "partition"],
+)
+PARTITION_STUCK_SINCE = Gauge(
+    "credmarket_consumer_partition_stuck_since_seconds",
+    "Unix time the partition's next record first failed (0: not stuck)",
+    ["group", "topic", "partition"],
+)

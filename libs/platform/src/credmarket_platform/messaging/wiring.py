@@ -9,6 +9,7 @@ from typing import Any
 
 from credmarket_platform.db.database import Database
 from credmarket_platform.db.housekeeping import Retention, housekeeping_task
+from credmarket_platform.failures import PLATFORM_FAILURES, FailurePolicy
 from credmarket_platform.messaging.consumer import ConsumerRunner, running_consumer
 from credmarket_platform.messaging.handlers import HandlerRegistry
 from credmarket_platform.messaging.relay import running_relay
@@ -18,24 +19,45 @@ LifespanTask = Callable[[Any], AbstractAsyncContextManager[None]]
 
 
 def consumer_runner(
-    settings: ServiceSettings, db: Database, registry: HandlerRegistry
+    settings: ServiceSettings,
+    db: Database,
+    registry: HandlerRegistry,
+    *,
+    group: str | None = None,
+    failures: FailurePolicy = PLATFORM_FAILURES,
 ) -> ConsumerRunner:
+    """A consumer with every knob from the settings; ``group`` for a service that runs
+    more than its one default group (issuance)."""
     return ConsumerRunner(
         db,
         registry,
         bootstrap=settings.kafka_bootstrap,
-        group=settings.group(),
+        group=group or settings.group(),
         topics=sorted(settings.topic(t) for t in registry.topics()),
         source=f"/{settings.service_name}",
         max_attempts=settings.consumer_max_attempts,
         backoff_initial_s=settings.consumer_backoff_initial_s,
         backoff_max_s=settings.consumer_backoff_max_s,
         commit_interval_s=settings.consumer_commit_interval_s,
+        failures=failures,
     )
 
 
+def consumer_task(runner: ConsumerRunner) -> LifespanTask:
+    @asynccontextmanager
+    async def consumer(_app: Any) -> AsyncIterator[None]:
+        async with running_consumer(runner):
+            yield
+
+    return consumer
+
+
 def messaging_tasks(
-    settings: ServiceSettings, db: Database, registry: HandlerRegistry | None
+    settings: ServiceSettings,
+    db: Database,
+    registry: HandlerRegistry | None,
+    *,
+    failures: FailurePolicy = PLATFORM_FAILURES,
 ) -> list[LifespanTask]:
     """The relay (always, when enabled), the consumer (when the service consumes), and
     the housekeeping of the plumbing's own tables."""
@@ -67,11 +89,5 @@ def messaging_tasks(
         tasks.append(relay)
 
     if settings.run_consumer and registry is not None and registry.handlers:
-
-        @asynccontextmanager
-        async def consumer(_app: Any) -> AsyncIterator[None]:
-            async with running_consumer(consumer_runner(settings, db, registry)):
-                yield
-
-        tasks.append(consumer)
+        tasks.append(consumer_task(consumer_runner(settings, db, registry, failures=failures)))
     return tasks

@@ -17,9 +17,19 @@ class Price(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     amount: int = Field(
-        ge=0, le=100_000_000_00, strict=True, description="Integer minor units; 0 = free."
+        ge=0,
+        le=100_000_000_00,
+        strict=True,
+        description=(
+            "Integer minor units; 0 = free. To publish, a price must be one Stripe can "
+            "charge: at least Stripe's minimum charge in its currency (50 for EUR or USD, "
+            "30 for GBP, 50 for JPY), at most 8 digits."
+        ),
     )
-    currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. EUR.")
+    currency: str = Field(
+        pattern=r"^[A-Z]{3}$",
+        description="ISO 4217 code, e.g. EUR; to publish, one with a fixed Stripe minimum charge.",
+    )
 
 
 class AchievementFields(BaseModel):

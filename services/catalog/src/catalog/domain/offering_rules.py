@@ -7,6 +7,7 @@ import re
 from credmarket_events.catalog import Level
 from credmarket_events.currencies import ISO_4217
 
+from catalog.domain.chargeable_prices import check_chargeable
 from catalog.domain.offering_content import OfferingContent
 from catalog.domain.text_rules import check_text, check_url, is_storable
 from catalog.domain.violations import Violation
@@ -89,6 +90,11 @@ def check_publishable(content: OfferingContent) -> list[Violation]:
     for attr in ACHIEVEMENT_REQUIRED:
         if getattr(content.achievement, attr) is None:
             out.append(Violation(f"achievement.{attr}", "missing", "is required to publish"))
+    amount, currency = content.price_amount, content.price_currency
+    price_valid = not any(v.field.startswith("price") for v in out)
+    if price_valid and amount is not None and currency is not None:
+        # Every purchase of a published offering asks Stripe for this price.
+        out += check_chargeable(amount, currency)
     return out
 
 

@@ -15,7 +15,13 @@ class RefundView(BaseModel):
     id: UUID
     payment_id: UUID
     amount: Money
-    status: str = Field(description="requesting, succeeded or failed")
+    status: str = Field(
+        description=(
+            "requesting (asked of Stripe, no answer yet), pending (Stripe is paying it "
+            "back), succeeded (the money is back), failed or canceled (not paid back: ops "
+            "are alerted)"
+        )
+    )
     origin: str = Field(
         description=(
             "api (ops or provider, here), stripe (made in Stripe directly) or enrollment "

@@ -1,17 +1,25 @@
 """POST a refund: ops for any payment, a provider for its own within the window.
 
-The refunded event is emitted when Stripe accepts the refund, keyed on the Stripe
-refund id: whichever of this request and Stripe's webhook records it first emits,
-the other finds it done. The amount is reserved (a ``requesting`` row, under the
-payment's row lock) before Stripe is called, so concurrent requests cannot together
-refund more than was paid.
+A refund's identity comes from the client: its id is derived from the caller and the
+request's Idempotency-Key, and so is its Stripe idempotency key. The row is committed,
+reserving the amount (under the payment's row lock, released at once), before Stripe
+is called; a retry with the same key after a 503 (Stripe unreachable or slow) or a
+failure after Stripe answered finds the row and finishes that refund, with the same
+Stripe key, so Stripe answers with the same refund: never a second one. A retry
+asking for something else under the same key is refused (422).
+
+The refunded event is emitted when Stripe says the money is back (succeeded), keyed
+on the Stripe refund id: whichever of this request and Stripe's webhook records it
+first emits, the other finds it done. A refund Stripe accepts as ``pending`` keeps its
+amount reserved until Stripe's webhook says how it ended.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import timedelta
-from uuid import UUID
+from uuid import UUID, uuid5
 
 import stripe
 from credmarket_platform.auth import Principal, require
@@ -24,6 +32,7 @@ from payments.api.payments_models import NewRefund, RefundView
 from payments.api.payments_routes import not_found
 from payments.api.visibility import may_see
 from payments.db import repository
+from payments.db.tables import Refund
 from payments.domain.refund_policy import (
     Refundable,
     RefundRefusal,
@@ -31,14 +40,32 @@ from payments.domain.refund_policy import (
     Requester,
     decide_refund,
 )
+from payments.domain.refund_status import NOT_PAID_BACK, RefundStatus, from_stripe
 from payments.domain.status import PaymentStatus
 from payments.domain.stripe_params import refund_key, refund_params
+from payments.failures import is_transient
 from payments.runtime import SOURCE, Runtime
-from payments.settlement import complete_refund, new_refund
+from payments.settlement import new_refund, record_stripe_refund, refuse_refund
+from payments.stripe_gateway import RefundInfo
 
 log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/v1/payments", tags=["refunds"])
+
+# Fixed forever: API refund ids derived from it are how a retried request finds the
+# refund its first attempt reserved.
+_API_REFUNDS = UUID("0d6a2f4e-8b1c-4b7e-9f3a-6c2e5d81a4b9")
+
+
+def api_refund_id(payment_id: UUID, principal: Principal, key: str) -> UUID:
+    """The refund a (payment, caller, Idempotency-Key) names, whichever attempt asks."""
+    return uuid5(_API_REFUNDS, f"{payment_id}\n{principal.role}:{principal.subject}\n{key}")
+
+
+def request_fingerprint(payment_id: UUID, body: NewRefund) -> str:
+    text = f"{payment_id}\n{body.amount}\n{body.reason}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
 
 _STATUS_FOR: dict[RefundRefusal, int] = {
     RefundRefusal.NOT_YOURS: 404,
@@ -56,19 +83,86 @@ _STATUS_FOR: dict[RefundRefusal, int] = {
     response_model=RefundView,
     responses=problem_responses(400, 401, 403, 404, 409, 422, 502, 503),
     summary="Refund a payment fully (no amount) or partly",
+    description=(
+        "Requires an Idempotency-Key. When the answer is 503 (Stripe did not confirm the "
+        "refund in time) or another 5xx, repeat the request with the same key: it finishes "
+        "the same refund and never makes a second one."
+    ),
 )
 async def create_refund(
     payment_id: UUID,
     body: NewRefund,
     principal: Principal = require("provider", "ops"),
-    _key: str | None = idempotency_key(required=True),
+    key: str | None = idempotency_key(required=True),
     rt: Runtime = Depends(get_runtime),
 ) -> RefundView:
+    assert key is not None
+    refund_id = api_refund_id(payment_id, principal, key)
+    fingerprint = request_fingerprint(payment_id, body)
+    refund, intent_id, connected = await _reserve(
+        rt, payment_id, body, principal, refund_id, fingerprint
+    )
+    if RefundStatus(refund.status) is not RefundStatus.REQUESTING:
+        return _answer(refund)  # answered by Stripe before: the same answer again
+    try:
+        made = await rt.stripe.create_refund(
+            refund_params(
+                payment_intent_id=intent_id,
+                amount=refund.amount,
+                refund_id=refund.id,
+                payment_id=payment_id,
+                connected=connected,
+            ),
+            refund_key(refund.id),
+        )
+    except stripe.StripeError as exc:
+        if is_transient(exc):
+            # Outcome unknown. The reservation stays; a repeat of this request (same key)
+            # asks Stripe again with the same Stripe key, and Stripe's webhook (matched
+            # by the refund id in its metadata) may settle it first.
+            log.warning("refund %s: Stripe did not answer (%r)", refund.id, exc)
+            raise ProblemError(
+                503,
+                "Stripe unavailable",
+                f"refund {refund.id} was sent but not confirmed; repeat this request with "
+                "the same Idempotency-Key to finish it",
+                type_="urn:credmarket:problem:refund-unconfirmed",
+                headers={"Retry-After": "5"},
+                refund_id=str(refund.id),
+            ) from None
+        return _answer(await _refused(rt, refund.id, (exc.user_message or str(exc))[:1000]))
+    return _answer(await _record(rt, payment_id, refund.id, made))
+
+
+async def _reserve(
+    rt: Runtime,
+    payment_id: UUID,
+    body: NewRefund,
+    principal: Principal,
+    refund_id: UUID,
+    fingerprint: str,
+) -> tuple[Refund, str, bool]:
+    """This request's refund row: found (a retry) or committed now, reserving the amount."""
     now = rt.clock()
     async with rt.db.unit_of_work() as uow:
         payment = await repository.payment_by_id(uow.session, payment_id, lock=True)
         if payment is None or not may_see(principal, payment):
             raise not_found(payment_id)
+        intent_id = payment.stripe_payment_intent_id
+        connected = payment.provider_account is not None and not rt.settings.uses_localstripe
+        refund = await repository.refund_by_id(uow.session, refund_id)
+        if refund is not None:
+            if refund.request_fingerprint != fingerprint:
+                raise ProblemError(
+                    422,
+                    "Idempotency key reused",
+                    "This Idempotency-Key already names a different refund; use a new key "
+                    "for a new refund.",
+                    type_="urn:credmarket:problem:idempotency-key-reused",
+                )
+            assert intent_id is not None
+            uow.session.expunge(refund)  # read, not changed: its state outlives the session
+            return refund, intent_id, connected
         try:
             amount = decide_refund(
                 Refundable(
@@ -98,61 +192,56 @@ async def create_refund(
             requested_by=f"{principal.role}:{principal.subject}"[:255],
             reason=body.reason,
             now=now,
+            refund_id=refund_id,
+            request_fingerprint=fingerprint,
         )
         uow.session.add(refund)
-        intent_id = payment.stripe_payment_intent_id
-        connected = payment.provider_account is not None and not rt.settings.uses_localstripe
         await uow.commit()
     assert intent_id is not None
+    return refund, intent_id, connected
 
-    try:
-        made = await rt.stripe.create_refund(
-            refund_params(
-                payment_intent_id=intent_id,
-                amount=amount,
-                refund_id=refund.id,
-                payment_id=payment_id,
-                connected=connected,
-            ),
-            refund_key(refund.id),
-        )
-    except stripe.APIConnectionError:
-        # The outcome is unknown: the reservation stays until Stripe's webhook (matched by
-        # the refund id in its metadata) or ops settles it; a retry must use a new key.
-        log.warning("refund %s: Stripe unreachable, outcome unknown", refund.id)
-        raise ProblemError(
-            503,
-            "Stripe unavailable",
-            f"refund {refund.id} was sent but not confirmed; check the payment shortly",
-            headers={"Retry-After": "30"},
-        ) from None
-    except stripe.StripeError as exc:
-        async with rt.db.unit_of_work() as uow:
-            failed = await repository.refund_by_id(uow.session, refund.id, lock=True)
-            if failed is not None and failed.status == "requesting":
-                failed.status = "failed"
-                failed.failure_reason = (exc.user_message or str(exc))[:1000]
-            await uow.commit()
-        raise ProblemError(
-            502, "Stripe refused the refund", exc.user_message or "Stripe refused the refund"
-        ) from None
 
+async def _refused(rt: Runtime, refund_id: UUID, reason: str) -> Refund:
     async with rt.db.unit_of_work() as uow:
-        payment_row = await repository.payment_by_id(uow.session, payment_id, lock=True)
-        refund_row = await repository.refund_by_id(uow.session, refund.id, lock=True)
-        assert payment_row is not None
-        assert refund_row is not None
-        if made.status in ("succeeded", "pending"):
-            complete_refund(
-                payment_row,
-                refund_row,
+        refund = await repository.refund_by_id(uow.session, refund_id, lock=True)
+        assert refund is not None
+        refuse_refund(refund, reason=reason)
+        await uow.commit()
+    return refund
+
+
+async def _record(rt: Runtime, payment_id: UUID, refund_id: UUID, made: RefundInfo) -> Refund:
+    async with rt.db.unit_of_work() as uow:
+        payment = await repository.payment_by_id(uow.session, payment_id, lock=True)
+        refund = await repository.refund_by_id(uow.session, refund_id, lock=True)
+        assert payment is not None
+        assert refund is not None
+        status = from_stripe(made.status)
+        if status is None:
+            log.warning("refund %s: Stripe says %s; left for its webhook", refund.id, made.status)
+            refund.stripe_refund_id = refund.stripe_refund_id or made.id
+        else:
+            record_stripe_refund(
+                payment,
+                refund,
                 stripe_refund_id=made.id,
+                status=status,
+                failure=None,
                 now=rt.clock(),
                 emit=lambda data: uow.emit_new(data, SOURCE),
             )
-        else:
-            refund_row.status = "failed"
-            refund_row.stripe_refund_id = made.id
-            refund_row.failure_reason = f"Stripe reports the refund {made.status}"
         await uow.commit()
-    return RefundView.of(refund_row)
+    return refund
+
+
+def _answer(refund: Refund) -> RefundView:
+    """The refund as it stands; one Stripe refused or failed is a 502 saying why."""
+    if RefundStatus(refund.status) in NOT_PAID_BACK:
+        raise ProblemError(
+            502,
+            "Stripe refused the refund",
+            refund.failure_reason or "Stripe refused the refund",
+            type_="urn:credmarket:problem:refund-not-paid",
+            refund_id=str(refund.id),
+        )
+    return RefundView.of(refund)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -20,10 +20,21 @@ from payments.db.tables import (
     refunds_table,
     stripe_events_table,
 )
+from payments.domain.refund_status import RESERVING, RefundStatus
 from payments.domain.status import PaymentStatus
 
+_S = TypeVar("_S", bound=Any)
+
+
+def _locked(stmt: _S) -> _S:
+    """FOR UPDATE, and the row as it is once locked: without populate_existing the
+    session would keep the state it read before waiting for the lock."""
+    locked: _S = stmt.with_for_update().execution_options(populate_existing=True)
+    return locked
+
+
 # Refunds whose amount counts against what is left: done, or at Stripe right now.
-RESERVING_REFUND_STATES = ("requesting", "succeeded")
+RESERVING_REFUND_STATES = tuple(sorted(s.value for s in RESERVING))
 
 
 async def payment_by_id(
@@ -31,7 +42,7 @@ async def payment_by_id(
 ) -> Payment | None:
     stmt = select(Payment).where(Payment.id == payment_id)
     if lock:
-        stmt = stmt.with_for_update()
+        stmt = _locked(stmt)
     return (await session.execute(stmt)).scalars().first()
 
 
@@ -40,7 +51,7 @@ async def payment_by_enrollment(
 ) -> Payment | None:
     stmt = select(Payment).where(Payment.enrollment_id == enrollment_id)
     if lock:
-        stmt = stmt.with_for_update()
+        stmt = _locked(stmt)
     return (await session.execute(stmt)).scalars().first()
 
 
@@ -49,7 +60,7 @@ async def payment_by_intent(
 ) -> Payment | None:
     stmt = select(Payment).where(Payment.stripe_payment_intent_id == intent_id)
     if lock:
-        stmt = stmt.with_for_update()
+        stmt = _locked(stmt)
     return (await session.execute(stmt)).scalars().first()
 
 
@@ -91,12 +102,16 @@ async def refund_by_id(
 ) -> Refund | None:
     stmt = select(Refund).where(Refund.id == refund_id)
     if lock:
-        stmt = stmt.with_for_update()
+        stmt = _locked(stmt)
     return (await session.execute(stmt)).scalars().first()
 
 
-async def refund_by_stripe_id(session: AsyncSession, stripe_refund_id: str) -> Refund | None:
+async def refund_by_stripe_id(
+    session: AsyncSession, stripe_refund_id: str, *, lock: bool = False
+) -> Refund | None:
     stmt = select(Refund).where(Refund.stripe_refund_id == stripe_refund_id)
+    if lock:
+        stmt = _locked(stmt)
     return (await session.execute(stmt)).scalars().first()
 
 
@@ -113,22 +128,33 @@ async def claim_stripe_event(
     return inserted.first() is not None
 
 
-async def lock_stale_pending(
-    session: AsyncSession, older_than: datetime, limit: int
-) -> list[Payment]:
-    """Pending payments nobody else is reconciling right now (SKIP LOCKED)."""
-    stmt = (
-        select(Payment)
+async def claim_stale_pending(
+    session: AsyncSession, older_than: datetime, limit: int, now: datetime
+) -> list[tuple[UUID, str]]:
+    """Pending payments to reconcile, as (payment id, intent id): their ``updated_at``
+    is moved to ``now``, so another replica's sweep leaves them alone for a period and
+    the claim holds no lock while Stripe is asked (SKIP LOCKED: rows being changed
+    right now are someone else's)."""
+    p = payments_table
+    stale = (
+        sa.select(p.c.id)
         .where(
-            Payment.status == PaymentStatus.PENDING.value,
-            col(Payment.stripe_payment_intent_id).is_not(None),
-            col(Payment.updated_at) < older_than,
+            p.c.status == PaymentStatus.PENDING.value,
+            p.c.stripe_payment_intent_id.is_not(None),
+            p.c.updated_at < older_than,
         )
-        .order_by(col(Payment.updated_at))
+        .order_by(p.c.updated_at)
         .limit(limit)
         .with_for_update(skip_locked=True)
+        .scalar_subquery()
     )
-    return list((await session.execute(stmt)).scalars().all())
+    claimed = await session.execute(
+        sa.update(p)
+        .where(p.c.id.in_(stale))
+        .values(updated_at=now)
+        .returning(p.c.id, p.c.stripe_payment_intent_id)
+    )
+    return [(row.id, row.stripe_payment_intent_id) for row in claimed]
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,7 +209,7 @@ async def earnings(
             sa.func.sum(r.c.provider_share_refunded).label("provider_share_refunded"),
         )
         .select_from(r.join(p, p.c.id == r.c.payment_id))
-        .where(r.c.status == "succeeded")
+        .where(r.c.status == RefundStatus.SUCCEEDED.value)
     )
     if provider_id is not None:
         sales = sales.where(p.c.provider_id == provider_id)

@@ -63,8 +63,9 @@ class Payment(PaymentsModel, table=True):
 class Refund(PaymentsModel, table=True):
     """A refund of (part of) a payment, made here or seen from Stripe.
 
-    ``requesting`` rows reserve their amount against the payment before Stripe is
-    called, so concurrent requests cannot over-refund.
+    ``requesting`` and ``pending`` rows reserve their amount against the payment before
+    Stripe is called (and while Stripe is paying it back), so concurrent requests
+    cannot over-refund (payments.domain.refund_status).
     """
 
     __tablename__ = "refunds"
@@ -87,6 +88,9 @@ class Refund(PaymentsModel, table=True):
     failure_reason: str | None = Field(default=None, max_length=1000)
     created_at: datetime = Field(sa_type=_utc())
     refunded_at: datetime | None = Field(default=None, sa_type=_utc())
+    # API refunds: a digest of the request, so a retry under the same Idempotency-Key
+    # (whose refund id is derived from that key) must ask for the same refund.
+    request_fingerprint: str | None = Field(default=None, max_length=64)
 
 
 class StripeEvent(PaymentsModel, table=True):

@@ -22,9 +22,16 @@ INTENT_OUTCOMES: dict[str, Outcome] = {
 }
 
 # Real Stripe reports a refund several ways; each is keyed on the refund's id, so
-# whichever arrives first records it and the rest find it done.
+# whichever arrives first records it and the rest find it done. `refund.failed` is the
+# one sent when a refund fails after Stripe accepted it.
 REFUND_EVENT_TYPES: frozenset[str] = frozenset(
-    {"refund.created", "refund.updated", "charge.refund.updated", "charge.refunded"}
+    {
+        "refund.created",
+        "refund.updated",
+        "refund.failed",
+        "charge.refund.updated",
+        "charge.refunded",
+    }
 )
 
 
@@ -36,6 +43,8 @@ class RefundSeen:
     status: str
     # Ours, when the refund was made through our API: ties it to the row reserved for it.
     our_refund_id: str | None = None
+    # Stripe's, when it failed: lost_or_stolen_card, expired_or_canceled_card, ...
+    failure_reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,12 +66,14 @@ def _refund_from(obj: dict[str, Any], fallback_intent: str | None = None) -> Ref
     intent = obj.get("payment_intent")
     metadata = obj.get("metadata")
     ours = metadata.get("refund_id") if isinstance(metadata, dict) else None
+    failure = obj.get("failure_reason")
     return RefundSeen(
         refund_id=refund_id,
         payment_intent_id=intent if isinstance(intent, str) else fallback_intent,
         amount=amount,
         status=str(obj.get("status") or "succeeded"),
         our_refund_id=str(ours) if ours else None,
+        failure_reason=f"Stripe: {failure}"[:1000] if isinstance(failure, str) else None,
     )
 
 
