@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import shutil
 import tempfile
 import threading
@@ -171,6 +172,8 @@ class SearchReadModel:
         return Path(tempfile.mkdtemp(prefix="catalog-search-", dir=parent))
 
     async def stop(self) -> None:
+        if self.settings.web_workers > 1:
+            _mark_worker_ready(False)
         loop, task, thread = self._loop, self._task, self._thread
         if loop is not None and task is not None:
             with contextlib.suppress(RuntimeError):  # its loop already closed
@@ -189,11 +192,16 @@ class SearchReadModel:
         return self.index
 
     async def check_ready(self) -> None:
-        """For /readyz: raises until the index has caught up."""
+        """For /readyz: raises until the index has caught up, and, with several uvicorn
+        workers (which share the port, so a probe reaches any one of them), until every
+        worker's index has."""
         if not self.state.ready:
             raise SearchNotReady("catching up")
         if self._thread is None or not self._thread.is_alive():
             raise SearchNotReady("the follower stopped")
+        workers = self.settings.web_workers
+        if workers > 1 and await asyncio.to_thread(_ready_workers) < workers:
+            raise SearchNotReady("another worker is catching up")
 
     # --- the work -------------------------------------------------------------------
 
@@ -293,6 +301,8 @@ class SearchReadModel:
             if not caught_up and await self._caught_up(consumer, partitions):
                 caught_up = self.state.ready = True
                 SEARCH_READY.set(1)
+                if self.settings.web_workers > 1:
+                    _mark_worker_ready(True)
                 log.info("search index caught up: ready")
             batch = await consumer.getmany(timeout_ms=100, max_records=REFRESH_BATCH)
             if not batch:
@@ -346,6 +356,33 @@ class SearchReadModel:
         self.index.replace(offering_ids, [indexed_offering(r) for r in rows])
         self.state.documents = self.index.num_docs
         SEARCH_DOCUMENTS.set(self.state.documents)
+
+
+def _ready_dir() -> Path:
+    """Where the workers of one server (children of one uvicorn parent) leave a mark
+    once their index has caught up."""
+    return Path(tempfile.gettempdir()) / f"catalog-search-ready-{os.getppid()}"
+
+
+def _mark_worker_ready(ready: bool) -> None:
+    mark = _ready_dir() / str(os.getpid())
+    with contextlib.suppress(OSError):
+        if ready:
+            mark.parent.mkdir(exist_ok=True)
+            mark.touch()
+        else:
+            mark.unlink(missing_ok=True)
+
+
+def _ready_workers() -> int:
+    """Live sibling workers whose index has caught up (a dead one's mark is ignored)."""
+    count = 0
+    with contextlib.suppress(OSError):
+        for mark in _ready_dir().iterdir():
+            with contextlib.suppress(ValueError, OSError):
+                os.kill(int(mark.name), 0)
+                count += 1
+    return count
 
 
 @contextlib.asynccontextmanager
