@@ -1,4 +1,6 @@
-"""Catalog search at 100,000 published offerings: p50/p99 latency, SQL and HTTP.
+"""PostgreSQL search (the fallback backend) at 100,000 offerings: p50/p99, SQL and HTTP.
+
+The engine that serves search now, and PostgreSQL next to it: benchmarks.search_engine.
 
     uv run python benchmarks/catalog_search.py [--offerings 100000] [--runs 50]
 
@@ -167,15 +169,32 @@ def stack_env() -> Any:
     )
 
 
-async def copy_catalog(conn: asyncpg.Connection, n: int) -> list[tuple[Any, ...]]:
-    """n published offerings of 200 providers, by COPY; returns the offering rows."""
-    providers = [uuid.uuid4() for _ in range(200)]
+OFFERING_COLUMNS = [
+    "id",
+    "provider_id",
+    "status",
+    "version",
+    "title",
+    "description",
+    "skills",
+    "skills_text",
+    "level",
+    "duration_minutes",
+    "language",
+    "price_amount",
+    "price_currency",
+    "achievement",
+    "created_at",
+    "updated_at",
+    "published_at",
+]
+
+
+async def copy_providers(conn: asyncpg.Connection, providers: list[tuple[uuid.UUID, str]]) -> None:
     now = datetime.now(UTC)
     await conn.copy_records_to_table(
         "providers",
-        records=[
-            (p, f"P{i}", None, None, None, "p@x.example", now, now) for i, p in enumerate(providers)
-        ],
+        records=[(p, name, None, None, None, "p@x.example", now, now) for p, name in providers],
         columns=[
             "id",
             "name",
@@ -187,30 +206,14 @@ async def copy_catalog(conn: asyncpg.Connection, n: int) -> list[tuple[Any, ...]
             "updated_at",
         ],
     )
+
+
+async def copy_catalog(conn: asyncpg.Connection, n: int) -> list[tuple[Any, ...]]:
+    """n published offerings of 200 providers, by COPY; returns the offering rows."""
+    providers = [uuid.uuid4() for _ in range(200)]
+    await copy_providers(conn, [(p, f"P{i}") for i, p in enumerate(providers)])
     records = list(rows(n, providers))
-    await conn.copy_records_to_table(
-        "offerings",
-        records=records,
-        columns=[
-            "id",
-            "provider_id",
-            "status",
-            "version",
-            "title",
-            "description",
-            "skills",
-            "skills_text",
-            "level",
-            "duration_minutes",
-            "language",
-            "price_amount",
-            "price_currency",
-            "achievement",
-            "created_at",
-            "updated_at",
-            "published_at",
-        ],
-    )
+    await conn.copy_records_to_table("offerings", records=records, columns=OFFERING_COLUMNS)
     # As autovacuum would leave it: COPY puts every row in the GIN pending list,
     # which each text search then scans linearly until a vacuum merges it.
     await conn.execute("VACUUM ANALYZE offerings")
@@ -249,6 +252,7 @@ async def main(n: int, runs: int) -> None:
             dev_mode=True,
             run_relay=False,
             run_consumer=False,
+            search_backend="database",
             log_level="WARNING",
             signing_kek=base64.b64encode(os.urandom(32)).decode(),
         )

@@ -2,6 +2,9 @@
 
     uv run python -m benchmarks.http_load [--offerings 100000] [--duration 10] [--out f.json]
 
+Catalog search has a benchmark of its own (``benchmarks.search_engine``: the engine and
+PostgreSQL side by side, a realistic corpus and query stream, the gateway cache apart).
+
 Load generator: vegeta (``go install github.com/tsenart/vegeta/v12@latest``; Debian
 has wrk but not wrk2, and wrk cannot hold a fixed rate). vegeta is open loop: it
 sends at the given rate whatever the answers do, so a slow server shows up as
@@ -42,16 +45,6 @@ from credmarket_testing.system import System
 from benchmarks.catalog_search import copy_catalog
 from benchmarks.common import STACK, loadavg, machine, stack_infra, stop_cleanly_on_sigterm
 from benchmarks.purchase_flow import Driver, localstripe_webhook, prepare
-
-# The search mix, cycled in this order: three common words, a selective filter and a
-# phrase of two common words (ADR 0010 says what each costs).
-SEARCHES = [
-    "q=python",
-    "q=machine+learning",
-    "q=data&skill=sql&level=beginner",
-    "q=cloud+security",
-    "q=%22ethics+privacy%22+-python",
-]
 
 
 def vegeta_bin() -> str:
@@ -193,16 +186,12 @@ def plan(quick: bool) -> dict[str, list[int]]:
     if quick:
         return {
             "bare": [500],
-            "search_gateway": [500],
-            "search": [50],
             "offering": [500],
             "enroll": [50],
             "verify": [50],
         }
     return {
         "bare": [500, 0],
-        "search_gateway": [50, 200, 500],
-        "search": [50, 200, 500],
         "offering": [500],
         "enroll": [50, 100],
         "verify": [100, 250, 500],
@@ -228,7 +217,6 @@ async def run(
             "issuance": {"CREDMARKET_WEB_WORKERS": str(issuance_workers)},
             "catalog": {"CREDMARKET_WEB_WORKERS": str(catalog_workers)},
         },
-        gateway="search_gateway" in phases,
     )
     bare_port = free_port()
     bare = subprocess.Popen(  # noqa: S603, ASYNC220 - started once, before any load
@@ -247,9 +235,6 @@ async def run(
             "CREDMARKET_LOG_LEVEL=WARNING",
             "issuance_web_workers": issuance_workers,
             "catalog_web_workers": catalog_workers,
-            "search_mix": SEARCHES,
-            "search_gateway": "the same mix through the gateway's microcache (5 s TTL from "
-            "catalog's Cache-Control): mostly hits, not the uncached figure",
         },
         "runs": [],
     }
@@ -257,7 +242,7 @@ async def run(
     try:
         started = time.perf_counter()
         # Only the catalog phases read the offerings; a verify-only run skips the load.
-        needs_catalog = bool({"search", "search_gateway", "offering"} & set(phases))
+        needs_catalog = "offering" in phases
         ids = await load_offerings(system, n_offerings) if needs_catalog else []
         result["setup"]["load_s"] = round(time.perf_counter() - started, 1)
         async with aiohttp.ClientSession() as http:
@@ -293,19 +278,6 @@ async def run(
                 "bare FastAPI GET /constant",
                 lambda: cycle([target("GET", f"http://127.0.0.1:{bare_port}/constant")]),
             ),
-            "search": (
-                "catalog GET /v1/offerings?q=",
-                lambda: cycle([target("GET", f"{catalog}/v1/offerings?{q}") for q in SEARCHES]),
-            ),
-            "search_gateway": (
-                "gateway GET /catalog/v1/offerings, cached",
-                lambda: cycle(
-                    [
-                        target("GET", f"{system.gateway_url}/catalog/v1/offerings?{q}")
-                        for q in SEARCHES
-                    ]
-                ),
-            ),
             "offering": (
                 "catalog GET /v1/offerings/{id}",
                 lambda: (
@@ -323,7 +295,7 @@ async def run(
             for rate in key_rates:
                 result["runs"].append(attack(name, make(), rate, duration))
                 await asyncio.sleep(1)
-                if key in ("search", "search_gateway", "offering"):
+                if key == "offering":
                     await settle(f"{catalog}/v1/offerings?limit=1")
         # Sanity: what the verify endpoint said about the credential under load.
         async with (

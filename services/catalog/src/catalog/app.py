@@ -25,6 +25,7 @@ from catalog.api import (
 from catalog.clock import utcnow
 from catalog.handlers import build_registry
 from catalog.runtime import CatalogRuntime
+from catalog.search.read_model import SearchReadModel, running_read_model
 from catalog.security.idempotency import EncryptingIdempotencyStore
 from catalog.security.kek import resolve_kek
 from catalog.security.signing_keys import SigningKeys
@@ -85,6 +86,22 @@ def create_app(settings: CatalogSettings | None = None) -> FastAPI:
         finally:
             await db.dispose()
 
+    lifespan_tasks = [prepare_signing_key, *messaging_tasks(settings, db, build_registry())]
+    ready_checks = {"database": db.ping, "kafka": kafka_metadata_check(settings.kafka_bootstrap)}
+    search = None
+    if settings.search_backend == "engine":
+        search = SearchReadModel(settings)
+        model = search
+
+        @asynccontextmanager
+        async def search_read_model(_app: Any) -> AsyncIterator[None]:
+            async with running_read_model(model):
+                yield
+
+        lifespan_tasks.append(search_read_model)
+        # A replica takes search traffic only once its index has caught up.
+        ready_checks["search"] = search.check_ready
+
     app = create_service_app(
         settings,
         title="credmarket catalog",
@@ -96,11 +113,11 @@ def create_app(settings: CatalogSettings | None = None) -> FastAPI:
             offering_routes.router,
             browse_routes.router,
         ],
-        lifespan_tasks=[prepare_signing_key, *messaging_tasks(settings, db, build_registry())],
-        ready_checks={"database": db.ping, "kafka": kafka_metadata_check(settings.kafka_bootstrap)},
+        lifespan_tasks=lifespan_tasks,
+        ready_checks=ready_checks,
         token_verifier=_verifier(settings, self_app),
         idempotency_store=EncryptingIdempotencyStore(db.engine, kek),
     )
-    app.state.catalog = CatalogRuntime(settings, db, signing_keys)
+    app.state.catalog = CatalogRuntime(settings, db, signing_keys, search)
     self_app.app = app
     return app

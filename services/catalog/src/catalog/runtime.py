@@ -1,4 +1,5 @@
-"""What request handlers share for the life of the app: settings, database, signing keys."""
+"""What request handlers share for the life of the app: settings, database, signing keys,
+and the search read model."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 from credmarket_platform.db import Database
 from fastapi import Request
 
+from catalog.search.read_model import SearchReadModel
 from catalog.security.signing_keys import SigningKeys
 from catalog.settings import CatalogSettings
 
@@ -18,6 +20,8 @@ class CatalogRuntime:
     settings: CatalogSettings
     db: Database
     signing_keys: SigningKeys
+    # None when search is answered by PostgreSQL (search_backend "database").
+    search: SearchReadModel | None = None
 
 
 async def runtime(request: Request) -> CatalogRuntime:

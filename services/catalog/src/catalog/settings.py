@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from credmarket_platform.settings import ServiceSettings, service_database_alias
 from pydantic import AliasChoices, Field, SecretStr
 
@@ -44,4 +46,20 @@ class CatalogSettings(ServiceSettings):
         ge=0,
         le=300,
         validation_alias=AliasChoices("CREDMARKET_CATALOG_SEARCH_CACHE_TTL_S"),
+    )
+    # Public search: the engine's index per replica (ADR 0021), or PostgreSQL full-text
+    # search as before (ADR 0010): a fallback, and the benchmark's baseline.
+    search_backend: Literal["engine", "database"] = Field(
+        default="engine", validation_alias=AliasChoices("CREDMARKET_CATALOG_SEARCH_BACKEND")
+    )
+    # Unset: each process keeps its index in memory. Set: each process makes its index
+    # directory under this one (memory-mapped; removed at shutdown).
+    search_index_dir: str | None = Field(
+        default=None, validation_alias=AliasChoices("CREDMARKET_CATALOG_SEARCH_INDEX_DIR")
+    )
+    search_writer_heap_mb: int = Field(
+        default=64,
+        ge=15,
+        le=2048,
+        validation_alias=AliasChoices("CREDMARKET_CATALOG_SEARCH_WRITER_HEAP_MB"),
     )

@@ -16,6 +16,7 @@ from catalog.app import create_app
 from catalog.settings import CatalogSettings
 from credmarket_platform.auth import mint_token
 from credmarket_platform.db.migrations import upgrade_async
+from credmarket_testing.wait import wait_until
 from fastapi import FastAPI
 
 DEV_SECRET = "integration-test-secret-of-at-least-32-bytes"
@@ -42,7 +43,15 @@ async def settings(database_url: str, topic_prefix: str, kafka_bootstrap: str) -
 async def app(settings: CatalogSettings) -> AsyncIterator[FastAPI]:
     application = create_app(settings)
     async with application.router.lifespan_context(application):
+        await search_ready(application)
         yield application
+
+
+async def search_ready(application: FastAPI) -> None:
+    """Until the search index is built, search answers 503 (as /readyz does)."""
+    model = application.state.catalog.search
+    if model is not None:
+        await wait_until(lambda: model.state.ready, timeout=60, message="search index not ready")
 
 
 @pytest.fixture
@@ -111,6 +120,22 @@ async def provider_headers(client: httpx.AsyncClient, api_key: str) -> dict[str,
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
+async def searched(client: httpx.AsyncClient, expected: int, **params: Any) -> list[str]:
+    """The ids a search finds once it finds ``expected`` of them: the index follows
+    catalog's events, so a publish shows in search a moment later (ADR 0021)."""
+    found: list[str] = []
+
+    async def enough() -> bool:
+        nonlocal found
+        response = await client.get("/v1/offerings", params=params)
+        assert response.status_code == 200, response.text
+        found = [o["id"] for o in response.json()["items"]]
+        return len(found) == expected
+
+    await wait_until(enough, timeout=30, message=f"search {params} never found {expected}")
+    return found
+
+
 class Kit:
     """The helpers above, handed to tests as a fixture (test modules can't import conftest)."""
 
@@ -120,6 +145,7 @@ class Kit:
         self.dev_token = dev_token
         self.provider_body = provider_body
         self.offering_body = offering_body
+        self.searched = searched
 
     async def register(self, **changes: Any) -> dict[str, Any]:
         return await register(self.client, self.ops, **changes)

@@ -51,6 +51,7 @@ async def test_search_filters_sorts_and_pages(
         ),
     )
     await client.post(BASE, json=kit.offering_body(title="Python draft never shown"), headers=h)
+    await kit.searched(client, 3)
 
     async def ids(**params: Any) -> list[str]:
         response = await client.get("/v1/offerings", params=params)
@@ -118,6 +119,7 @@ async def test_a_cursor_is_refused_for_another_search(
 ) -> None:
     for i in range(2):
         await publish(client, provider["headers"], kit.offering_body(title=f"Course {i}"))
+    await kit.searched(client, 2)
     page = (await client.get("/v1/offerings", params={"limit": 1})).json()
     response = await client.get(
         "/v1/offerings", params={"limit": 1, "sort": "price_asc", "cursor": page["next_cursor"]}

@@ -1,4 +1,5 @@
-"""Relevance ranks only the newest matches; paging still shows every match once (ADR 0010)."""
+"""PostgreSQL search (the fallback backend): relevance ranks only the newest matches;
+paging still shows every match once (ADR 0010)."""
 
 from typing import Any
 
@@ -12,7 +13,7 @@ RANKED = 3
 
 @pytest.fixture
 async def settings(settings: CatalogSettings) -> CatalogSettings:
-    return settings.model_copy(update={"ranked_candidates": RANKED})
+    return settings.model_copy(update={"ranked_candidates": RANKED, "search_backend": "database"})
 
 
 async def publish(client: httpx.AsyncClient, headers: dict[str, str], body: dict[str, Any]) -> str:
@@ -63,3 +64,19 @@ async def test_the_newest_matches_are_ranked_and_older_ones_follow_newest_first(
     expected = [best, middle, weakest, *reversed(older)]
     for limit in (1, 2, 3, 100):
         assert await all_pages(client, limit) == expected, limit
+
+
+async def test_the_database_backend_filters_by_duration_and_has_no_engine_extras(
+    client: httpx.AsyncClient, provider: dict[str, Any], kit: Any
+) -> None:
+    h = provider["headers"]
+    short = await publish(client, h, kit.offering_body(title="Short", duration_minutes=30))
+    await publish(client, h, kit.offering_body(title="Long", duration_minutes=600))
+    response = await client.get("/v1/offerings", params={"duration_max": 60, "facets": "level"})
+    assert response.status_code == 200, response.text
+    page = response.json()
+    assert [o["id"] for o in page["items"]] == [short]
+    # Counting and facets are the engine's (ADR 0021); the fallback says so by leaving them out.
+    assert page["total"] is None
+    assert page["facets"] is None
+    assert (await client.get("/v1/offerings/autocomplete", params={"q": "sho"})).status_code == 503

@@ -18,6 +18,7 @@ import schemathesis
 from catalog.app import create_app
 from catalog.settings import CatalogSettings
 from credmarket_platform.auth import mint_token
+from credmarket_testing.wait import wait_until
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
@@ -44,6 +45,9 @@ class AppThread:
     async def _serve(self) -> None:
         self._stop = asyncio.Event()
         async with self.app.router.lifespan_context(self.app):
+            search = self.app.state.catalog.search
+            if search is not None:
+                await wait_until(lambda: search.state.ready, timeout=60)
             self.client = httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=self.app), base_url="http://catalog.test"
             )

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from credmarket_events.catalog import Level
 from credmarket_platform.http.problems import problem_responses
 from fastapi import APIRouter, Depends, Path, Query, Response
 
-from catalog.api.offering_models import Offering, OfferingPage, OfferingVersion
+from catalog.api.offering_models import Offering, OfferingVersion
 from catalog.api.offering_views import offering_view
 from catalog.api.refusals import invalid, not_found
+from catalog.api.search_engine_routes import (
+    MAX_SUGGESTIONS,
+    engine_search,
+    engine_suggest,
+    parse_facets,
+)
+from catalog.api.search_models import SearchHit, SearchResults, Suggestions
 from catalog.db import repository as repo
 from catalog.domain.cursor import Cursor, CursorInvalid, decode_cursor, encode_cursor
+from catalog.domain.offering_rules import MAX_DURATION_MINUTES
 from catalog.domain.search_query import SearchQuery, SortOrder, check_search
 from catalog.domain.violations import Violation
 from catalog.runtime import CatalogRuntime, runtime
@@ -25,10 +34,16 @@ _MAX_PRICE = 100_000_000_00
 @router.get(
     "",
     summary="Search published offerings",
-    description="Full-text search over title, skills and description (web-search syntax: "
-    '`"exact phrase"`, `or`, `-exclude`), filters, sorting and cursor pagination. '
-    "Relevance ranks the newest matches (1,000 by default); older ones follow, newest first.",
-    responses=problem_responses(422),
+    description="Full-text search over title, skills, provider and description: every word "
+    "must match, stemmed in the offering's language and, for a word no offering has, with "
+    'a typo or two; `"exact phrase"`, `or`, `-exclude`, `prefix*`. A query that means '
+    "nothing (an unclosed quote, a lone `*`) is a 422. Filters, facets with counts "
+    "(`facets=skills,level,...`), sorting, highlighted snippets and cursor pagination; "
+    "relevance (BM25, title > skills > provider > description) pages through the best "
+    "10,000 matches, the other sorts through all. 503 while this replica's index is "
+    "being built (ADR 0021).",
+    responses=problem_responses(422, 503),
+    response_model=SearchResults,
 )
 async def search_offerings(
     response: Response,
@@ -46,8 +61,20 @@ async def search_offerings(
     ),
     limit: int = Query(default=20, ge=1, le=100),
     cursor: str | None = Query(default=None, max_length=1000),
+    duration_min: int | None = Query(
+        default=None, ge=1, le=MAX_DURATION_MINUTES, description="Minutes, at least."
+    ),
+    duration_max: int | None = Query(
+        default=None, ge=1, le=MAX_DURATION_MINUTES, description="Minutes, at most."
+    ),
+    facets: str | None = Query(
+        default=None,
+        max_length=100,
+        description="Comma-separated facets to count: skills, level, language, provider, "
+        "currency, price, duration.",
+    ),
     rt: CatalogRuntime = Depends(runtime),
-) -> OfferingPage:
+) -> Any:
     query = SearchQuery(
         text=q,
         skill=skill,
@@ -60,10 +87,14 @@ async def search_offerings(
         currency=currency,
         sort=sort,
         limit=limit,
+        duration_min=duration_min,
+        duration_max=duration_max,
     )
     violations = check_search(query)
     if violations:
         raise invalid(violations, "Invalid search")
+    if rt.settings.search_backend == "engine":
+        return await engine_search(rt, query, cursor, parse_facets(facets))
     fingerprint = query.fingerprint()
     after = None
     if cursor is not None:
@@ -86,7 +117,26 @@ async def search_offerings(
     # The same for every caller (no token, nothing personal), so browsers and the
     # gateway may keep it briefly: a (un)published offering shows within the TTL.
     response.headers["Cache-Control"] = f"public, max-age={rt.settings.search_cache_ttl_s}"
-    return OfferingPage(items=[offering_view(r) for r in page], next_cursor=next_cursor)
+    return SearchResults(
+        items=[SearchHit(**offering_view(r).model_dump()) for r in page], next_cursor=next_cursor
+    )
+
+
+@router.get(
+    "/autocomplete",
+    summary="Complete what a learner is typing",
+    description="The last word of `q` completed from published offerings' titles (most "
+    "offerings first, among titles that also have the earlier words), and the best "
+    "offerings so far. A last word under two letters completes nothing. Search engine only.",
+    responses=problem_responses(422, 503),
+    response_model=Suggestions,
+)
+async def autocomplete(
+    q: str = Query(min_length=1, max_length=100),
+    limit: int = Query(default=8, ge=1, le=MAX_SUGGESTIONS),
+    rt: CatalogRuntime = Depends(runtime),
+) -> Any:
+    return await engine_suggest(rt, q, limit)
 
 
 @router.get(

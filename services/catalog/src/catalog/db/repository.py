@@ -265,6 +265,10 @@ def _matches(query: SearchQuery, o: Any = offerings) -> list[sa.ColumnElement[bo
         where.append(o.c.price_amount >= query.price_min)
     if query.price_max is not None:
         where.append(o.c.price_amount <= query.price_max)
+    if query.duration_min is not None:
+        where.append(o.c.duration_minutes >= query.duration_min)
+    if query.duration_max is not None:
+        where.append(o.c.duration_minutes <= query.duration_max)
     return where
 
 

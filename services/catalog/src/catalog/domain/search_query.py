@@ -8,7 +8,13 @@ from uuid import UUID
 
 from credmarket_events.currencies import ISO_4217
 
-from catalog.domain.offering_rules import LANGUAGE, LEVELS, MAX_PRICE_MINOR_UNITS, normalize_skill
+from catalog.domain.offering_rules import (
+    LANGUAGE,
+    LEVELS,
+    MAX_DURATION_MINUTES,
+    MAX_PRICE_MINOR_UNITS,
+    normalize_skill,
+)
 from catalog.domain.text_rules import is_storable
 from catalog.domain.violations import Violation
 
@@ -36,6 +42,9 @@ class SearchQuery:
     currency: str | None = None
     sort: SortOrder | None = None
     limit: int = 20
+    # Answered by the search engine only (ADR 0021).
+    duration_min: int | None = None
+    duration_max: int | None = None
 
     @property
     def effective_sort(self) -> SortOrder:
@@ -54,7 +63,7 @@ class SearchQuery:
 
     def fingerprint(self) -> str:
         """Identifies the question (not the page), so a cursor is not reused for another."""
-        parts = (
+        parts: tuple[str, ...] = (
             self.text or "",
             self.normalized_skill or "",
             str(self.provider_id or ""),
@@ -66,6 +75,8 @@ class SearchQuery:
             self.currency or "",
             self.effective_sort.value,
         )
+        if self.duration_min is not None or self.duration_max is not None:
+            parts += (f"d{self.duration_min}", f"d{self.duration_max}")
         return "\x1f".join(parts)
 
 
@@ -103,6 +114,16 @@ def check_search(query: SearchQuery) -> list[Violation]:
         out.append(Violation("price_min", "above_max", "must not exceed price_max"))
     if query.free is True and query.price_min is not None and query.price_min > 0:
         out.append(Violation("free", "contradiction", "free offerings cost 0"))
+    for name in ("duration_min", "duration_max"):
+        value = getattr(query, name)
+        if value is not None and not (1 <= value <= MAX_DURATION_MINUTES):
+            out.append(Violation(name, "out_of_range", f"must be 1..{MAX_DURATION_MINUTES}"))
+    if (
+        query.duration_min is not None
+        and query.duration_max is not None
+        and query.duration_min > query.duration_max
+    ):
+        out.append(Violation("duration_min", "above_max", "must not exceed duration_max"))
     if not (1 <= query.limit <= MAX_PAGE_SIZE):
         out.append(Violation("limit", "out_of_range", f"must be 1..{MAX_PAGE_SIZE}"))
     return out
