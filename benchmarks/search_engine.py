@@ -1,4 +1,4 @@
-"""Catalog search: the engine (ADR 0021) and PostgreSQL full-text search side by side.
+"""Catalog search: the engine (ADR 0022) and PostgreSQL full-text search side by side.
 
     uv run python -m benchmarks.search_engine [--offerings 100000] [--duration 10]
         [--rates 100,250,500,1000] [--backends engine,database] [--no-cached]

@@ -1,6 +1,6 @@
 """Search on two catalog replicas (processes): each builds its own index and follows
 catalog's events, so both answer the same; a replica killed and restarted, or added
-later, rebuilds from the database and is ready only once caught up (ADR 0021)."""
+later, rebuilds from the database and is ready only once caught up (ADR 0022)."""
 
 from __future__ import annotations
 

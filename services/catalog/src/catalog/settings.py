@@ -47,7 +47,7 @@ class CatalogSettings(ServiceSettings):
         le=300,
         validation_alias=AliasChoices("CREDMARKET_CATALOG_SEARCH_CACHE_TTL_S"),
     )
-    # Public search: the engine's index per replica (ADR 0021), or PostgreSQL full-text
+    # Public search: the engine's index per replica (ADR 0022), or PostgreSQL full-text
     # search as before (ADR 0010): a fallback, and the benchmark's baseline.
     search_backend: Literal["engine", "database"] = Field(
         default="engine", validation_alias=AliasChoices("CREDMARKET_CATALOG_SEARCH_BACKEND")

@@ -122,7 +122,7 @@ async def provider_headers(client: httpx.AsyncClient, api_key: str) -> dict[str,
 
 async def searched(client: httpx.AsyncClient, expected: int, **params: Any) -> list[str]:
     """The ids a search finds once it finds ``expected`` of them: the index follows
-    catalog's events, so a publish shows in search a moment later (ADR 0021)."""
+    catalog's events, so a publish shows in search a moment later (ADR 0022)."""
     found: list[str] = []
 
     async def enough() -> bool:

@@ -76,7 +76,7 @@ async def test_the_database_backend_filters_by_duration_and_has_no_engine_extras
     assert response.status_code == 200, response.text
     page = response.json()
     assert [o["id"] for o in page["items"]] == [short]
-    # Counting and facets are the engine's (ADR 0021); the fallback says so by leaving them out.
+    # Counting and facets are the engine's (ADR 0022); the fallback says so by leaving them out.
     assert page["total"] is None
     assert page["facets"] is None
     assert (await client.get("/v1/offerings/autocomplete", params={"q": "sho"})).status_code == 503

@@ -1,4 +1,4 @@
-"""Search served by each replica's engine index, fed by catalog's own events (ADR 0021):
+"""Search served by each replica's engine index, fed by catalog's own events (ADR 0022):
 what is published shows, what changes changes, what is retired goes; a second replica
 builds the same index from the database and answers the same; refusals are 4xx."""
 
@@ -168,7 +168,7 @@ async def test_a_new_replica_builds_the_same_index_and_pages_with_the_others_cur
             # Built from the database: the retired offering is not there.
             assert model.state.documents == 4
             again = (await other.get("/v1/offerings", params={"q": "welding", "limit": 2})).json()
-            # The same answer (the cursor's score may differ by a hair: ADR 0021).
+            # The same answer (the cursor's score may differ by a hair: ADR 0022).
             assert again["items"] == first["items"]
             assert again["total"] == first["total"] == 4
             rest = await other.get(

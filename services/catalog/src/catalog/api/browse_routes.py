@@ -41,7 +41,7 @@ _MAX_PRICE = 100_000_000_00
     "(`facets=skills,level,...`), sorting, highlighted snippets and cursor pagination; "
     "relevance (BM25, title > skills > provider > description) pages through the best "
     "10,000 matches, the other sorts through all. 503 while this replica's index is "
-    "being built (ADR 0021).",
+    "being built (ADR 0022).",
     responses=problem_responses(422, 503),
     response_model=SearchResults,
 )

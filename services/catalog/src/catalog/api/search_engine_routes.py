@@ -1,4 +1,4 @@
-"""Public search answered by this replica's search engine index (ADR 0021)."""
+"""Public search answered by this replica's search engine index (ADR 0022)."""
 
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ from catalog.domain.search_query import SortOrder
 CURSOR_VERSION = 2
 MAX_KEY = 2**64 - 1
 MAX_TIE = 2**63 - 1
-# Relevance pages are cut from the best matches, at most this deep (ADR 0021).
+# Relevance pages are cut from the best matches, at most this deep (ADR 0022).
 MAX_RELEVANCE_DEPTH = 10_000
 MAX_SCORE = 1e12
 

@@ -42,7 +42,7 @@ class SearchQuery:
     currency: str | None = None
     sort: SortOrder | None = None
     limit: int = 20
-    # Answered by the search engine only (ADR 0021).
+    # Answered by the search engine only (ADR 0022).
     duration_min: int | None = None
     duration_max: int | None = None
 

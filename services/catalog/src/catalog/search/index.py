@@ -1,6 +1,6 @@
 """One replica's search index: writes from the read model, reads from the API.
 
-The index is rebuilt on every start (ADR 0021), so it needs no durability: it lives in
+The index is rebuilt on every start (ADR 0022), so it needs no durability: it lives in
 memory by default, where a commit costs no fsync, or in a directory of its own
 (memory-mapped files that the page cache holds, for a catalogue too big for memory). Writes come
 from one task (the read model's follower) and are made visible by a commit and a
