@@ -7,6 +7,7 @@ checks, users, metric names.
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 from typing import Any
@@ -247,3 +248,38 @@ def test_exec_form_health_checks_have_no_spaces_in_an_argument(compose: dict[str
         test = service.get("healthcheck", {}).get("test", [])
         if test and test[0] == "CMD":
             assert not any(" " in argument for argument in test[1:]), name
+
+
+def _project_imports(module_file: Path) -> set[str]:
+    """credmarket_infra modules a file imports (absolute imports only, as ours are)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(module_file.read_text())):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("credmarket_infra"):
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}
+        elif isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.startswith("credmarket_infra")}
+    return found
+
+
+def test_the_stripe_stand_in_image_copies_every_module_its_wrapper_imports() -> None:
+    """The Compose stand-in runs the wrapper outside the workspace: a module it imports
+    but the image lacks fails only at container start (it did, once)."""
+    dockerfile = (ROOT / "infra" / "docker" / "localstripe.Dockerfile").read_text()
+    ignore = ignore_patterns(ROOT / "infra" / "docker" / "localstripe.Dockerfile.dockerignore")
+    src = ROOT / "infra" / "src"
+    pending = [src / "credmarket_infra" / "stack" / "localstripe_server.py"]
+    seen: set[Path] = set()
+    while pending:
+        module_file = pending.pop()
+        if module_file in seen:
+            continue
+        seen.add(module_file)
+        for name in _project_imports(module_file):
+            candidate = src / (name.replace(".", "/") + ".py")
+            if candidate.is_file():
+                pending.append(candidate)
+    for module_file in seen:
+        relative = module_file.relative_to(ROOT).as_posix()
+        assert relative in dockerfile, f"{relative} is not copied into the stand-in image"
+        assert f"!{relative}" in ignore, f"{relative} is not in the stand-in's build context"
+    assert len(seen) >= 4

@@ -17,6 +17,7 @@ from credmarket_infra.demo.stripe_js import (
 )
 from credmarket_testing.actors import Learner, Provider, buy, new_learner, pay
 from credmarket_testing.system import System
+from credmarket_testing.wait import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -34,12 +35,16 @@ async def test_paid_purchase_ends_in_a_verified_credential_and_a_refund_revokes_
     offering = await market.publish_offering(provider.token, title, price=4900)
     assert offering["status"] == "published"
 
-    found = []
-    for _ in range(50):
+    found: list[dict[str, Any]] = []
+
+    async def searchable() -> bool:
+        nonlocal found
         found = [o for o in await market.search(title) if o["id"] == offering["id"]]
-        if found:
-            break
-    assert found
+        return bool(found)
+
+    # The engine indexes a publication within about a second; the gateway may keep an
+    # empty answer for its cache TTL on top.
+    await wait_until(searchable, timeout=30, message="search never found the offering")
     assert found[0]["price"] == {"amount": 4900, "currency": "EUR"}
 
     enrollment = await buy(market, learner, offering)

@@ -195,8 +195,11 @@ async def test_anonymous_search_is_kept_briefly_and_a_token_bypasses_the_cache(
     params = {"q": f"microcache {uuid.uuid4().hex}"}
     first = await http.get(url, params=params, headers={"X-Request-Id": "cache-1"})
     second = await http.get(url, params=params, headers={"X-Request-Id": "cache-2"})
-    assert first.headers["cache-control"] == "public, max-age=5"
-    assert (first.headers["x-cache-status"], second.headers["x-cache-status"]) == ("MISS", "HIT")
+    assert first.headers["cache-control"] == "public, max-age=1"
+    assert first.headers["x-cache-status"] == "MISS"
+    # Kept for one second: on a slow machine the second request may come after that and
+    # get the kept answer while one background request refreshes it (UPDATING).
+    assert second.headers["x-cache-status"] in {"HIT", "UPDATING"}
     assert second.json() == first.json()
     # A kept answer still names the request it answers, not the one that filled it.
     assert [first.headers["x-request-id"], second.headers["x-request-id"]] == ["cache-1", "cache-2"]

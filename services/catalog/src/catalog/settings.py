@@ -41,8 +41,10 @@ class CatalogSettings(ServiceSettings):
         validation_alias=AliasChoices("CREDMARKET_CATALOG_RANKED_CANDIDATES"),
     )
     # Search answers are public; this bounds how stale a cached one may be (ADR 0010).
+    # One second: the engine makes an offering searchable within a second of its
+    # publication (ADR 0022), and a longer gateway cache would hide that from learners.
     search_cache_ttl_s: int = Field(
-        default=5,
+        default=1,
         ge=0,
         le=300,
         validation_alias=AliasChoices("CREDMARKET_CATALOG_SEARCH_CACHE_TTL_S"),
