@@ -46,5 +46,5 @@ class CredentialRevokedV1(EventData):
     revoked_at: UtcDateTime
 
 
-register(CredentialIssuedV1, CREDENTIALS, producer="issuance", consumers=("enrollment",))
-register(CredentialRevokedV1, CREDENTIALS, producer="issuance", consumers=("enrollment",))
+register(CredentialIssuedV1, CREDENTIALS, producer="issuance", consumers=("enrollment", "catalog"))
+register(CredentialRevokedV1, CREDENTIALS, producer="issuance", consumers=("enrollment", "catalog"))
