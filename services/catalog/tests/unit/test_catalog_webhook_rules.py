@@ -85,7 +85,7 @@ def test_the_retries_of_three_days_are_not_a_handful_nor_a_flood() -> None:
         ("172.16.5.4", "private"),
         ("192.168.1.1", "private"),
         ("100.64.0.1", "private"),
-        ("0.0.0.0", "reserved"),
+        ("0.0.0.0", "reserved"),  # noqa: S104 - an address checked, not bound
         ("224.0.0.1", "reserved"),
         ("93.184.215.14", None),
         ("2606:4700::1111", None),
