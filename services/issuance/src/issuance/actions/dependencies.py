@@ -24,6 +24,9 @@ class IssuanceDeps:
     status_list_size: int = MIN_ENTRIES
     clock: Callable[[], datetime] = _now
     randbelow: Callable[[int], int] = field(default=secrets.randbelow)
+    dev_mode: bool = False
+    badge_host_consent_url: str = ""
+    """The frontend page where a learner approves or denies a badge host (?request=<id>)."""
 
     def derived_secret(self, purpose: str) -> bytes:
         """A key for ``purpose`` derived from the current KEK (never used for wrapping)."""
