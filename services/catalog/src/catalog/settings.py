@@ -98,6 +98,12 @@ class CatalogSettings(ServiceSettings):
         default=None,
         validation_alias=AliasChoices("CREDMARKET_CATALOG_WEBHOOK_ALLOW_PRIVATE_ADDRESSES"),
     )
+    # How long finished deliveries stay in the log (pending ones stay until they finish).
+    webhook_log_retention_s: int = Field(
+        default=30 * 24 * 3600,
+        ge=3600,
+        validation_alias=AliasChoices("CREDMARKET_CATALOG_WEBHOOK_LOG_RETENTION_S"),
+    )
     run_webhook_delivery: bool = True
 
     @property

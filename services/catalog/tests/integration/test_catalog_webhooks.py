@@ -405,3 +405,129 @@ async def test_redelivery_of_one_message_and_of_everything_since_a_time(hooks: H
         assert every.json() == {"redelivered": 3}
         await wait_until(lambda: rx.duplicates == 4, timeout=30, message="not all redelivered")
         assert len(rx.deliveries) == 3
+
+        async def all_delivered() -> bool:
+            items = await hooks.messages(provider, endpoint_id)
+            return {m["status"] for m in items} == {"delivered"}
+
+        await wait_until(all_delivered, timeout=30, message="redeliveries not recorded")
+        # The log is kept for its retention, then forgotten.
+        worker = hooks.app.state.webhook_delivery
+        await worker.forget_old()
+        assert len(await hooks.messages(provider, endpoint_id)) == 3
+        hooks.clock.advance(timedelta(days=31))
+        await worker.forget_old()
+        assert await hooks.messages(provider, endpoint_id) == []
+
+
+async def test_a_removed_endpoint_gets_nothing_more_and_leaves_no_backlog(hooks: Hooks) -> None:
+    provider = await hooks.provider()
+    async with running_receiver(mode="fail", now=hooks.clock.now) as rx:
+        created = await hooks.endpoint(provider, rx.url, [ACTIVATED])
+        endpoint_id = created["endpoint"]["id"]
+        pid = uuid.UUID(provider["id"])
+        await hooks.publish(make_event(ACTIVATED, enrollment_id=uuid.uuid4(), provider_id=pid))
+        await wait_until(lambda: rx.requests >= 1, timeout=60, message="never tried")
+        removed = await hooks.client.delete(
+            f"/v1/webhook-endpoints/{endpoint_id}", headers=provider["headers"]
+        )
+        assert removed.status_code == 204
+        gone = await hooks.client.get(
+            f"/v1/webhook-endpoints/{endpoint_id}", headers=provider["headers"]
+        )
+        assert gone.status_code == 404
+        overview = (await hooks.client.get("/v1/webhooks/overview", headers=hooks.ops)).json()
+        assert overview["pending"] == 0
+        tried = rx.requests
+        await hooks.publish(make_event(ACTIVATED, enrollment_id=uuid.uuid4(), provider_id=pid))
+        hooks.clock.advance(timedelta(hours=7))
+        # A ping to a live endpoint of another provider shows the worker is still going.
+        other = await hooks.provider()
+        async with running_receiver(now=hooks.clock.now) as live:
+            other_endpoint = await hooks.endpoint(other, live.url, [ACTIVATED])
+            live.secrets["s"] = other_endpoint["secret"]
+            await _ping(hooks, other, other_endpoint["endpoint"]["id"], live)
+        assert rx.requests == tried
+
+
+async def test_ops_see_failing_endpoints_and_the_backlog_in_the_cli_and_the_page(
+    hooks: Hooks,
+) -> None:
+    import asyncio
+    import json
+    import sys
+
+    import uvicorn
+    from credmarket_infra.opspage.app import create_app as create_ops_page
+    from credmarket_infra.opspage.settings import OpsPageSettings
+    from credmarket_testing.ports import free_port
+
+    provider = await hooks.provider()
+    async with running_receiver(mode="fail", now=hooks.clock.now) as rx:
+        created = await hooks.endpoint(provider, rx.url, [ACTIVATED])
+        endpoint_id = created["endpoint"]["id"]
+        pid = uuid.UUID(provider["id"])
+        for _ in range(2):
+            await hooks.publish(make_event(ACTIVATED, enrollment_id=uuid.uuid4(), provider_id=pid))
+
+        async def failing() -> bool:
+            items = await hooks.messages(provider, endpoint_id)
+            return len(items) == 2 and all(m["attempts"] >= 1 for m in items)
+
+        await wait_until(failing, timeout=60, message="no failed attempts")
+
+        # catalog on a real port, as the CLI and the page reach it.
+        port = free_port()
+        server = uvicorn.Server(
+            uvicorn.Config(
+                hooks.app, host="127.0.0.1", port=port, lifespan="off", log_level="warning"
+            )
+        )
+        serving = asyncio.create_task(server.serve())
+        try:
+            await wait_until(lambda: server.started, timeout=10, message="catalog not serving")
+            catalog_url = f"http://127.0.0.1:{port}"
+            token = hooks.ops["Authorization"].removeprefix("Bearer ")
+
+            cli = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-c",
+                "from credmarket_infra.ops.cli import main; main()",
+                "webhooks",
+                "--catalog",
+                catalog_url,
+                "--json",
+                env={"CREDMARKET_OPS_TOKEN": token, "PATH": "/usr/bin:/bin"},
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+            )
+            out, err = await cli.communicate()
+            assert cli.returncode == 1, err.decode()  # something needs ops
+            overview = json.loads(out)
+            [health] = overview["failing_endpoints"]
+            assert health["endpoint"]["id"] == endpoint_id
+            assert health["pending"] == 2
+            assert overview["pending"] >= 2
+
+            page = create_ops_page(
+                OpsPageSettings(
+                    kafka_bootstrap=hooks.settings.kafka_bootstrap,
+                    jwt_issuers="credmarket-dev",
+                    jwt_dev_secret=hooks.settings.jwt_dev_secret,
+                    dev_mode=True,
+                    catalog_url=catalog_url,
+                )
+            )
+            async with httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=page), base_url="http://ops.test"
+            ) as ops_page:
+                shown = await ops_page.get("/api/webhooks", headers=hooks.ops)
+                assert shown.status_code == 200, shown.text
+                assert [h["endpoint"]["id"] for h in shown.json()["failing_endpoints"]] == [
+                    endpoint_id
+                ]
+                anonymous = await ops_page.get("/api/webhooks")
+                assert anonymous.status_code == 401
+        finally:
+            server.should_exit = True
+            await serving

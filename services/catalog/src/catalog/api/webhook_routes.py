@@ -215,6 +215,7 @@ async def delete_endpoint(
         await hooks.update_endpoint(
             uow.session, endpoint_id, deleted_at=now, enabled=False, updated_at=now
         )
+        await hooks.abandon_pending(uow.session, endpoint_id)
         await uow.commit()
     return Response(status_code=204)
 

@@ -289,6 +289,35 @@ async def redeliver_since(
     return len(result.all())
 
 
+async def abandon_pending(session: AsyncSession, endpoint_id: UUID) -> None:
+    """A removed endpoint's waiting messages will never go: they stop counting as backlog."""
+    await session.execute(
+        sa.update(webhook_messages)
+        .where(
+            webhook_messages.c.endpoint_id == endpoint_id, webhook_messages.c.status == "pending"
+        )
+        .values(status="failed", leased_until=None)
+    )
+
+
+async def forget_before(session: AsyncSession, before: datetime, batch: int = 1000) -> int:
+    """The delivery log is kept for a while, not for ever: finished messages enqueued
+    before ``before`` go, with their attempts, a batch at a time."""
+    stmt = (
+        sa.select(webhook_messages.c.seq)
+        .where(webhook_messages.c.status != "pending", webhook_messages.c.enqueued_at < before)
+        .limit(batch)
+    )
+    seqs = list((await session.execute(stmt)).scalars())
+    if not seqs:
+        return 0
+    await session.execute(
+        sa.delete(webhook_attempts).where(webhook_attempts.c.message_seq.in_(seqs))
+    )
+    await session.execute(sa.delete(webhook_messages).where(webhook_messages.c.seq.in_(seqs)))
+    return len(seqs)
+
+
 async def restart_pending(session: AsyncSession, endpoint_id: UUID, now: datetime) -> None:
     """A re-enabled endpoint gets what waited for it, each with a whole window again."""
     await session.execute(

@@ -161,6 +161,7 @@ class DeliveryWorker:
                     await self.deliver_due()
                     if loop.time() >= gauges_due:
                         await self.update_gauges()
+                        await self.forget_old()
                         gauges_due = loop.time() + 5.0
                 except Exception as exc:  # the database may be away for a while
                     log.warning("webhook delivery: %s; retrying", exc)
@@ -395,6 +396,12 @@ class DeliveryWorker:
             failing_since.isoformat(),
             error,
         )
+
+    async def forget_old(self) -> None:
+        before = self.clock.now() - timedelta(seconds=self.settings.webhook_log_retention_s)
+        async with self.db.unit_of_work() as uow:
+            await hooks.forget_before(uow.session, before)
+            await uow.commit()
 
     async def update_gauges(self) -> None:
         async with self.db.engine.connect() as conn:
