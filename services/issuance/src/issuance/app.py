@@ -37,6 +37,7 @@ def create_app(settings: IssuanceSettings | None = None, *, configure_logs: bool
         public_base_url=settings.public_base_url.rstrip("/"),
         kek_ring=settings.kek_ring(),
         status_list_size=settings.status_list_size,
+        max_verify_body_bytes=settings.max_verify_body_bytes,
     )
 
     @asynccontextmanager

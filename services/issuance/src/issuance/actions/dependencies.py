@@ -22,3 +22,4 @@ class IssuanceDeps:
     status_list_size: int = MIN_ENTRIES
     clock: Callable[[], datetime] = _now
     randbelow: Callable[[int], int] = field(default=secrets.randbelow)
+    max_verify_body_bytes: int = 256 * 1024
