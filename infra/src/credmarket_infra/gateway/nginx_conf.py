@@ -28,6 +28,7 @@ PROVIDER_TOKENS_PATH = "/catalog/v1/provider-tokens"
 SEARCH_PATH = "/catalog/v1/offerings"
 PURCHASE_PATH = "/enrollment/v1/enrollments"
 VERIFY_PATH = "/issuance/v1/verify"
+BAKED_VERIFY_PATH = "/issuance/v1/verify/baked"
 WEBHOOK_PATH = "/payments/v1/stripe/webhook"
 
 _I = "        "  # server-level indentation
@@ -384,6 +385,14 @@ def render_nginx_conf(
         "issuance",
         prefix="/issuance",
         upstream_uri="/v1/verify",
+        limit=("verify", settings.verify_limit),
+    )
+    # A baked badge is verified like its JSON: same work, same budget.
+    loc += _api_location(
+        f"= {BAKED_VERIFY_PATH}",
+        "issuance",
+        prefix="/issuance",
+        upstream_uri="/v1/verify/baked",
         limit=("verify", settings.verify_limit),
     )
     loc += _api_location(

@@ -15,7 +15,13 @@ from credmarket_platform.messaging.wiring import consumer_runner, consumer_task,
 from fastapi import FastAPI
 
 from issuance.actions.dependencies import IssuanceDeps
-from issuance.api import credential_routes, issuer_routes, public_routes, verify_routes
+from issuance.api import (
+    baked_routes,
+    credential_routes,
+    issuer_routes,
+    public_routes,
+    verify_routes,
+)
 from issuance.handlers import enrollment_registry, provider_registry
 from issuance.settings import IssuanceSettings
 
@@ -61,6 +67,7 @@ def create_app(settings: IssuanceSettings | None = None, *, configure_logs: bool
         routers=[
             public_routes.router,
             verify_routes.router,
+            baked_routes.router,
             credential_routes.router,
             issuer_routes.router,
         ],

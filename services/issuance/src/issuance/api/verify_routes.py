@@ -70,20 +70,6 @@ async def credential_body(
         raise ProblemError(400, "Malformed JSON", "The body is not a JSON document.") from None
     if not isinstance(document, dict):
         raise ProblemError(422, "Not a credential", "Send the credential as a JSON object.")
-    if _depth(document, MAX_DEPTH) > MAX_DEPTH:
-        raise ProblemError(
-            422, "Credential too deeply nested", f"At most {MAX_DEPTH} levels of nesting."
-        )
-    unknown = unknown_contexts(document)
-    if unknown:
-        # Exact URLs only: a fragment or a look-alike would name a document we do not hold.
-        shown = ", ".join(unknown[:_SHOWN_CONTEXTS])
-        raise ProblemError(
-            422,
-            "Unknown JSON-LD context",
-            f"Only the vendored contexts are understood, exactly as published; not: {shown}",
-            type_="urn:credmarket:problem:unknown-context",
-        )
     return document
 
 
@@ -105,6 +91,27 @@ async def verify_credential_endpoint(
     db: Database = Depends(get_database),
     deps: IssuanceDeps = Depends(get_deps),
 ) -> VerificationReport:
+    return await verification_report(credential, db, deps)
+
+
+async def verification_report(
+    credential: dict[str, Any], db: Database, deps: IssuanceDeps
+) -> VerificationReport:
+    """The report for one credential, whether it came as JSON or baked into an image."""
+    if _depth(credential, MAX_DEPTH) > MAX_DEPTH:
+        raise ProblemError(
+            422, "Credential too deeply nested", f"At most {MAX_DEPTH} levels of nesting."
+        )
+    unknown = unknown_contexts(credential)
+    if unknown:
+        # Exact URLs only: a fragment or a look-alike would name a document we do not hold.
+        shown = ", ".join(unknown[:_SHOWN_CONTEXTS])
+        raise ProblemError(
+            422,
+            "Unknown JSON-LD context",
+            f"Only the vendored contexts are understood, exactly as published; not: {shown}",
+            type_="urn:credmarket:problem:unknown-context",
+        )
     result, local = await verify(db.engine, credential, deps)
     return VerificationReport(
         valid=result.valid,
