@@ -19,8 +19,10 @@ from issuance.api import (
     baked_routes,
     credential_routes,
     issuer_routes,
+    oid4vci_routes,
     public_routes,
     verify_routes,
+    wallet_offer_routes,
 )
 from issuance.handlers import enrollment_registry, provider_registry
 from issuance.settings import IssuanceSettings
@@ -70,6 +72,8 @@ def create_app(settings: IssuanceSettings | None = None, *, configure_logs: bool
             baked_routes.router,
             credential_routes.router,
             issuer_routes.router,
+            wallet_offer_routes.router,
+            oid4vci_routes.router,
         ],
         lifespan_tasks=tasks,
         ready_checks={"database": db.ping, "kafka": kafka_metadata_check(settings.kafka_bootstrap)},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,3 +25,8 @@ class IssuanceDeps:
     clock: Callable[[], datetime] = _now
     randbelow: Callable[[int], int] = field(default=secrets.randbelow)
     max_verify_body_bytes: int = 256 * 1024
+
+    def derived_secret(self, purpose: str) -> bytes:
+        """A key for ``purpose`` derived from the current KEK (never used for wrapping)."""
+        kek = self.kek_ring.keys[self.kek_ring.current_id]
+        return hmac.new(kek, f"credmarket-issuance/{purpose}".encode(), hashlib.sha256).digest()

@@ -123,3 +123,58 @@ class EnrollmentRevocation(IssuanceModel, table=True):
     enrollment_id: UUID = Field(primary_key=True)
     reason: str = Field(max_length=500)
     revoked_at: datetime = Field(sa_type=_utc())
+
+
+class WalletOffer(IssuanceModel, table=True):
+    """An OpenID4VCI credential offer (pre-authorized code) a learner made for a wallet.
+
+    Codes and tokens are kept as SHA-256 hashes only; the learner saw them once.
+    """
+
+    __tablename__ = "wallet_offers"
+
+    id: UUID = Field(primary_key=True)
+    credential_id: UUID = Field(foreign_key="credentials.id", index=True)
+    code_hash: str = Field(max_length=64, unique=True)
+    tx_code_hash: str | None = Field(default=None, max_length=64)
+    failed_tx_attempts: int = 0
+    expires_at: datetime = Field(sa_type=_utc())
+    redeemed_at: datetime | None = Field(default=None, sa_type=_utc())
+    token_hash: str | None = Field(default=None, max_length=64, unique=True)
+    token_expires_at: datetime | None = Field(default=None, sa_type=_utc())
+    delivered_at: datetime | None = Field(default=None, sa_type=_utc())
+    created_at: datetime = _now_column()
+
+
+class DeliveredCredential(IssuanceModel, table=True):
+    """A copy of a credential bound to a wallet's holder DID, with its own status bit.
+
+    Revoking the credential revokes its copies (they share the enrollment's fate).
+    """
+
+    __tablename__ = "delivered_credentials"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "status_list_id", "status_index", name="uq_delivered_credentials_status_bit"
+        ),
+    )
+
+    id: UUID = Field(primary_key=True)
+    credential_id: UUID = Field(foreign_key="credentials.id", index=True)
+    offer_id: UUID = Field(foreign_key="wallet_offers.id", unique=True)
+    holder_id: str = Field(max_length=2048)
+    key_id: str = Field(max_length=40)
+    status_list_id: UUID = Field(foreign_key="status_lists.id")
+    status_index: int
+    document: dict[str, Any] = Field(sa_type=JSONB)
+    delivered_at: datetime = Field(sa_type=_utc())
+    revoked_at: datetime | None = Field(default=None, sa_type=_utc())
+
+
+class UsedNonce(IssuanceModel, table=True):
+    """A proof nonce already spent; kept until it would have expired anyway."""
+
+    __tablename__ = "used_nonces"
+
+    nonce_hash: str = Field(primary_key=True, max_length=64)
+    expires_at: datetime = Field(sa_type=_utc(), index=True)
