@@ -16,6 +16,8 @@ from fastapi import FastAPI
 
 from issuance.actions.dependencies import IssuanceDeps
 from issuance.api import (
+    badge_host_consent_routes,
+    badge_host_routes,
     baked_routes,
     credential_routes,
     issuer_routes,
@@ -46,6 +48,9 @@ def create_app(settings: IssuanceSettings | None = None, *, configure_logs: bool
         kek_ring=settings.kek_ring(),
         status_list_size=settings.status_list_size,
         max_verify_body_bytes=settings.max_verify_body_bytes,
+        dev_mode=settings.dev_mode,
+        badge_host_consent_url=settings.badge_host_consent_url
+        or f"{settings.public_base_url.rstrip('/')}/consent",
     )
 
     @asynccontextmanager
@@ -74,6 +79,8 @@ def create_app(settings: IssuanceSettings | None = None, *, configure_logs: bool
             issuer_routes.router,
             wallet_offer_routes.router,
             oid4vci_routes.router,
+            badge_host_routes.router,
+            badge_host_consent_routes.router,
         ],
         lifespan_tasks=tasks,
         ready_checks={"database": db.ping, "kafka": kafka_metadata_check(settings.kafka_bootstrap)},

@@ -25,6 +25,9 @@ class IssuanceDeps:
     clock: Callable[[], datetime] = _now
     randbelow: Callable[[int], int] = field(default=secrets.randbelow)
     max_verify_body_bytes: int = 256 * 1024
+    dev_mode: bool = False
+    badge_host_consent_url: str = ""
+    """The frontend page where a learner approves or denies a badge host (?request=<id>)."""
 
     def derived_secret(self, purpose: str) -> bytes:
         """A key for ``purpose`` derived from the current KEK (never used for wrapping)."""
