@@ -58,7 +58,7 @@ async def owned_endpoint(
     """The endpoint, if the caller may see it: ops any, a provider only its own. Another
     provider's endpoint is a 404, as if it did not exist."""
     row = await hooks.get_endpoint(session, endpoint_id, for_update=for_update)
-    if row is None or (principal.role != "ops" and principal.subject != str(row.provider_id)):
+    if row is None or (principal.role != "ops" and not principal.is_subject(row.provider_id)):
         raise not_found("webhook endpoint")
     return row
 
