@@ -249,7 +249,7 @@ async def rotate_secret(
     "/v1/webhook-endpoints/{endpoint_id}/pings",
     status_code=202,
     summary="Send a test event to the endpoint; its attempts show in the delivery log",
-    responses=problem_responses(401, 403, 404, 409),
+    responses=problem_responses(401, 403, 404, 409, 429),
 )
 async def send_ping(
     endpoint_id: UUID,
@@ -266,6 +266,15 @@ async def send_ping(
                 "Conflict",
                 "the endpoint is disabled; enable it first",
                 type_="urn:credmarket:problem:webhook-endpoint-disabled",
+            )
+        if await hooks.ping_pending(uow.session, endpoint_id):
+            # One at a time: pings must not turn the catalog into a way to flood a URL.
+            raise ProblemError(
+                429,
+                "Too Many Requests",
+                "a ping to this endpoint is still on its way",
+                type_="urn:credmarket:problem:rate-limited",
+                headers={"Retry-After": "5"},
             )
         event_id = str(new_id())
         await hooks.insert_messages(

@@ -33,7 +33,7 @@ from catalog.db.tables import webhook_attempts, webhook_endpoints, webhook_messa
 from catalog.domain.webhook_retry import RetryPolicy
 from catalog.domain.webhook_signature import signature_header
 from catalog.settings import CatalogSettings
-from catalog.webhooks.fanout import WEBHOOK_CHANNEL
+from catalog.webhooks.fanout import WEBHOOK_CHANNEL, enqueue
 from catalog.webhooks.metrics import (
     WEBHOOK_ATTEMPTS,
     WEBHOOK_BACKLOG,
@@ -375,9 +375,10 @@ class DeliveryWorker:
             disabled_at=now,
             updated_at=now,
         )
-        # Ops hear of it on the bus (credmarket-ops tail, the ops page); the provider
-        # sees the endpoint disabled, with the reason, through the API.
-        uow.emit_new(
+        # Ops hear of it on the bus (credmarket-ops tail), in the overview and through
+        # the alert on the counter; the provider sees the endpoint disabled, with the
+        # reason, through the API.
+        envelope = uow.emit_new(
             WebhookEndpointDisabledV1(
                 endpoint_id=message.endpoint_id,
                 provider_id=message.provider_id,
@@ -387,6 +388,11 @@ class DeliveryWorker:
                 last_error=error[:500],
             ),
             SOURCE,
+        )
+        # And the provider's other endpoints that asked for it (this one is disabled now,
+        # so it is not among them).
+        await enqueue(
+            uow.session, envelope, message.provider_id, f"endpoint:{message.endpoint_id}", now
         )
         WEBHOOK_ENDPOINTS_DISABLED.inc()
         log.warning(
