@@ -52,6 +52,7 @@ _LOCK_NAMESPACE = 0x0CA8
 # Longer than one attempt can take (its total timeout), so a lease never runs out
 # under a message still being sent; a crashed worker's messages come back after it.
 LEASE = timedelta(seconds=120)
+_COALESCE_S = 0.01
 
 _CLAIM = sa.text(
     """
@@ -169,6 +170,9 @@ class DeliveryWorker:
                     await asyncio.wait_for(
                         self._wake.wait(), timeout=self.settings.webhook_poll_interval_s
                     )
+                    # Wakes come per committed event and per finished send: gather the
+                    # ones of the next few milliseconds into one claim.
+                    await asyncio.sleep(_COALESCE_S)
         finally:
             if self._in_flight:
                 await asyncio.gather(*self._in_flight, return_exceptions=True)
