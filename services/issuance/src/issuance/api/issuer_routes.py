@@ -6,6 +6,7 @@ from uuid import UUID
 
 from credmarket_platform.auth import Principal, require
 from credmarket_platform.db import UnitOfWork
+from credmarket_platform.http import problem_types as pt
 from credmarket_platform.http.idempotency import idempotency_key
 from credmarket_platform.http.problems import ProblemError, problem_responses
 from fastapi import APIRouter, Depends
@@ -23,7 +24,7 @@ router = APIRouter(prefix="/v1/issuers", tags=["issuers"])
     status_code=201,
     summary="Rotate the issuer's signing key (ops, or the provider itself)",
     response_model=RotatedKeyOut,
-    responses=problem_responses(400, 401, 403, 404, 409, 422),
+    responses=problem_responses(pt.FORBIDDEN, pt.NOT_FOUND),
 )
 async def rotate(
     issuer_id: UUID,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from credmarket_platform.db import Database
+from credmarket_platform.http import problem_types as pt
 from credmarket_platform.http.problems import ProblemError, problem_responses
 from fastapi import APIRouter, Body, Depends, Request
 
@@ -48,7 +49,7 @@ async def _bounded_body(request: Request) -> None:
     "/v1/verify",
     summary="Verify an Open Badges 3.0 credential, reporting each check",
     response_model=VerificationReport,
-    responses=problem_responses(400, 413, 422),
+    responses=problem_responses(pt.REQUEST_TOO_LARGE, pt.INVALID_REQUEST),
     dependencies=[Depends(_bounded_body)],
 )
 async def verify_credential_endpoint(
