@@ -25,6 +25,17 @@ METHODS = ("get", "put", "post", "delete", "patch")
 PROBLEM_JSON = "application/problem+json"
 # Paging by position, not cursor: allowed only while deprecated (one version).
 OLD_PAGING = {"offset", "page", "page_size", "per_page"}
+# Names a standard gives (OAuth 2.0 / RFC 7591 client metadata, OpenID4VCI): a client of
+# that protocol expects exactly these, so they are not renamed to <what>_url.
+STANDARD_LINK_NAMES = {
+    "client_uri",
+    "redirect_uri",
+    "credential_offer_uri",
+    "logo_uri",
+    "tos_uri",
+    "policy_uri",
+    "jwks_uri",
+}
 MONEY_WORDS = re.compile(r"(^|_)(price|amount|fee|gross|refunded|share|earnings|cost)(_|$)")
 
 
@@ -200,7 +211,7 @@ def test_links_are_named_alike(doc: Doc) -> None:
         f"{name}.{prop}"
         for name in answered_schemas(doc)
         for prop, body in schemas[name].get("properties", {}).items()
-        if prop.endswith(("_link", "_href", "_uri"))
+        if (prop.endswith(("_link", "_href", "_uri")) and prop not in STANDARD_LINK_NAMES)
         or (prop == "public_url" and not body.get("deprecated"))
     ]
     assert not wrong, f"links not named <what>_url: {wrong}"

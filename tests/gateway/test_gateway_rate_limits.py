@@ -111,6 +111,13 @@ async def test_public_verify_is_limited_per_address(
     seen, limited = await _until_limited(verify)
     assert seen[0] != 429
     retry_after = _assert_problem_429(limited)
+    # A baked badge is verified from the same budget: no second door around the limit.
+    baked = await http.post(
+        f"{system.gateway_url}/issuance/v1/verify/baked",
+        content=b"\x89PNG\r\n\x1a\n",
+        headers={"Content-Type": "image/png"},
+    )
+    assert baked.status_code == 429
     after = await _recovers(verify, retry_after)
     assert after.status_code != 429
 

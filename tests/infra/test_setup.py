@@ -115,7 +115,20 @@ def test_each_command_needs_what_it_runs() -> None:
     for stack_part in ("java", "maven", "postgres", "nginx"):
         assert needs[stack_part] == {"up", "test"}
     assert needs["chromium"] == needs["libatomic"] == {"test"}  # only the browser tests
+    assert needs["node"] == {"test"}  # only the npm-based test tools (the test wallet)
     assert needs["go"] == {"validate"}
+
+
+def test_node_must_be_new_enough_and_come_with_npm(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(req, "_which", lambda name, *_: f"/usr/bin/{name}")
+    monkeypatch.setattr(system, "run_quiet", lambda _argv: "v16.20.2\n")
+    assert not req.probe_node().found
+    monkeypatch.setattr(system, "run_quiet", lambda _argv: "v18.19.0\n")
+    assert req.probe_node() == req.Status(True, "/usr/bin/node (18.19.0), /usr/bin/npm")
+    monkeypatch.setattr(req, "_which", lambda name, *_: None if name == "npm" else "/x/node")
+    assert req.probe_node() == req.Status(False, "no node and npm on PATH")
 
 
 def missing(monkeypatch: pytest.MonkeyPatch, *names: str) -> None:
@@ -131,6 +144,7 @@ def missing(monkeypatch: pytest.MonkeyPatch, *names: str) -> None:
         req, "probe_chromium", lambda: absent if "chromium" in names else req.Status(True, "c")
     )
     monkeypatch.setattr(req, "probe_postgres", lambda: req.Status(True, "p"))
+    monkeypatch.setattr(req, "probe_node", lambda: req.Status(True, "node"))
     monkeypatch.setattr(req, "probe_python", lambda: req.Status(True, "py"))
     monkeypatch.setattr(req, "probe_tool", lambda _name: lambda: req.Status(True, "t"))
     monkeypatch.setattr(req, "probe_library", lambda _name: lambda: req.Status(True, "l"))

@@ -26,10 +26,19 @@ SERVICES = ("catalog", "enrollment", "payments", "issuance")
 # Issuance's public documents live at the root of the origin, unstripped, so that
 # credential links and did:web identifiers have clean URLs.
 ISSUANCE_PUBLIC_PREFIXES = ("/credentials/", "/issuers/", "/status-lists/")
+# What wallets and badge hosts call, at the root of the origin (the credential issuer
+# identifier is the origin), each under the public verify budget: anyone can call them.
+WALLET_PATHS = (
+    "= /.well-known/openid-credential-issuer",
+    "= /.well-known/oauth-authorization-server",
+    "/oid4vci/",
+    "/ims/ob/v3p0/",
+)
 PROVIDER_TOKENS_PATH = "/catalog/v1/provider-tokens"
 SEARCH_PATH = "/catalog/v1/offerings"
 PURCHASE_PATH = "/enrollment/v1/enrollments"
 VERIFY_PATH = "/issuance/v1/verify"
+BAKED_VERIFY_PATH = "/issuance/v1/verify/baked"
 # An enrollment's live status (ADR 0026), on enrollment's own path.
 LIVE_STATUS_PATH = "/v1/enrollments/[0-9a-fA-F-]{36}/events"
 # Longer than enrollment's heartbeat (15 s) by far: only a dead upstream is cut.
@@ -406,6 +415,14 @@ def render_nginx_conf(
         upstream_uri="/v1/verify",
         limit=("verify", settings.verify_limit),
     )
+    # A baked badge is verified like its JSON: same work, same budget.
+    loc += _api_location(
+        f"= {BAKED_VERIFY_PATH}",
+        "issuance",
+        prefix="/issuance",
+        upstream_uri="/v1/verify/baked",
+        limit=("verify", settings.verify_limit),
+    )
     loc += _api_location(
         f"= {SEARCH_PATH}",
         "catalog",
@@ -431,6 +448,10 @@ def render_nginx_conf(
         )
     for public in ISSUANCE_PUBLIC_PREFIXES:
         loc += _api_location(public, "issuance", prefix="", upstream_uri="")
+    for wallet in WALLET_PATHS:
+        loc += _api_location(
+            wallet, "issuance", prefix="", upstream_uri="", limit=("verify", settings.verify_limit)
+        )
     # Prometheus scrapes the services directly; their metrics are not for the internet.
     names = "|".join(SERVICES)
     loc += [f"{_I}location ~ ^/({names})/metrics(/|$) {{", f"{_I}    return 404;", f"{_I}}}"]

@@ -41,7 +41,7 @@ class Status:
 
 @dataclass(frozen=True)
 class Requirement:
-    key: str  # python, uv, java, maven, postgres, nginx, chromium, libatomic, go
+    key: str  # python, uv, java, maven, postgres, nginx, chromium, node, libatomic, go
     name: str
     needed_by: tuple[str, ...]
     probe: Callable[[], Status]
@@ -213,6 +213,21 @@ def chromium_packages(distro: system.Distro) -> list[str] | None:
     return None if distro.ubuntu else ["chromium"]
 
 
+NODE_MIN = 18  # global fetch and WebCrypto, which the tests' npm tools rely on
+
+
+def probe_node() -> Status:
+    """Node.js and npm: the test wallet (tests/wallet) and other npm-based test tools."""
+    node, npm = _which("node"), _which("npm")
+    if node is None or npm is None:
+        return Status(False, "no node and npm on PATH")
+    version = (system.run_quiet([node, "--version"]) or "").strip().lstrip("v")
+    major = version.split(".", 1)[0]
+    if not major.isdigit() or int(major) < NODE_MIN:
+        return Status(False, f"{node} is Node.js {version or '?'}; the tests need {NODE_MIN}+")
+    return Status(True, f"{node} ({version}), {npm}")
+
+
 def probe_library(soname: str) -> Callable[[], Status]:
     """A shared library the dynamic linker finds (ldconfig's cache, as the loader uses it)."""
 
@@ -301,6 +316,14 @@ def requirements(root: Path) -> list[Requirement]:
             chromium_packages,
             by_hand=f"install Chromium at {CHROMIUM} (on Ubuntu: `snap install chromium` and "
             f"`ln -s /snap/bin/chromium {CHROMIUM}`)",
+        ),
+        Requirement(
+            "node",
+            f"Node.js >= {NODE_MIN} and npm",
+            (TEST,),
+            probe_node,
+            lambda _d: ["nodejs", "npm"],
+            by_hand=f"install Node.js {NODE_MIN} or newer with npm (node and npm on PATH)",
         ),
         Requirement(
             "libatomic",

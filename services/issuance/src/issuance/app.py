@@ -15,7 +15,17 @@ from credmarket_platform.messaging.wiring import consumer_runner, consumer_task,
 from fastapi import FastAPI
 
 from issuance.actions.dependencies import IssuanceDeps
-from issuance.api import credential_routes, issuer_routes, public_routes, verify_routes
+from issuance.api import (
+    badge_host_consent_routes,
+    badge_host_routes,
+    baked_routes,
+    credential_routes,
+    issuer_routes,
+    oid4vci_routes,
+    public_routes,
+    verify_routes,
+    wallet_offer_routes,
+)
 from issuance.handlers import enrollment_registry, provider_registry
 from issuance.settings import IssuanceSettings
 
@@ -37,6 +47,9 @@ def create_app(settings: IssuanceSettings | None = None, *, configure_logs: bool
         public_base_url=settings.public_base_url.rstrip("/"),
         kek_ring=settings.kek_ring(),
         status_list_size=settings.status_list_size,
+        dev_mode=settings.dev_mode,
+        badge_host_consent_url=settings.badge_host_consent_url
+        or f"{settings.public_base_url.rstrip('/')}/consent",
     )
 
     @asynccontextmanager
@@ -60,8 +73,13 @@ def create_app(settings: IssuanceSettings | None = None, *, configure_logs: bool
         routers=[
             public_routes.router,
             verify_routes.router,
+            baked_routes.router,
             credential_routes.router,
             issuer_routes.router,
+            wallet_offer_routes.router,
+            oid4vci_routes.router,
+            badge_host_routes.router,
+            badge_host_consent_routes.router,
         ],
         lifespan_tasks=tasks,
         ready_checks={"database": db.ping, "kafka": kafka_metadata_check(settings.kafka_bootstrap)},

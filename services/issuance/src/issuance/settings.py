@@ -60,6 +60,12 @@ class IssuanceSettings(ServiceSettings):
     # them flowing while a completion waits (retries) for its issuer.
     provider_consumer_group: str = "issuance-providers"
     max_verify_body_bytes: int = 256 * 1024
+    badge_host_consent_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("CREDMARKET_ISSUANCE_BADGE_HOST_CONSENT_URL"),
+        description="The frontend page where a learner approves a badge host's access "
+        "(Open Badges 3.0 API); it receives ?request=<id>. Default: <public base>/consent.",
+    )
 
     def kek_ring(self) -> KeyEncryptionKeyRing:
         """The key-encryption keys; refuses to run without one outside dev mode."""

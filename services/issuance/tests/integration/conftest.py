@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,13 +15,19 @@ import issuance
 import pytest
 from aiokafka import AIOKafkaProducer
 from credmarket_events.base import EventData
+from credmarket_events.catalog import ProviderRegisteredV1
+from credmarket_events.enrollment import CompletionResult, EnrollmentCompletedV1
 from credmarket_events.envelope import Envelope, encode
+from credmarket_events.testing import make_event
 from credmarket_platform.auth import mint_token
 from credmarket_platform.auth.principal import Role
 from credmarket_platform.db import Database
 from credmarket_platform.db.migrations import upgrade_async
+from credmarket_testing.wait import wait_until
 from fastapi import FastAPI
 from issuance.app import create_app
+from issuance.db import repository
+from issuance.db.tables import Credential
 from issuance.settings import IssuanceSettings
 
 MIGRATIONS = Path(issuance.__file__).parent / "db" / "migrations"
@@ -121,3 +127,51 @@ def make_issuance_settings() -> Callable[..., IssuanceSettings]:
 @pytest.fixture
 def issuance_migrations() -> Path:
     return MIGRATIONS
+
+
+IssueCredential = Callable[..., Awaitable[Credential]]
+
+
+@pytest.fixture
+def issue_credential() -> IssueCredential:
+    """``await issue_credential(harness, learner_id=…)``: an issuer, a completion, its credential.
+
+    Goes the way production does: ProviderRegistered and EnrollmentCompleted on the broker.
+    """
+
+    async def issue(h: Harness, **completion: Any) -> Credential:
+
+        provider = make_event(
+            ProviderRegisteredV1, name="Acme Academy", website="https://a.example"
+        )
+        await h.produce(provider)
+        event = make_event(
+            EnrollmentCompletedV1,
+            provider_id=provider.provider_id,
+            **{
+                "learner_name": "Ada Lovelace",
+                "result": CompletionResult(passed=True, score=92.5),
+                **completion,
+            },
+        )
+        await h.produce(event)
+
+        async def found() -> Credential | None:
+            async with h.db.unit_of_work() as uow:
+                credential = await repository.credential_for_enrollment(
+                    uow.session, event.enrollment_id
+                )
+                if credential is not None:
+                    uow.session.expunge(credential)
+                return credential
+
+        await wait_until(lambda: _is_some(found()), timeout=30, message="no credential issued")
+        credential = await found()
+        assert credential is not None
+        return credential
+
+    return issue
+
+
+async def _is_some(value: Awaitable[object]) -> bool:
+    return (await value) is not None

@@ -65,6 +65,12 @@ METHOD_NOT_ALLOWED = _p(
     "method-not-allowed", 405, "Method Not Allowed", "This URL does not take this method."
 )
 CONFLICT = _p("conflict", 409, "Conflict", "The resource's current state refuses this request.")
+UNSUPPORTED_MEDIA_TYPE = _p(
+    "unsupported-media-type",
+    415,
+    "Unsupported Media Type",
+    "The request body is not of a type this endpoint takes.",
+)
 REQUEST_TOO_LARGE = _p(
     "request-too-large", 413, "Request body too large", "The request body is over the limit."
 )
@@ -257,6 +263,18 @@ WEBHOOK_SIGNATURE = _p(
 CREDENTIAL_ALREADY_REVOKED = _p(
     "credential-already-revoked", 409, "Already revoked", "This credential is already revoked."
 )
+CREDENTIAL_REVOKED = _p(
+    "credential-revoked",
+    409,
+    "Credential revoked",
+    "A revoked credential cannot be sent to a wallet.",
+)
+TOO_MANY_OFFERS = _p(
+    "too-many-offers",
+    429,
+    "Too many open offers",
+    "The credential has as many open wallet offers as it may; let one expire or use one.",
+)
 
 ALL: tuple[ProblemType, ...] = tuple(
     v for v in list(globals().values()) if isinstance(v, ProblemType)
@@ -273,6 +291,7 @@ GENERIC: dict[int, ProblemType] = {
         METHOD_NOT_ALLOWED,
         CONFLICT,
         REQUEST_TOO_LARGE,
+        UNSUPPORTED_MEDIA_TYPE,
         INVALID_REQUEST,
         RATE_LIMITED,
         INTERNAL_ERROR,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,3 +24,11 @@ class IssuanceDeps:
     status_list_size: int = MIN_ENTRIES
     clock: Callable[[], datetime] = _now
     randbelow: Callable[[int], int] = field(default=secrets.randbelow)
+    dev_mode: bool = False
+    badge_host_consent_url: str = ""
+    """The frontend page where a learner approves or denies a badge host (?request=<id>)."""
+
+    def derived_secret(self, purpose: str) -> bytes:
+        """A key for ``purpose`` derived from the current KEK (never used for wrapping)."""
+        kek = self.kek_ring.keys[self.kek_ring.current_id]
+        return hmac.new(kek, f"credmarket-issuance/{purpose}".encode(), hashlib.sha256).digest()

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from issuance.actions.dependencies import IssuanceDeps
 from issuance.actions.keyring import current_signing_key
 from issuance.actions.status_lists import set_bit
+from issuance.actions.wallet_delivery import revoke_copies
 from issuance.db import repository
 from issuance.db.tables import Credential, EnrollmentRevocation
 from issuance.domain.revocation import RevocationFacts, RevocationOutcome, decide_revocation
@@ -43,6 +44,7 @@ async def _revoke(
     assert status_list is not None, "credentials reference their list (foreign key)"
     key = await current_signing_key(session, credential.issuer_id, deps)
     set_bit(status_list, credential.status_index, key, deps, now)
+    await revoke_copies(session, credential, deps, now)
     credential.revoked_at = now
     credential.revocation_reason = reason
     await session.flush()

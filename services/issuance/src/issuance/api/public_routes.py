@@ -19,7 +19,14 @@ from issuance.api.share_page import SharePage, render_share_page
 from issuance.db import repository
 from issuance.domain.credential_state import state_at
 from issuance.domain.issuer_profile import profile_document
-from issuance.domain.public_urls import credential_url, issuer_profile_url
+from issuance.domain.linkedin import add_to_profile_url
+from issuance.domain.public_urls import (
+    badge_png_url,
+    badge_svg_url,
+    credential_url,
+    issuer_profile_url,
+    share_url,
+)
 
 router = APIRouter(tags=["public"])
 
@@ -93,6 +100,17 @@ async def share_credential(
         ),
         credential_url=credential_url(deps.public_base_url, credential.id),
         issuer_url=issuer_profile_url(deps.public_base_url, issuer.id),
+        share_url=share_url(deps.public_base_url, credential.id),
+        badge_png_url=badge_png_url(deps.public_base_url, credential.id),
+        badge_svg_url=badge_svg_url(deps.public_base_url, credential.id),
+        linkedin_url=add_to_profile_url(
+            certification_name=credential.achievement_name,
+            organization_name=issuer.name,
+            issued_at=credential.issued_at,
+            valid_until=credential.valid_until,
+            certificate_url=share_url(deps.public_base_url, credential.id),
+            certificate_id=str(credential.id),
+        ),
     )
     return HTMLResponse(render_share_page(page), headers={"Cache-Control": "no-cache"})
 

@@ -26,6 +26,27 @@ class SharePage:
     state: CredentialState
     credential_url: str
     issuer_url: str
+    share_url: str
+    badge_png_url: str
+    badge_svg_url: str
+    linkedin_url: str
+
+
+def _open_graph(page: SharePage, holder: str) -> str:
+    """The card social sites show when the page is shared (Open Graph protocol)."""
+    tags = {
+        "og:type": "website",
+        "og:title": f"{page.achievement_name} · {page.issuer_name}",
+        "og:description": f"Awarded to {holder} by {page.issuer_name}.",
+        "og:url": page.share_url,
+        "og:image": page.badge_png_url,
+        "og:image:width": "512",
+        "og:image:height": "512",
+        "og:image:alt": page.achievement_name,
+    }
+    metas = [f'<meta property="{name}" content="{escape(value)}">' for name, value in tags.items()]
+    metas.append('<meta name="twitter:card" content="summary">')
+    return "\n".join(metas)
 
 
 def render_share_page(page: SharePage) -> str:
@@ -46,6 +67,7 @@ def render_share_page(page: SharePage) -> str:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(page.achievement_name)} &middot; {escape(page.issuer_name)}</title>
 <link rel="alternate" type="application/vc+ld+json" href="{escape(page.credential_url)}">
+{_open_graph(page, page.holder_name or "the holder")}
 </head>
 <body>
 <main>
@@ -61,6 +83,13 @@ def render_share_page(page: SharePage) -> str:
 <p>This is an Open Badges 3.0 credential:
 <a href="{escape(page.credential_url)}">download the signed credential</a>
 to verify it with any Open Badges verifier.</p>
+<ul class="actions">
+<li><a class="linkedin" href="{escape(page.linkedin_url)}" rel="noopener">
+Add to LinkedIn profile</a></li>
+<li><a class="baked-png" href="{escape(page.badge_png_url)}" download>Download badge (PNG)</a></li>
+<li><a class="baked-svg" href="{escape(page.badge_svg_url)}" download>Download badge (SVG)</a></li>
+</ul>
+<p>The badge images carry the signed credential inside them (a baked Open Badge).</p>
 </main>
 </body>
 </html>

@@ -59,6 +59,13 @@ async def verify_credential_endpoint(
     db: Database = Depends(get_database),
     deps: IssuanceDeps = Depends(get_deps),
 ) -> VerificationReport:
+    return await verification_report(credential, db, deps)
+
+
+async def verification_report(
+    credential: dict[str, Any], db: Database, deps: IssuanceDeps
+) -> VerificationReport:
+    """The report for one credential, whether it came as JSON or baked into an image."""
     if _depth(credential, MAX_DEPTH) > MAX_DEPTH:
         raise ProblemError(
             422, "Credential too deeply nested", f"At most {MAX_DEPTH} levels of nesting."

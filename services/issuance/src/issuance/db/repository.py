@@ -10,7 +10,14 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from issuance.db.tables import Credential, EnrollmentRevocation, Issuer, IssuerKey, StatusList
+from issuance.db.tables import (
+    Credential,
+    DeliveredCredential,
+    EnrollmentRevocation,
+    Issuer,
+    IssuerKey,
+    StatusList,
+)
 
 
 async def get_issuer(
@@ -75,8 +82,16 @@ async def get_status_list(
 
 
 async def used_indexes(session: AsyncSession, list_id: UUID) -> set[int]:
+    """Bits taken in the list, by credentials and by their wallet copies alike."""
     result = await session.execute(
-        sa.select(col(Credential.status_index)).where(col(Credential.status_list_id) == list_id)
+        sa.union_all(
+            sa.select(col(Credential.status_index)).where(
+                col(Credential.status_list_id) == list_id
+            ),
+            sa.select(col(DeliveredCredential.status_index)).where(
+                col(DeliveredCredential.status_list_id) == list_id
+            ),
+        )
     )
     return set(result.scalars().all())
 

@@ -123,3 +123,143 @@ class EnrollmentRevocation(IssuanceModel, table=True):
     enrollment_id: UUID = Field(primary_key=True)
     reason: str = Field(max_length=500)
     revoked_at: datetime = Field(sa_type=_utc())
+
+
+class WalletOffer(IssuanceModel, table=True):
+    """An OpenID4VCI credential offer (pre-authorized code) a learner made for a wallet.
+
+    Codes and tokens are kept as SHA-256 hashes only; the learner saw them once.
+    """
+
+    __tablename__ = "wallet_offers"
+
+    id: UUID = Field(primary_key=True)
+    credential_id: UUID = Field(foreign_key="credentials.id", index=True)
+    code_hash: str = Field(max_length=64, unique=True)
+    tx_code_hash: str | None = Field(default=None, max_length=64)
+    failed_tx_attempts: int = 0
+    expires_at: datetime = Field(sa_type=_utc())
+    redeemed_at: datetime | None = Field(default=None, sa_type=_utc())
+    token_hash: str | None = Field(default=None, max_length=64, unique=True)
+    token_expires_at: datetime | None = Field(default=None, sa_type=_utc())
+    delivered_at: datetime | None = Field(default=None, sa_type=_utc())
+    created_at: datetime = _now_column()
+
+
+class DeliveredCredential(IssuanceModel, table=True):
+    """A copy of a credential bound to a wallet's holder DID, with its own status bit.
+
+    Revoking the credential revokes its copies (they share the enrollment's fate).
+    """
+
+    __tablename__ = "delivered_credentials"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "status_list_id", "status_index", name="uq_delivered_credentials_status_bit"
+        ),
+    )
+
+    id: UUID = Field(primary_key=True)
+    credential_id: UUID = Field(foreign_key="credentials.id", index=True)
+    offer_id: UUID = Field(foreign_key="wallet_offers.id", unique=True)
+    holder_id: str = Field(max_length=2048)
+    key_id: str = Field(max_length=40)
+    status_list_id: UUID = Field(foreign_key="status_lists.id")
+    status_index: int
+    document: dict[str, Any] = Field(sa_type=JSONB)
+    delivered_at: datetime = Field(sa_type=_utc())
+    revoked_at: datetime | None = Field(default=None, sa_type=_utc())
+
+
+class UsedNonce(IssuanceModel, table=True):
+    """A proof nonce already spent; kept until it would have expired anyway."""
+
+    __tablename__ = "used_nonces"
+
+    nonce_hash: str = Field(primary_key=True, max_length=64)
+    expires_at: datetime = Field(sa_type=_utc(), index=True)
+
+
+class BadgeHostClient(IssuanceModel, table=True):
+    """A badge host registered itself (RFC 7591 dynamic client registration)."""
+
+    __tablename__ = "badge_host_clients"
+
+    client_id: str = Field(primary_key=True, max_length=64)
+    secret_hash: str = Field(max_length=64)
+    client_name: str = Field(max_length=200)
+    client_uri: str | None = Field(default=None, max_length=2048)
+    redirect_uris: list[str] = Field(sa_type=JSONB)
+    scope: str = Field(max_length=1000)
+    created_at: datetime = _now_column()
+
+
+class BadgeHostAuthorization(IssuanceModel, table=True):
+    """One authorization request: waiting for the learner, then an authorization code."""
+
+    __tablename__ = "badge_host_authorizations"
+
+    id: UUID = Field(primary_key=True)
+    client_id: str = Field(foreign_key="badge_host_clients.client_id", max_length=64)
+    redirect_uri: str = Field(max_length=2048)
+    scope: str = Field(max_length=1000)
+    state: str | None = Field(default=None, max_length=1024)
+    code_challenge: str = Field(max_length=128)
+    expires_at: datetime = Field(sa_type=_utc())
+    learner_id: UUID | None = None
+    decision: str | None = Field(default=None, max_length=10)
+    code_hash: str | None = Field(default=None, max_length=64, unique=True)
+    code_expires_at: datetime | None = Field(default=None, sa_type=_utc())
+    code_used_at: datetime | None = Field(default=None, sa_type=_utc())
+
+
+class BadgeHostGrant(IssuanceModel, table=True):
+    """A learner's consent to a badge host: revocable, and revoking it ends its tokens."""
+
+    __tablename__ = "badge_host_grants"
+
+    id: UUID = Field(primary_key=True)
+    client_id: str = Field(foreign_key="badge_host_clients.client_id", max_length=64)
+    learner_id: UUID = Field(index=True)
+    scope: str = Field(max_length=1000)
+    created_at: datetime = Field(sa_type=_utc())
+    revoked_at: datetime | None = Field(default=None, sa_type=_utc())
+
+
+class BadgeHostToken(IssuanceModel, table=True):
+    """An access or refresh token of a grant, kept as a SHA-256 hash."""
+
+    __tablename__ = "badge_host_tokens"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    grant_id: UUID = Field(foreign_key="badge_host_grants.id", index=True)
+    kind: str = Field(max_length=10, description="access or refresh")
+    expires_at: datetime = Field(sa_type=_utc())
+    used_at: datetime | None = Field(default=None, sa_type=_utc())
+
+
+class HostedCredential(IssuanceModel, table=True):
+    """A credential a badge host put into a learner's account (upsertCredential)."""
+
+    __tablename__ = "hosted_credentials"
+    __table_args__ = (
+        sa.UniqueConstraint("learner_id", "credential_key", name="uq_hosted_credentials_key"),
+    )
+
+    id: UUID = Field(primary_key=True)
+    learner_id: UUID = Field(index=True)
+    credential_key: str = Field(max_length=2048, description="The credential's own id.")
+    document: dict[str, Any] = Field(sa_type=JSONB)
+    client_id: str = Field(max_length=64)
+    created_at: datetime = Field(sa_type=_utc())
+    updated_at: datetime = Field(sa_type=_utc())
+
+
+class BadgeHostDelivery(IssuanceModel, table=True):
+    """A credential of ours a badge host fetched: told once per host and credential."""
+
+    __tablename__ = "badge_host_deliveries"
+
+    client_id: str = Field(primary_key=True, max_length=64)
+    credential_id: UUID = Field(primary_key=True, foreign_key="credentials.id")
+    delivered_at: datetime = Field(sa_type=_utc())

@@ -58,3 +58,11 @@ def local_status_list_id(public_base_url: str, url: str) -> UUID | None:
     if not url.startswith(prefix):
         return None
     return _uuid_or_none(url.removeprefix(prefix))
+
+
+def badge_png_url(public_base_url: str, credential_id: UUID) -> str:
+    return f"{credential_url(public_base_url, credential_id)}/badge.png"
+
+
+def badge_svg_url(public_base_url: str, credential_id: UUID) -> str:
+    return f"{credential_url(public_base_url, credential_id)}/badge.svg"

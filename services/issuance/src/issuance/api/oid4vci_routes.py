@@ -1,0 +1,186 @@
+"""OpenID for Verifiable Credential Issuance 1.0, pre-authorized code flow (the wallet's side).
+
+Errors here are OAuth 2.0 / OpenID4VCI error objects (``error``, ``error_description``), not
+problem+json: wallets implement those specifications and read nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qs
+
+from credmarket_platform.db import UnitOfWork
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+
+from issuance.actions.dependencies import IssuanceDeps
+from issuance.actions.wallet_delivery import WalletRequestError, deliver_to_wallet
+from issuance.actions.wallet_offers import TokenGrant, new_nonce, redeem_offer
+from issuance.api.dependencies import get_deps, unit_of_work
+from issuance.domain.oid4vci_metadata import (
+    CONFIGURATION_ID,
+    PRE_AUTHORIZED_GRANT,
+    authorization_server_metadata,
+    credential_issuer_metadata,
+)
+from issuance.domain.wallet_offers import RedeemOutcome
+
+router = APIRouter(tags=["wallets (OpenID4VCI)"])
+
+MAX_REQUEST_BYTES = 16 * 1024
+_NO_STORE = {"Cache-Control": "no-store"}
+_REDEEM_ERRORS = {
+    RedeemOutcome.UNKNOWN: "unknown pre-authorized code",
+    RedeemOutcome.USED: "the pre-authorized code was already used",
+    RedeemOutcome.EXPIRED: "the credential offer expired",
+    RedeemOutcome.TX_CODE_REQUIRED: "this offer needs its transaction code (tx_code)",
+    RedeemOutcome.WRONG_TX_CODE: "wrong transaction code",
+    RedeemOutcome.LOCKED: "too many wrong transaction codes: ask for a new offer",
+}
+
+
+def _error(error: str, description: str, status: int = 400) -> JSONResponse:
+    headers = dict(_NO_STORE)
+    if status == 401:
+        headers["WWW-Authenticate"] = f'Bearer error="{error}"'
+    return JSONResponse(
+        {"error": error, "error_description": description}, status_code=status, headers=headers
+    )
+
+
+async def _bounded(request: Request) -> bytes | None:
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_REQUEST_BYTES:
+            return None
+    return bytes(body)
+
+
+@router.get(
+    "/.well-known/openid-credential-issuer",
+    summary="Credential issuer metadata (OpenID4VCI 1.0 §12.2)",
+)
+async def issuer_metadata(deps: IssuanceDeps = Depends(get_deps)) -> JSONResponse:
+    return JSONResponse(
+        credential_issuer_metadata(deps.public_base_url),
+        headers={"Cache-Control": "public, max-age=300"},
+    )
+
+
+@router.get(
+    "/.well-known/oauth-authorization-server",
+    summary="Authorization server metadata (RFC 8414) for the pre-authorized code grant",
+)
+async def as_metadata(deps: IssuanceDeps = Depends(get_deps)) -> JSONResponse:
+    return JSONResponse(
+        authorization_server_metadata(deps.public_base_url),
+        headers={"Cache-Control": "public, max-age=300"},
+    )
+
+
+@router.post(
+    "/oid4vci/token",
+    summary="Token endpoint: a pre-authorized code (and transaction code) for an access token",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/x-www-form-urlencoded": {"schema": {"type": "object"}}},
+        }
+    },
+)
+async def token(
+    request: Request,
+    uow: UnitOfWork = Depends(unit_of_work),
+    deps: IssuanceDeps = Depends(get_deps),
+) -> JSONResponse:
+    body = await _bounded(request)
+    if body is None:
+        return _error("invalid_request", f"send at most {MAX_REQUEST_BYTES} bytes")
+    try:
+        form = {k: v for k, v in parse_qs(body.decode(), strict_parsing=False).items()}
+    except UnicodeDecodeError:
+        return _error("invalid_request", "the form is not UTF-8")
+    if any(len(values) != 1 for values in form.values()):
+        return _error("invalid_request", "each parameter at most once")
+    fields = {name: values[0] for name, values in form.items()}
+    if fields.get("grant_type") != PRE_AUTHORIZED_GRANT:
+        return _error("unsupported_grant_type", f"only {PRE_AUTHORIZED_GRANT}")
+    code = fields.get("pre-authorized_code")
+    if not code:
+        return _error("invalid_request", "pre-authorized_code is missing")
+    outcome = await redeem_offer(uow.session, code, fields.get("tx_code"), deps)
+    # Counted wrong attempts must be kept, whatever the answer.
+    await uow.commit()
+    if not isinstance(outcome, TokenGrant):
+        return _error("invalid_grant", _REDEEM_ERRORS[outcome])
+    return JSONResponse(
+        {
+            "access_token": outcome.access_token,
+            "token_type": "Bearer",
+            "expires_in": outcome.expires_in,
+        },
+        headers=_NO_STORE,
+    )
+
+
+@router.post("/oid4vci/nonce", summary="A fresh c_nonce for the wallet's proof (§7)")
+async def nonce(deps: IssuanceDeps = Depends(get_deps)) -> JSONResponse:
+    return JSONResponse({"c_nonce": new_nonce(deps)}, headers=_NO_STORE)
+
+
+def _proof_of(request_body: Any) -> str | WalletRequestError:
+    if not isinstance(request_body, dict):
+        return WalletRequestError("invalid_credential_request", "send a JSON object")
+    if request_body.get("credential_configuration_id") != CONFIGURATION_ID:
+        return WalletRequestError(
+            "unknown_credential_configuration", f"this issuer offers {CONFIGURATION_ID} only"
+        )
+    proofs, proof = request_body.get("proofs"), request_body.get("proof")
+    if isinstance(proofs, dict) and proof is None:
+        jwts = proofs.get("jwt")
+        if set(proofs) != {"jwt"} or not isinstance(jwts, list) or len(jwts) != 1:
+            return WalletRequestError("invalid_proof", "send exactly one jwt proof")
+        candidate = jwts[0]
+    elif isinstance(proof, dict) and proofs is None and proof.get("proof_type") == "jwt":
+        candidate = proof.get("jwt")  # the single-proof form of the drafts before 1.0
+    else:
+        return WalletRequestError("invalid_proof", "a jwt proof of possession is required")
+    if not isinstance(candidate, str):
+        return WalletRequestError("invalid_proof", "the jwt proof must be a string")
+    return candidate
+
+
+@router.post(
+    "/oid4vci/credential",
+    summary="Credential endpoint: the OB 3.0 credential bound to the wallet's key (§8)",
+)
+async def credential(
+    request: Request,
+    uow: UnitOfWork = Depends(unit_of_work),
+    deps: IssuanceDeps = Depends(get_deps),
+) -> JSONResponse:
+    scheme, _, access_token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() not in ("bearer", "dpop") or not access_token:
+        return _error("invalid_token", "an access token from the token endpoint is required", 401)
+    body = await _bounded(request)
+    if body is None:
+        return _error("invalid_credential_request", f"send at most {MAX_REQUEST_BYTES} bytes")
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return _error("invalid_credential_request", "the body is not JSON")
+    proof = _proof_of(parsed)
+    if isinstance(proof, WalletRequestError):
+        return _error(proof.error, proof.description, proof.status)
+    try:
+        delivery = await deliver_to_wallet(uow.session, access_token, proof, deps)
+    except WalletRequestError as exc:
+        await uow.rollback()
+        return _error(exc.error, exc.description, exc.status)
+    uow.emit_new(delivery.event, source="/issuance")
+    await uow.commit()
+    return JSONResponse(
+        {"credentials": [{"credential": delivery.copy.document}]}, headers=_NO_STORE
+    )
