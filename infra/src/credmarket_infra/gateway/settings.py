@@ -23,8 +23,8 @@ DEFAULT_CORS_ORIGINS = (
     "http://127.0.0.1:3000",
 )
 
-_RATE = re.compile(r"^(\d+)r/([sm])$")
-_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.\-]+(:\d{1,5})?$")
+_RATE = re.compile(r"^(\d+)r/([sm])\Z")
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.\-]+(:\d{1,5})?\Z")
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ class GatewaySettings:
 
     def __post_init__(self) -> None:
         _parse_origins(",".join(self.cors_origins))
-        if not re.match(r"^\d+[km]?$", self.max_body_size):
+        if not re.fullmatch(r"\d+[km]?", self.max_body_size):
             raise ValueError(f"max body size {self.max_body_size!r} is not like '1m'")
 
     @property

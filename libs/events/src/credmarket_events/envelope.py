@@ -36,7 +36,7 @@ H_TRACEPARENT = "ce_traceparent"
 H_CONTENT_TYPE = "content-type"
 
 REQUIRED_HEADERS = (H_SPECVERSION, H_ID, H_SOURCE, H_TYPE, H_TIME, H_SUBJECT)
-_TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
+_TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}\Z")
 
 Headers = list[tuple[str, bytes]]
 D = TypeVar("D", bound=EventData)

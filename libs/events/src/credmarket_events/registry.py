@@ -13,7 +13,7 @@ from credmarket_events.base import EventData
 from credmarket_events.topics import TopicSpec
 
 # credmarket.<service>.<subject>.<action>.v<major>
-TYPE_PATTERN = re.compile(r"^credmarket\.([a-z]+)\.([a-z_]+)\.([a-z_]+)\.v([1-9][0-9]*)$")
+TYPE_PATTERN = re.compile(r"^credmarket\.([a-z]+)\.([a-z_]+)\.([a-z_]+)\.v([1-9][0-9]*)\Z")
 
 
 @dataclass(frozen=True)

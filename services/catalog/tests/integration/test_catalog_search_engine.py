@@ -128,6 +128,10 @@ async def test_searches_that_mean_nothing_are_422_problems(
     assert "public" not in response.headers.get("cache-control", "")
 
 
+async def _readyz_is(client: httpx.AsyncClient, status: int) -> bool:
+    return (await client.get("/readyz")).status_code == status
+
+
 async def test_a_replica_answers_503_and_is_not_ready_until_its_index_has_caught_up(
     app: Any, client: httpx.AsyncClient
 ) -> None:
@@ -141,7 +145,10 @@ async def test_a_replica_answers_503_and_is_not_ready_until_its_index_has_caught
         assert refused.status_code == 503
         assert refused.headers["content-type"].startswith("application/problem+json")
         assert refused.headers["retry-after"] == "1"
-        assert (await client.get("/readyz")).status_code == 503
+        # Readiness is re-checked at most once a second (ADR 0024).
+        await wait_until(
+            lambda: _readyz_is(client, 503), timeout=5, message="readyz never said not ready"
+        )
     finally:
         model.state.ready = True
 

@@ -58,6 +58,9 @@ def test_a_draft_with_only_a_title_is_fine_but_not_publishable() -> None:
         ({"duration_minutes": 100_001}, ("duration_minutes", "out_of_range")),
         ({"language": "English"}, ("language", "not_a_language")),
         ({"language": "e"}, ("language", "not_a_language")),
+        # `$` matches before a final newline; these passed and publishing answered 500.
+        ({"language": "en\n"}, ("language", "not_a_language")),
+        ({"skills": ("python\n",)}, ("skills.0", "bad_characters")),
         ({"price_amount": -1}, ("price.amount", "negative")),
         ({"price_amount": MAX_PRICE_MINOR_UNITS + 1}, ("price.amount", "too_large")),
         ({"price_currency": "XYZ"}, ("price.currency", "unknown")),

@@ -30,6 +30,8 @@ def test_optional_fields_may_be_absent() -> None:
         ({"name": "n" * 201}, "name"),
         ({"contact_email": "nobody"}, "contact_email"),
         ({"contact_email": "a b@c"}, "contact_email"),
+        ({"contact_email": "desk@academy.example\n"}, "contact_email"),
+        ({"website": "https://academy.example\n"}, "website"),
         ({"website": "academy.example"}, "website"),
         ({"logo_url": "javascript:alert(1)"}, "logo_url"),
         ({"description": "d" * 5001}, "description"),

@@ -122,3 +122,23 @@ async def test_ops_can_cancel_an_unpaid_enrollment_and_a_provider_cannot(svc: Ru
     view = cancelled.json()
     assert view["status"] == "cancelled"
     assert view["cancel_reason"] == "ops_cancelled"
+
+
+async def test_a_subject_spelled_in_upper_case_reads_its_own_enrollment(svc: Running) -> None:
+    # Purchases store UUID(sub); ownership once compared the raw string (issue 19).
+    provider, learner = uuid.uuid4(), uuid.uuid4()
+    offering = await publish_offering(svc, price=0, provider_id=provider)
+    bought = await svc.client.post(
+        "/v1/enrollments",
+        json={"offering_id": str(offering.offering_id), "offering_version": 1},
+        headers={**token("learner", str(learner).upper()), **idem()},
+    )
+    assert bought.status_code == 201, bought.text
+    eid = bought.json()["id"]
+    for spelling in (str(learner).upper(), str(learner), learner.hex):
+        seen = await svc.client.get(f"/v1/enrollments/{eid}", headers=token("learner", spelling))
+        assert seen.status_code == 200, (spelling, seen.text)
+    as_provider = await svc.client.get(
+        f"/v1/enrollments/{eid}", headers=token("provider", str(provider).upper())
+    )
+    assert as_provider.status_code == 200

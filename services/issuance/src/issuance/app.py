@@ -47,6 +47,7 @@ def create_app(settings: IssuanceSettings | None = None, *, configure_logs: bool
         public_base_url=settings.public_base_url.rstrip("/"),
         kek_ring=settings.kek_ring(),
         status_list_size=settings.status_list_size,
+        max_verify_body_bytes=settings.max_verify_body_bytes,
         dev_mode=settings.dev_mode,
         badge_host_consent_url=settings.badge_host_consent_url
         or f"{settings.public_base_url.rstrip('/')}/consent",

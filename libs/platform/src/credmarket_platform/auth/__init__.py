@@ -10,7 +10,7 @@ from credmarket_platform.auth.dependencies import (
 from credmarket_platform.auth.errors import KeysUnavailable, TokenRejected
 from credmarket_platform.auth.jwks import build_jwks, public_jwk
 from credmarket_platform.auth.jwks_cache import JwksKeySet
-from credmarket_platform.auth.principal import ROLES, Principal, Role
+from credmarket_platform.auth.principal import ROLES, Principal, Role, canonical_subject
 from credmarket_platform.auth.tokens import mint_token
 from credmarket_platform.auth.verifier import TokenVerifier, TrustedIssuer
 
@@ -25,6 +25,7 @@ __all__ = [
     "TrustedIssuer",
     "bearer_scheme",
     "build_jwks",
+    "canonical_subject",
     "get_verifier",
     "install_auth",
     "mint_token",

@@ -11,8 +11,14 @@ import jwt
 
 from credmarket_platform.auth.jwks import PrivateKey, algorithm_for
 from credmarket_platform.auth.principal import ROLES, Role
+from credmarket_platform.settings import DEV_SECRET_MIN_BYTES
 
-DEV_HS256_MIN_SECRET_BYTES = 32
+# One minimum for minting, verifying and configuring (settings): 256 bits.
+DEV_HS256_MIN_SECRET_BYTES = DEV_SECRET_MIN_BYTES
+
+
+def _secret_bytes(secret: str | bytes) -> bytes:
+    return secret.encode() if isinstance(secret, str) else secret
 
 
 def mint_token(
@@ -36,6 +42,9 @@ def mint_token(
         raise ValueError("give exactly one of secret= or private_key=")
     if role not in ROLES:
         raise ValueError(f"role must be one of {sorted(ROLES)}")
+    if secret is not None and len(_secret_bytes(secret)) < DEV_HS256_MIN_SECRET_BYTES:
+        # A short HMAC secret can be brute-forced offline from any one token.
+        raise ValueError(f"an HS256 secret needs at least {DEV_HS256_MIN_SECRET_BYTES} bytes")
     now = issued_at or datetime.now(UTC)
     claims: dict[str, Any] = {
         **(extra_claims or {}),

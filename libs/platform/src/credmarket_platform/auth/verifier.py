@@ -21,6 +21,7 @@ from jwt import PyJWK
 from credmarket_platform.auth.errors import TokenRejected
 from credmarket_platform.auth.jwks_cache import JwksKeySet
 from credmarket_platform.auth.principal import ROLES, Principal, Role
+from credmarket_platform.auth.tokens import DEV_HS256_MIN_SECRET_BYTES
 from credmarket_platform.settings import ServiceSettings
 
 logger = logging.getLogger("credmarket.auth")
@@ -40,6 +41,11 @@ class TrustedIssuer:
     def __post_init__(self) -> None:
         if (self.jwks is None) == (self.hs256_secret is None):
             raise ValueError(f"issuer {self.name!r} needs exactly one of a JWKS or a dev secret")
+        if self.hs256_secret is not None and len(self.hs256_secret) < DEV_HS256_MIN_SECRET_BYTES:
+            raise ValueError(
+                f"issuer {self.name!r}: an HS256 secret needs at least "
+                f"{DEV_HS256_MIN_SECRET_BYTES} bytes"
+            )
 
 
 class TokenVerifier:

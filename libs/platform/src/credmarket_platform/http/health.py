@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -34,10 +35,61 @@ async def _run_check(check: ReadyCheck, timeout_s: float) -> str:
     return "ok"
 
 
+class ReadinessCache:
+    """The last readiness outcome, kept ``ttl_s`` and computed by one caller at a time.
+
+    Each check opens a broker connection or pings a database: asked per request, a
+    flood of probes (or of public health pages) became that many connections. Here a
+    burst costs one round of checks per ``ttl_s``; concurrent askers share it.
+    """
+
+    def __init__(
+        self,
+        checks: Mapping[str, ReadyCheck],
+        *,
+        timeout_s: float,
+        ttl_s: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._checks = dict(checks)
+        self._timeout_s = timeout_s
+        self._ttl_s = ttl_s
+        self._clock = clock
+        self._lock = asyncio.Lock()
+        self._outcome: dict[str, str] | None = None
+        self._at = 0.0
+        self.rounds = 0
+
+    def _fresh(self) -> dict[str, str] | None:
+        if self._outcome is not None and self._clock() - self._at < self._ttl_s:
+            return self._outcome
+        return None
+
+    async def outcome(self) -> dict[str, str]:
+        fresh = self._fresh()
+        if fresh is not None:
+            return fresh
+        async with self._lock:
+            fresh = self._fresh()  # another caller may have just computed it
+            if fresh is not None:
+                return fresh
+            names = list(self._checks)
+            results = await asyncio.gather(
+                *(_run_check(self._checks[n], self._timeout_s) for n in names)
+            )
+            self.rounds += 1
+            self._outcome = dict(zip(names, results, strict=True))
+            self._at = self._clock()
+            return self._outcome
+
+
 def health_router(
-    ready_checks: Mapping[str, ReadyCheck] | None = None, *, timeout_s: float = 2.0
+    ready_checks: Mapping[str, ReadyCheck] | None = None,
+    *,
+    timeout_s: float = 2.0,
+    cache_s: float = 1.0,
 ) -> APIRouter:
-    checks = dict(ready_checks or {})
+    readiness = ReadinessCache(ready_checks or {}, timeout_s=timeout_s, ttl_s=cache_s)
     router = APIRouter(tags=["operations"])
 
     @router.get("/healthz", summary="Liveness probe")
@@ -46,13 +98,11 @@ def health_router(
 
     @router.get(
         "/readyz",
-        summary="Readiness probe: database and broker reachable",
+        summary="Readiness probe: database and broker reachable (checked at most once a second)",
         responses={503: {"description": "A dependency is unavailable"}},
     )
     async def readyz() -> Response:
-        names = list(checks)
-        results = await asyncio.gather(*(_run_check(checks[n], timeout_s) for n in names))
-        outcome = dict(zip(names, results, strict=True))
+        outcome = await readiness.outcome()
         failed = [name for name, result in outcome.items() if result != "ok"]
         if failed:
             logger.warning("not ready: %s", outcome, extra={"checks": outcome})

@@ -241,6 +241,13 @@ def request_fingerprint(method: str, path: str, query: str, body: bytes) -> str:
     return digest.hexdigest()
 
 
+def _scope_of(subject_id: str) -> str:
+    # The column holds 200 characters; an issuer URL plus a long subject may not fit.
+    if len(subject_id) <= 200:
+        return subject_id
+    return "sha256:" + hashlib.sha256(subject_id.encode()).hexdigest()
+
+
 def _valid_key(key: str) -> bool:
     return 1 <= len(key) <= MAX_KEY_LENGTH and all(" " <= ch <= "~" for ch in key)
 
@@ -286,7 +293,7 @@ def idempotency_key(*, required: bool = True) -> Any:
             request.method, request.url.path, request.url.query, await request.body()
         )
         outcome = await store.claim(
-            principal.subject if principal else ANONYMOUS,
+            _scope_of(principal.subject_id) if principal else ANONYMOUS,
             key,
             request.method,
             request.url.path,

@@ -269,6 +269,12 @@ CREDENTIAL_REVOKED = _p(
     "Credential revoked",
     "A revoked credential cannot be sent to a wallet.",
 )
+UNKNOWN_CONTEXT = _p(
+    "unknown-context",
+    422,
+    "Unknown JSON-LD context",
+    "The credential names a JSON-LD context that is not one of the vendored ones, exactly.",
+)
 TOO_MANY_OFFERS = _p(
     "too-many-offers",
     429,

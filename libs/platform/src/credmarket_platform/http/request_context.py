@@ -27,7 +27,7 @@ CORRELATION_HEADER = "X-Correlation-Id"
 REQUEST_HEADER = "X-Request-Id"
 
 # A caller-supplied id lands in our logs and headers: accept only a tame shape.
-_SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}\Z")
 
 access_log = logging.getLogger("credmarket.http.access")
 error_log = logging.getLogger("credmarket.http.errors")

@@ -96,7 +96,7 @@ async def get_provider(
         raise not_found("provider")
     private = principal is not None and (
         principal.role == "ops"
-        or (principal.role == "provider" and principal.subject == str(provider_id))
+        or (principal.role == "provider" and principal.is_subject(provider_id))
     )
     return provider_view(row, private=private)
 

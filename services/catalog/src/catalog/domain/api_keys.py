@@ -19,7 +19,7 @@ SCHEME = "cmk"
 PREFIX_LENGTH = 8
 SECRET_BYTES = 32
 _PREFIX_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
-_KEY = re.compile(r"^cmk_([a-z0-9]{8})_([A-Za-z0-9_-]{43})$")
+_KEY = re.compile(r"^cmk_([a-z0-9]{8})_([A-Za-z0-9_-]{43})\Z")
 
 
 @dataclass(frozen=True)

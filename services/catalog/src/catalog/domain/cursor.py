@@ -10,6 +10,7 @@ import base64
 import binascii
 import hashlib
 import json
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -77,7 +78,15 @@ def decode_cursor(text: str, sort: SortOrder, fingerprint: str) -> Cursor:
         return Cursor(sort, _key(key_sort, body["k"]), last_id, boundary, past_boundary)
     except CursorInvalid:
         raise
-    except (ValueError, KeyError, TypeError, UnicodeError, binascii.Error) as exc:
+    except (
+        ValueError,
+        KeyError,
+        TypeError,
+        UnicodeError,
+        binascii.Error,
+        RecursionError,
+        OverflowError,
+    ) as exc:
         raise CursorInvalid("not a cursor this service issued") from exc
 
 
@@ -98,13 +107,24 @@ def _boundary(raw: Any) -> RankBoundary | None:
     return _instant(raw[0]), UUID(str(raw[1]))
 
 
+# Sort keys go into SQL comparisons against BIGINT and double columns: a forged
+# cursor's number past their range made PostgreSQL fail the query (a 500).
+_MAX_INT_KEY = 2**63 - 1
+_MAX_RANK = 1e12
+
+
 def _key(sort: SortOrder, raw: Any) -> SortKey:
     if sort is SortOrder.NEWEST:
         return _instant(raw)
     if sort is SortOrder.RELEVANCE:
         if isinstance(raw, bool) or not isinstance(raw, int | float):
             raise CursorInvalid("bad sort key")
-        return float(raw)
-    if isinstance(raw, bool) or not isinstance(raw, int):
+        if isinstance(raw, int) and abs(raw) > _MAX_RANK:
+            raise CursorInvalid("bad sort key")
+        rank = float(raw)
+        if not math.isfinite(rank) or abs(rank) > _MAX_RANK:
+            raise CursorInvalid("bad sort key")
+        return rank
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 0 <= raw <= _MAX_INT_KEY:
         raise CursorInvalid("bad sort key")
     return raw

@@ -24,8 +24,8 @@ MAX_DURATION_MINUTES = 100_000
 MAX_VALID_FOR_DAYS = 36_500
 LEVELS = frozenset(level.value for level in Level)
 # BCP 47-ish, the same shape as credmarket_events.values.LanguageTag.
-LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
-SKILL = re.compile(r"^[a-z0-9][a-z0-9+#./ -]*$")
+LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*\Z")
+SKILL = re.compile(r"^[a-z0-9][a-z0-9+#./ -]*\Z")
 
 REQUIRED_FOR_PUBLISHING: tuple[tuple[str, str], ...] = (
     ("description", "description"),

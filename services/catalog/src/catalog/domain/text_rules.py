@@ -7,8 +7,8 @@ import re
 from catalog.domain.violations import Violation
 
 # Same shapes as credmarket_events.values, so whatever we accept an event also accepts.
-HTTP_URL = re.compile(r"^https?://\S+$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+HTTP_URL = re.compile(r"^https?://\S+\Z")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\Z")
 MAX_URL_LENGTH = 2048
 MAX_EMAIL_LENGTH = 320
 

@@ -10,7 +10,7 @@ from credmarket_platform.http.problems import ProblemError
 
 from enrollment.domain.enrollment import Enrollment
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\Z")
 MAX_NAME = 200
 
 
@@ -51,8 +51,8 @@ def can_see(principal: Principal, e: Enrollment) -> bool:
     if principal.role == "ops":
         return True
     if principal.role == "learner":
-        return principal.subject == str(e.learner_id)
-    return principal.subject == str(e.provider_id)
+        return principal.is_subject(e.learner_id)
+    return principal.is_subject(e.provider_id)
 
 
 def not_found(enrollment_id: UUID) -> ProblemError:

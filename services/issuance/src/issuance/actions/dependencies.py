@@ -24,6 +24,7 @@ class IssuanceDeps:
     status_list_size: int = MIN_ENTRIES
     clock: Callable[[], datetime] = _now
     randbelow: Callable[[int], int] = field(default=secrets.randbelow)
+    max_verify_body_bytes: int = 256 * 1024
     dev_mode: bool = False
     badge_host_consent_url: str = ""
     """The frontend page where a learner approves or denies a badge host (?request=<id>)."""

@@ -25,7 +25,10 @@ def issuer_profile(issuer: Issuer, deps: IssuanceDeps) -> IssuerProfile:
         did_for(deps.public_base_url, issuer.id),
         issuer.name,
         url=issuer.url,
-        email=issuer.email,
+        # The contact email is the provider's private address: catalog shows it only
+        # to ops and the provider, so it is not put into public profiles and
+        # credentials that anyone can read (and that live forever once issued).
+        email=None,
         image_url=issuer.image_url,
         description=issuer.description,
     )

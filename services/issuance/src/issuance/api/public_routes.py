@@ -44,7 +44,9 @@ def _json(document: Any, media_type: str, *, max_age: int = 60) -> JSONResponse:
     return JSONResponse(
         json.loads(json.dumps(document)),
         media_type=media_type,
-        headers={"Cache-Control": f"public, max-age={max_age}", "Access-Control-Allow-Origin": "*"},
+        # No CORS header here: the gateway answers CORS for every path (ADR 0024); a
+        # second Access-Control-Allow-Origin made browsers refuse the answer.
+        headers={"Cache-Control": f"public, max-age={max_age}"},
     )
 
 

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from credmarket_platform.db import Database
 from credmarket_platform.http import problem_types as pt
 from credmarket_platform.http.problems import ProblemError, problem_responses
-from fastapi import APIRouter, Body, Depends, Request
+from fastapi import APIRouter, Depends, Request
 
 from issuance.actions.dependencies import IssuanceDeps
 from issuance.actions.verifying import verify
 from issuance.api.dependencies import get_database, get_deps
 from issuance.api.verify_models import CheckOut, VerificationReport
+from issuance.credentials.document_loader import unknown_contexts
 from issuance.credentials.verification import issuer_id
 
 router = APIRouter(tags=["verification"])
 
 MAX_DEPTH = 32
-MAX_VERIFY_BYTES = 256 * 1024
+# Named in a refusal; a document naming more is refused whole anyway.
+_SHOWN_CONTEXTS = 5
 
 
 def _depth(value: Any, limit: int) -> int:
@@ -37,25 +40,59 @@ def _depth(value: Any, limit: int) -> int:
     return deepest
 
 
-async def _bounded_body(request: Request) -> None:
-    length = request.headers.get("content-length")
-    if length is not None and length.isdigit() and int(length) > MAX_VERIFY_BYTES:
+def _too_large(limit: int) -> ProblemError:
+    return ProblemError(413, "Credential too large", f"Send at most {limit} bytes of JSON.")
+
+
+async def read_bounded_body(request: Request, limit: int) -> bytes:
+    """The body, refused once more than ``limit`` bytes have actually arrived.
+
+    Content-Length is only a claim: chunked bodies have none and a client may
+    understate it, so the bytes are counted as they are read.
+    """
+    length = request.headers.get("content-length", "")
+    if length.isascii() and length.isdigit() and int(length) > limit:
+        raise _too_large(limit)
+    received = bytearray()
+    async for chunk in request.stream():
+        received += chunk
+        if len(received) > limit:
+            raise _too_large(limit)
+    return bytes(received)
+
+
+async def credential_body(
+    request: Request, deps: IssuanceDeps = Depends(get_deps)
+) -> dict[str, Any]:
+    raw = await read_bounded_body(request, deps.max_verify_body_bytes)
+    try:
+        document = json.loads(raw)
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise ProblemError(
-            413, "Credential too large", f"Send at most {MAX_VERIFY_BYTES} bytes of JSON."
-        )
+            400, detail="The body is not a JSON document.", type_=pt.MALFORMED_BODY.type
+        ) from None
+    if not isinstance(document, dict):
+        raise ProblemError(422, "Not a credential", "Send the credential as a JSON object.")
+    return document
 
 
 @router.post(
     "/v1/verify",
     summary="Verify an Open Badges 3.0 credential, reporting each check",
     response_model=VerificationReport,
-    responses=problem_responses(pt.REQUEST_TOO_LARGE, pt.INVALID_REQUEST),
-    dependencies=[Depends(_bounded_body)],
+    responses=problem_responses(
+        pt.MALFORMED_BODY, pt.REQUEST_TOO_LARGE, pt.INVALID_REQUEST, pt.UNKNOWN_CONTEXT
+    ),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "The credential JSON-LD, exactly as received (with its proof).",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    },
 )
 async def verify_credential_endpoint(
-    credential: dict[str, Any] = Body(
-        description="The credential JSON-LD, exactly as received (with its proof)."
-    ),
+    credential: dict[str, Any] = Depends(credential_body),
     db: Database = Depends(get_database),
     deps: IssuanceDeps = Depends(get_deps),
 ) -> VerificationReport:
@@ -69,6 +106,16 @@ async def verification_report(
     if _depth(credential, MAX_DEPTH) > MAX_DEPTH:
         raise ProblemError(
             422, "Credential too deeply nested", f"At most {MAX_DEPTH} levels of nesting."
+        )
+    unknown = unknown_contexts(credential)
+    if unknown:
+        # Exact URLs only: a fragment or a look-alike would name a document we do not hold.
+        shown = ", ".join(unknown[:_SHOWN_CONTEXTS])
+        raise ProblemError(
+            422,
+            "Unknown JSON-LD context",
+            f"Only the vendored contexts are understood, exactly as published; not: {shown}",
+            type_="urn:credmarket:problem:unknown-context",
         )
     result, local = await verify(db.engine, credential, deps)
     return VerificationReport(

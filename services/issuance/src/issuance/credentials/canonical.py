@@ -25,7 +25,7 @@ __all__ = ["UndefinedTermError", "canonicalize"]
 # versions (@vocab); such terms are just as undefined as dropped ones.
 _ISSUER_DEPENDENT = "https://www.w3.org/ns/credentials/issuer-dependent#"
 # Same test pyld uses to decide that an IRI survives into RDF.
-_ABSOLUTE_IRI = re.compile(r"^([A-Za-z][A-Za-z0-9+\-.]*|_):[^\s]*$")
+_ABSOLUTE_IRI = re.compile(r"^([A-Za-z][A-Za-z0-9+\-.]*|_):[^\s]*\Z")
 
 
 class UndefinedTermError(ValueError):

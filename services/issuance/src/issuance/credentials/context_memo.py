@@ -44,6 +44,9 @@ _TermKey = tuple[int, str, object]
 # Terms come from documents, so anyone can add keys; past this many the map is
 # simply emptied (the OB 3.0 credential and status list shapes need ~80).
 _TERM_MEMO_SIZE = 4096
+# ...and each key holds a term a caller wrote: longer ones (no context defines
+# such terms) are expanded every time rather than kept.
+_TERM_MEMO_MAX_LENGTH = 128
 
 
 class ContextMemo:
@@ -127,7 +130,13 @@ class MemoizingProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
     ) -> Any:
         # With a local context pyld may define terms as a side effect; identifiers
         # (vocab=False) are mostly unique per document and would only fill the map.
-        if vocab and local_ctx is None and type(active_ctx) is frozendict and type(value) is str:
+        if (
+            vocab
+            and local_ctx is None
+            and type(active_ctx) is frozendict
+            and type(value) is str
+            and len(value) <= _TERM_MEMO_MAX_LENGTH
+        ):
             terms = self._memo.terms
             key = (id(active_ctx), value, base)
             hit = terms.get(key)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import json
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -32,6 +32,7 @@ __all__ = [
     "UnknownContextError",
     "default_loader",
     "load_context",
+    "unknown_contexts",
 ]
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
@@ -87,6 +88,26 @@ class _LruCache(OrderedDict[Any, Any]):
             self.popitem(last=False)
 
 
+class _KnownUrlsOnly:
+    """pyld's shared resolved-context cache, keeping only contexts named by a served URL.
+
+    pyld also files inline ``@context`` objects there, keyed by their JSON: a
+    caller's document would choose the keys and the size of each entry. Those are
+    resolved again per document instead (cheap; only vendored contexts are big).
+    """
+
+    def __init__(self, cache: _LruCache, knows: Callable[[str], bool]) -> None:
+        self._cache = cache
+        self._knows = knows
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return self._cache.get(key, default)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        if isinstance(key, str) and self._knows(key):
+            self._cache[key] = value
+
+
 class UnknownContextError(LookupError):
     """A document referenced a context URL that is not vendored."""
 
@@ -106,16 +127,11 @@ def load_context(url: str) -> dict[str, Any]:
 
     Raises :class:`UnknownContextError` for any URL not in :data:`CONTEXT_FILES`.
     """
-    file_name = CONTEXT_FILES.get(_normalise_url(url))
+    file_name = CONTEXT_FILES.get(url)
     if file_name is None:
         raise UnknownContextError(url)
     document: dict[str, Any] = copy.deepcopy(_read_vendored(file_name))
     return document
-
-
-def _normalise_url(url: str) -> str:
-    # A fragment never selects a different context document.
-    return url.split("#", 1)[0]
 
 
 class LocalDocumentLoader:
@@ -144,11 +160,13 @@ class LocalDocumentLoader:
 
     def __call__(self, url: str, options: Any = None) -> dict[str, Any]:
         """pyld loader protocol: return a RemoteDocument dict or raise."""
+        # Matched exactly: every spelling a caller invents (a fragment, a trailing
+        # slash, another case) would otherwise be a new key here and in pyld's caches,
+        # each holding a copy of a context (issue 19: 300 MB from five requests).
         cached = self._remote_docs.get(url)
         if cached is not None:
             return cached
-        key = _normalise_url(url)
-        document = self._extra[key] if key in self._extra else load_context(key)
+        document = self._extra[url] if url in self._extra else load_context(url)
         remote = {
             "contentType": "application/ld+json",
             "contextUrl": None,
@@ -168,15 +186,36 @@ class LocalDocumentLoader:
 
     def knows(self, url: str) -> bool:
         """True when ``url`` would be served."""
-        key = _normalise_url(url)
-        return key in self._extra or key in CONTEXT_FILES
+        return url in self._extra or url in CONTEXT_FILES
 
     def options(self) -> dict[str, Any]:
         """pyld processing options bound to this loader and its private cache."""
         return {
             "documentLoader": self,
-            "contextResolver": ContextResolver(self._resolved, self),
+            "contextResolver": ContextResolver(_KnownUrlsOnly(self._resolved, self.knows), self),
         }
+
+
+def unknown_contexts(document: Any, knows: Callable[[str], bool] | None = None) -> list[str]:
+    """Every context URL in ``document`` (at any depth) that would not be served.
+
+    Lets the verify endpoint refuse such a document as bad input up front, naming
+    what is wrong, instead of reporting a failed signature check.
+    """
+    knows = knows or default_loader().knows
+    unknown: list[str] = []
+    stack = [document]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            context = node.get("@context")
+            for entry in context if isinstance(context, list) else [context]:
+                if isinstance(entry, str) and not knows(entry) and entry not in unknown:
+                    unknown.append(entry)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return unknown
 
 
 def _container_ids(value: Any) -> list[int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-_KEY_ID = re.compile(r"^key-(\d+)$")
+_KEY_ID = re.compile(r"^key-(\d+)\Z")
 
 
 def next_key_id(existing: Iterable[str]) -> str:

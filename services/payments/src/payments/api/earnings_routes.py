@@ -54,7 +54,7 @@ async def get_earnings(
     rt: Runtime = Depends(get_runtime),
 ) -> EarningsReport:
     if principal.role == "provider":
-        if provider_id is not None and str(provider_id) != principal.subject:
+        if provider_id is not None and not principal.is_subject(provider_id):
             raise ProblemError(403, "Forbidden", "a provider sees only its own earnings")
         try:
             provider_id = UUID(principal.subject)

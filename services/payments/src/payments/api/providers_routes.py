@@ -58,7 +58,7 @@ async def get_stripe_account(
     principal: Principal = require("provider", "ops"),
     rt: Runtime = Depends(get_runtime),
 ) -> StripeAccountView:
-    if principal.role == "provider" and principal.subject != str(provider_id):
+    if principal.role == "provider" and not principal.is_subject(provider_id):
         raise ProblemError(403, "Forbidden", "a provider sees only its own account")
     async with rt.db.unit_of_work() as uow:
         row = await uow.session.get(ProviderAccount, provider_id)

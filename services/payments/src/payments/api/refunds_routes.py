@@ -22,7 +22,7 @@ from datetime import timedelta
 from uuid import UUID, uuid5
 
 import stripe
-from credmarket_platform.auth import Principal, require
+from credmarket_platform.auth import Principal, canonical_subject, require
 from credmarket_platform.http import problem_types as pt
 from credmarket_platform.http.idempotency import idempotency_key
 from credmarket_platform.http.problems import ProblemError, problem_responses
@@ -60,7 +60,7 @@ _API_REFUNDS = UUID("0d6a2f4e-8b1c-4b7e-9f3a-6c2e5d81a4b9")
 
 def api_refund_id(payment_id: UUID, principal: Principal, key: str) -> UUID:
     """The refund a (payment, caller, Idempotency-Key) names, whichever attempt asks."""
-    return uuid5(_API_REFUNDS, f"{payment_id}\n{principal.role}:{principal.subject}\n{key}")
+    return uuid5(_API_REFUNDS, f"{payment_id}\n{principal.role}:{principal.subject_id}\n{key}")
 
 
 def request_fingerprint(payment_id: UUID, body: NewRefund) -> str:
@@ -182,7 +182,7 @@ async def _reserve(
                     provider_id=str(payment.provider_id),
                     succeeded_at=payment.succeeded_at,
                 ),
-                Requester(role=principal.role, subject=principal.subject),
+                Requester(role=principal.role, subject=canonical_subject(principal.subject)),
                 body.amount,
                 now=now,
                 provider_window=timedelta(days=rt.settings.provider_refund_window_days),
@@ -199,7 +199,7 @@ async def _reserve(
             payment,
             amount=amount,
             origin="api",
-            requested_by=f"{principal.role}:{principal.subject}"[:255],
+            requested_by=f"{principal.role}:{principal.subject_id}"[:255],
             reason=body.reason,
             now=now,
             refund_id=refund_id,

@@ -11,5 +11,5 @@ def may_see(principal: Principal, payment: Payment) -> bool:
     if principal.role == "ops":
         return True
     if principal.role == "provider":
-        return principal.subject == str(payment.provider_id)
-    return principal.subject == str(payment.learner_id)
+        return principal.is_subject(payment.provider_id)
+    return principal.is_subject(payment.learner_id)
