@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -139,3 +140,42 @@ async def offering(system: System, direct: Marketplace) -> PublishedOffering:
     await wait_until(enrollment_knows_it, timeout=30, message="enrollment never saw the offering")
     await wait_until(searchable, timeout=30, message="catalog search never found the offering")
     return PublishedOffering(offering_id, version, title, provider)
+
+
+@dataclass(frozen=True)
+class IssuedCredential:
+    id: str
+    issuer_id: str
+    status_list_path: str
+
+
+@pytest.fixture(scope="session")
+async def issued_credential(system: System, direct: Marketplace) -> IssuedCredential:
+    """A credential issued for a free course: bought, completed, signed."""
+    registered = await direct.register_provider(
+        system.token("ops"), "Public Documents Academy", "desk@documents.example"
+    )
+    provider = await direct.provider_token(registered["api_key"]["key"])
+    published = await direct.publish_offering(provider, f"Free {uuid.uuid4().hex[:8]}", price=0)
+    learner = system.token("learner", email="grace@learners.example")
+    bought = await direct.purchase_when_listed(learner, str(published["id"]), published["version"])
+    assert bought.status_code in (201, 202), bought.text
+    enrollment_id = str(bought.json()["id"])
+    await direct.wait_for_enrollment(learner, enrollment_id, lambda v: v["status"] == "active")
+    await direct.report_completion(provider, enrollment_id)
+    view = await direct.wait_for_enrollment(
+        learner,
+        enrollment_id,
+        lambda v: v.get("credential") is not None,
+        timeout_s=60,
+        what="the credential",
+    )
+    credential_id = str(view["credential"]["credential_id"])
+    document = await direct.fetch_credential(credential_id)
+    status = document["credentialStatus"]
+    entry = status[0] if isinstance(status, list) else status
+    return IssuedCredential(
+        id=credential_id,
+        issuer_id=str(document["issuer"]["id"]).rsplit(":", 1)[-1],
+        status_list_path=urlsplit(entry["statusListCredential"]).path,
+    )

@@ -139,3 +139,27 @@ async def test_api_reference_page_renders_the_merged_document(system: System, br
         assert outside == []
     finally:
         await page.close()
+
+
+async def test_allowed_origin_reads_a_credential_its_did_and_its_status_list(
+    system: System, browser: Any, page_origins: Any, issued_credential: Any
+) -> None:
+    page = await browser.new_page()
+    try:
+        query = urlencode({"gateway": system.gateway_url, "credential": issued_credential.id})
+        await page.goto(f"{page_origins.allowed}/documents-test.html?{query}")
+        await page.wait_for_selector("body[data-done=true]", timeout=30_000)
+        result = json.loads(await page.inner_text("#log"))
+    finally:
+        await page.close()
+    # Before issue 19 the credential carried two Access-Control-Allow-Origin values
+    # and the browser refused it: the page's code never saw it.
+    credential, did, status_list = result["credential"], result["did"], result["statusList"]
+    assert credential["ok"], result
+    assert credential["body"]["id"].endswith(issued_credential.id)
+    assert "OpenBadgeCredential" in credential["body"]["type"]
+    assert did["ok"], result
+    assert did["body"]["id"] == credential["body"]["issuer"]["id"]
+    assert did["body"]["assertionMethod"]
+    assert status_list["ok"], result
+    assert "BitstringStatusListCredential" in status_list["body"]["type"]

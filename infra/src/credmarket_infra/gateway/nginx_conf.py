@@ -135,11 +135,39 @@ def _size(nginx_size: str) -> str:
     return f"{nginx_size[:-1]} {units[unit]}" if unit in units else f"{nginx_size} bytes"
 
 
+# Headers the gateway owns: a service's own copies are dropped, so each goes out once
+# (two Access-Control-Allow-Origin values made browsers refuse credentials: issue 19).
+_EDGE_OWNED_HEADERS = (
+    "Access-Control-Allow-Origin",
+    "Access-Control-Allow-Credentials",
+    "Access-Control-Allow-Methods",
+    "Access-Control-Allow-Headers",
+    "Access-Control-Max-Age",
+    "Access-Control-Expose-Headers",
+    "X-Content-Type-Options",
+    "Referrer-Policy",
+    "Strict-Transport-Security",
+)
+
+
+def _security(indent: str) -> list[str]:
+    # On every answer (ADR 0024). HSTS only over TLS ($cm_hsts is empty otherwise, and
+    # browsers ignore it over plain HTTP anyway): where TLS ends before the gateway,
+    # the load balancer that ends it sets HSTS (docs/gateway.md).
+    return [
+        f"{indent}add_header X-Content-Type-Options nosniff always;",
+        f"{indent}add_header Referrer-Policy no-referrer always;",
+        f"{indent}add_header Strict-Transport-Security $cm_hsts always;",
+    ]
+
+
 def _cors(indent: str) -> list[str]:
     # `always`, so that refusals (401, 413, 429, 5xx) reach the page's code too. An
     # empty value sends no header: a disallowed origin gets nothing, and the browser
-    # blocks the response.
+    # blocks the response. Every location that sets headers calls this (nginx inherits
+    # no add_header into a location that has its own), so the security headers ride along.
     return [
+        *_security(indent),
         f"{indent}add_header Access-Control-Allow-Origin $cors_origin always;",
         f"{indent}add_header Access-Control-Allow-Credentials $cors_credentials always;",
         f"{indent}add_header Access-Control-Allow-Methods $cors_allow_methods always;",
@@ -192,10 +220,13 @@ def _api_location(
 ) -> list[str]:
     i = _I + "    "
     lines = [f"{_I}location {match} {{"]
+    lines += [f"{i}proxy_hide_header {name};" for name in _EDGE_OWNED_HEADERS]
     if cors:
         # A preflight is answered here and never reaches a service (nor a rate limit).
         lines.append(f"{i}if ($request_method = OPTIONS) {{ return 204; }}")
         lines += _cors(i)
+    else:
+        lines += _security(i)
     if cache is not None:
         lines += _microcache(i, cache)
     extra: list[str] = []
@@ -264,33 +295,54 @@ def _named(name: str, status: int, body: str, headers: Sequence[str] = ()) -> li
     ]
 
 
-def _health(services: Sequence[str]) -> list[str]:
-    """`/gateway/health`: the gateway's own status plus each upstream's /readyz, in one JSON.
+# Who may read one service's readiness detail: ops on the internal network (and this
+# machine). Public callers get only /gateway/health's up/down.
+INTERNAL_NETWORKS = ("127.0.0.0/8", "::1", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
+# Every health request costs four probes (each answered from a one-second readiness
+# cache on the service): per address, and for everyone together.
+HEALTH_ALL_RATE = RateLimit("20r/s", 40)
+
+
+def _health_limits(indent: str, limit: RateLimit) -> list[str]:
+    return [
+        f"{indent}limit_req zone=health burst={limit.burst} nodelay;",
+        f"{indent}limit_req zone=health_all burst={HEALTH_ALL_RATE.burst} nodelay;",
+    ]
+
+
+def _health(services: Sequence[str], limit: RateLimit) -> list[str]:
+    """`/gateway/health`: up when every upstream's /readyz says ready, else down.
 
     nginx OSS has no active health checks; this page asks every service now, through
-    SSI subrequests to internal probe locations, and says ready / not-ready / unreachable.
+    SSI subrequests to internal probe locations. It says only up or down (ADR 0024):
+    which service is not ready, and why, is for ops, at `/gateway/upstreams/<service>`
+    from the internal network.
     """
     i = _I + "    "
     parts = [
         f'<!--# include virtual="/gateway/_probe/{s}" set="{s}" wait="yes" -->' for s in services
     ]
-    fields = []
-    for s in services:
-        fields.append(f'"{s}":<!--# echo var="{s}" encoding="none" default="null" -->')
-    # "ok" only if every upstream said ready (SSI has no nested ifs and no `and`: one
+    # "up" only if every upstream said ready (SSI has no nested ifs and no `and`: one
     # variable holds all answers, and a regex counts the ready ones).
     everything = "".join(f"${{dollar}}{s}" for s in services)
     parts.append(f'<!--# set var="all" value="{everything}" -->')
     status = (
-        '<!--# if expr="${dollar}all = /status.:.(unreachable|not-ready)/" -->"degraded"'
-        f'<!--# elif expr="${{dollar}}all = /(?s)(status.:.ready.*){{{len(services)}}}/" -->"ok"'
-        '<!--# else -->"degraded"<!--# endif -->'
+        '<!--# if expr="${dollar}all = /status.:.(unreachable|not-ready)/" -->"down"'
+        f'<!--# elif expr="${{dollar}}all = /(?s)(status.:.ready.*){{{len(services)}}}/" -->"up"'
+        '<!--# else -->"down"<!--# endif -->'
     )
-    body = "".join(parts) + '{"status":' + status + ',"upstreams":{' + ",".join(fields) + "}}"
+    body = "".join(parts) + '{"status":' + status + "}"
     if "'" in body:
         raise ValueError("health template must not contain single quotes")
     lines = [
+        # `return` runs before limit_req would (rewrite phase): the limits are checked
+        # here, and the page is made in a named location that try_files hands over to.
         f"{_I}location = /gateway/health {{",
+        *_health_limits(i, limit),
+        f"{i}error_page 429 = @ratelimited_health;",
+        f"{i}try_files /.credmarket-no-such-file @gateway_health;",
+        f"{_I}}}",
+        f"{_I}location @gateway_health {{",
         *_cors(i),
         f"{i}add_header Cache-Control no-store always;",
         f"{i}default_type application/json;",
@@ -316,14 +368,21 @@ def _health(services: Sequence[str]) -> list[str]:
             f'"detail":"see /gateway/upstreams/{s}"}}\';',
             f"{_I}}}",
             # Each service's readiness, its status code intact (200 / 503 / 502).
-            *_api_location(
-                f"= /gateway/upstreams/{s}",
-                s,
-                prefix="",
-                upstream_uri="/readyz",
+            *_internal_only(
+                _api_location(f"= /gateway/upstreams/{s}", s, prefix="", upstream_uri="/readyz"),
+                limit,
             ),
         ]
     return lines
+
+
+def _internal_only(location: list[str], limit: RateLimit) -> list[str]:
+    i = _I + "    "
+    guard = [f"{i}allow {network};" for network in INTERNAL_NETWORKS]
+    guard += [f"{i}deny all;", *_health_limits(i, limit)]
+    # The location's own error_page lines come later; nginx takes the first 403/429 match.
+    guard += [f"{i}error_page 403 = @forbidden;", f"{i}error_page 429 = @ratelimited_health;"]
+    return [location[0], *guard, *location[1:]]
 
 
 def _probe_state_maps(services: Sequence[str]) -> list[str]:
@@ -455,7 +514,7 @@ def render_nginx_conf(
     # Prometheus scrapes the services directly; their metrics are not for the internet.
     names = "|".join(SERVICES)
     loc += [f"{_I}location ~ ^/({names})/metrics(/|$) {{", f"{_I}    return 404;", f"{_I}}}"]
-    loc += _health(SERVICES)
+    loc += _health(SERVICES, settings.health_limit)
     loc += [
         f"{_I}location = /gateway/live {{",
         *_cors(_I + "    "),
@@ -468,6 +527,7 @@ def render_nginx_conf(
         f"{_I}    alias {target.static_dir}/;",
         f"{_I}    index index.html;",
         f"{_I}    add_header Cache-Control no-cache;",
+        *_security(_I + "    "),
         # The reference page loads nothing from the network: only this origin.
         f"{_I}    add_header Content-Security-Policy \"default-src 'self'; "
         f"img-src 'self' data:; frame-ancestors 'none'\";",
@@ -482,7 +542,7 @@ def render_nginx_conf(
             f"{_I}    alias {path};",
             f"{_I}}}",
         ]
-    for zone, rate in limits.items():
+    for zone, rate in {**limits, "health": settings.health_limit}.items():
         loc += _named(
             f"ratelimited_{zone}",
             429,
@@ -527,6 +587,16 @@ def render_nginx_conf(
         ),
     )
     loc += _named(
+        "forbidden",
+        403,
+        _problem(
+            403,
+            "about:blank",
+            "Forbidden",
+            "the readiness of one service is for the internal network; see /gateway/health",
+        ),
+    )
+    loc += _named(
         "not_found",
         404,
         _problem(
@@ -548,6 +618,8 @@ def render_nginx_conf(
         "@@TOKEN_RATE@@": settings.token_limit.rate,
         "@@PURCHASE_RATE@@": settings.purchase_limit.rate,
         "@@VERIFY_RATE@@": settings.verify_limit.rate,
+        "@@HEALTH_RATE@@": settings.health_limit.rate,
+        "@@HEALTH_ALL_RATE@@": HEALTH_ALL_RATE.rate,
         "@@MAX_BODY_SIZE@@": settings.max_body_size,
         "@@CONNECT_TIMEOUT@@": str(settings.connect_timeout_s),
         "@@READ_TIMEOUT@@": str(settings.read_timeout_s),

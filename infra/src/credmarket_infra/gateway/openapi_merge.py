@@ -222,20 +222,18 @@ def _gateway_paths() -> Document:
         "/gateway/health": {
             "get": {
                 "tags": ["gateway"],
-                "summary": "Each service's readiness, asked now (ready / not-ready / unreachable)",
+                "summary": "Up when every service is ready, else down (rate-limited per address)",
                 "operationId": "gateway.health",
                 "security": [],
                 "x-credmarket-auth": "public",
                 "x-credmarket-service": "gateway",
-                "responses": {
-                    "200": {"description": "status ok or degraded", "content": json_content}
-                },
+                "responses": {"200": {"description": "status up or down", "content": json_content}},
             }
         },
         "/gateway/upstreams/{service}": {
             "get": {
                 "tags": ["gateway"],
-                "summary": "One service's /readyz, its status code intact",
+                "summary": "One service's /readyz, its status code intact (internal network only)",
                 "operationId": "gateway.upstream",
                 "security": [],
                 "x-credmarket-auth": "public",

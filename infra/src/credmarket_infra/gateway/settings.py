@@ -67,6 +67,8 @@ class GatewaySettings:
     token_limit: RateLimit = field(default_factory=lambda: RateLimit("5r/m", 5))
     purchase_limit: RateLimit = field(default_factory=lambda: RateLimit("10r/m", 5))
     verify_limit: RateLimit = field(default_factory=lambda: RateLimit("20r/s", 40))
+    # Public health: per address (ADR 0024).
+    health_limit: RateLimit = field(default_factory=lambda: RateLimit("2r/s", 5))
     max_body_size: str = "1m"
     connect_timeout_s: int = 5
     read_timeout_s: int = 30
@@ -101,6 +103,7 @@ def gateway_settings_from_env(env: Mapping[str, str] | None = None) -> GatewaySe
         token_limit=_limit(env, "TOKEN", base.token_limit),
         purchase_limit=_limit(env, "PURCHASE", base.purchase_limit),
         verify_limit=_limit(env, "VERIFY", base.verify_limit),
+        health_limit=_limit(env, "HEALTH", base.health_limit),
         max_body_size=env.get("CREDMARKET_GATEWAY_MAX_BODY_SIZE") or base.max_body_size,
         connect_timeout_s=int(
             env.get("CREDMARKET_GATEWAY_CONNECT_TIMEOUT_S") or base.connect_timeout_s

@@ -26,6 +26,7 @@ from issuance.api import (
     verify_routes,
     wallet_offer_routes,
 )
+from issuance.domain.key_validity import RotationPolicy
 from issuance.handlers import enrollment_registry, provider_registry
 from issuance.settings import IssuanceSettings
 
@@ -48,6 +49,9 @@ def create_app(settings: IssuanceSettings | None = None, *, configure_logs: bool
         kek_ring=settings.kek_ring(),
         status_list_size=settings.status_list_size,
         max_verify_body_bytes=settings.max_verify_body_bytes,
+        rotation_policy=RotationPolicy(
+            per_day=settings.key_rotations_per_day, max_keys=settings.max_issuer_keys
+        ),
         dev_mode=settings.dev_mode,
         badge_host_consent_url=settings.badge_host_consent_url
         or f"{settings.public_base_url.rstrip('/')}/consent",

@@ -60,6 +60,9 @@ class IssuanceSettings(ServiceSettings):
     # them flowing while a completion waits (retries) for its issuer.
     provider_consumer_group: str = "issuance-providers"
     max_verify_body_bytes: int = 256 * 1024
+    # Each rotation adds a key to the DID document for good (ADR 0024).
+    key_rotations_per_day: int = Field(default=3, ge=1)
+    max_issuer_keys: int = Field(default=100, ge=2, le=1000)
     badge_host_consent_url: str | None = Field(
         default=None,
         validation_alias=AliasChoices("CREDMARKET_ISSUANCE_BADGE_HOST_CONSENT_URL"),

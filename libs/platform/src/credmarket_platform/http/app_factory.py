@@ -16,6 +16,7 @@ from credmarket_platform.http.idempotency import IdempotencyStore, install_idemp
 from credmarket_platform.http.load_shedding import InFlightLimitMiddleware
 from credmarket_platform.http.problems import install_problem_handlers
 from credmarket_platform.http.request_context import RequestContextMiddleware
+from credmarket_platform.http.security_headers import SecurityHeadersMiddleware
 from credmarket_platform.observability.http_metrics import HttpMetricsMiddleware, metrics_router
 from credmarket_platform.observability.logging import configure_logging
 from credmarket_platform.settings import ServiceSettings
@@ -72,6 +73,8 @@ def create_service_app(
         app.add_middleware(InFlightLimitMiddleware, limit=settings.http_max_in_flight)
     app.add_middleware(RequestContextMiddleware, failures=failures)
     app.add_middleware(HttpMetricsMiddleware, service=settings.service_name)
+    # Outermost: the 500s and 503s made by the request context get the headers too.
+    app.add_middleware(SecurityHeadersMiddleware)
 
     app.include_router(health_router(ready_checks))
     app.include_router(metrics_router())

@@ -275,6 +275,18 @@ UNKNOWN_CONTEXT = _p(
     "Unknown JSON-LD context",
     "The credential names a JSON-LD context that is not one of the vendored ones, exactly.",
 )
+TOO_MANY_KEYS = _p(
+    "too-many-keys",
+    409,
+    "Too many keys",
+    "The issuer has as many keys as it may; ops review its keys before another is made.",
+)
+KEY_ROTATION_RATE_LIMITED = _p(
+    "key-rotation-rate-limited",
+    429,
+    "Too many key rotations",
+    "The issuer rotated its key as often as it may in 24 hours; retry after `Retry-After`.",
+)
 TOO_MANY_OFFERS = _p(
     "too-many-offers",
     429,

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from issuance.credentials.keys import KeyEncryptionKeyRing
 from issuance.credentials.status_list import MIN_ENTRIES
+from issuance.domain.key_validity import RotationPolicy
 
 
 def _now() -> datetime:
@@ -25,6 +26,7 @@ class IssuanceDeps:
     clock: Callable[[], datetime] = _now
     randbelow: Callable[[int], int] = field(default=secrets.randbelow)
     max_verify_body_bytes: int = 256 * 1024
+    rotation_policy: RotationPolicy = field(default_factory=RotationPolicy)
     dev_mode: bool = False
     badge_host_consent_url: str = ""
     """The frontend page where a learner approves or denies a badge host (?request=<id>)."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -15,8 +17,9 @@ from issuance.credentials.did_web import IssuerKey as PublishedKey
 from issuance.credentials.did_web import build_did_document
 from issuance.credentials.ob3 import IssuerProfile
 from issuance.db import repository
-from issuance.db.tables import Issuer
+from issuance.db.tables import Issuer, IssuerKey
 from issuance.domain.issuer_profile import ProviderProfile, ob3_profile, should_apply
+from issuance.domain.key_validity import KeyState, check_rotation, published_keys
 from issuance.domain.public_urls import did_for
 
 
@@ -80,15 +83,20 @@ class RotatedKey:
 
 
 async def rotate_key(
-    session: AsyncSession, issuer_id: UUID, deps: IssuanceDeps
+    session: AsyncSession, issuer_id: UUID, deps: IssuanceDeps, *, urgent: bool = False
 ) -> RotatedKey | None:
-    """A new current key; the old one is retired but stays published. None: no issuer."""
+    """A new current key; the old one is retired but stays published. None: no issuer.
+
+    Raises :class:`RotationRefused` past the rotation policy (``urgent``: the current
+    key leaked, so the daily limit does not delay it).
+    """
     now = deps.clock()
     # The issuer row lock serialises rotations (and the one-current-key index backs it).
     issuer = await repository.get_issuer(session, issuer_id, lock=True)
     if issuer is None:
         return None
     keys = await repository.issuer_keys(session, issuer_id)
+    check_rotation([k.created_at for k in keys], now, deps.rotation_policy, urgent=urgent)
     retired: str | None = None
     for row in keys:
         if row.retired_at is None:
@@ -118,5 +126,51 @@ async def did_document(
         return None
     return build_did_document(
         did_for(deps.public_base_url, issuer_id),
-        [PublishedKey(k.key_id, k.public_key_multibase) for k in keys],
+        [PublishedKey(k.key_id, k.public_key_multibase) for k in published_keys(key_states(keys))],
     )
+
+
+def key_states(keys: Iterable[IssuerKey]) -> list[KeyState]:
+    return [KeyState(k.key_id, k.public_key_multibase, k.retired_at, k.revoked_at) for k in keys]
+
+
+@dataclass(frozen=True)
+class RevokedKey:
+    issuer_id: UUID
+    key_id: str
+    revoked_at: datetime
+    replaced_by: str | None
+    """The new signing key, when the revoked key was the one signing."""
+
+
+class UnknownKeyError(LookupError):
+    pass
+
+
+async def revoke_key(
+    session: AsyncSession, issuer_id: UUID, key_id: str, reason: str, deps: IssuanceDeps
+) -> RevokedKey | None:
+    """Withdraw a leaked key: out of the DID document, no proofs made from now on.
+
+    When it is the signing key, a new one takes over first (status lists re-signed).
+    Revoking a revoked key changes nothing. None: no issuer.
+    """
+    issuer = await repository.get_issuer(session, issuer_id, lock=True)
+    if issuer is None:
+        return None
+    keys = {k.key_id: k for k in await repository.issuer_keys(session, issuer_id)}
+    target = keys.get(key_id)
+    if target is None:
+        raise UnknownKeyError(key_id)
+    if target.revoked_at is not None:
+        return RevokedKey(issuer_id, key_id, target.revoked_at, None)
+    replaced_by: str | None = None
+    if target.retired_at is None:
+        rotated = await rotate_key(session, issuer_id, deps, urgent=True)
+        assert rotated is not None, "the issuer row is locked and exists"
+        replaced_by = rotated.key_id
+    now = deps.clock()
+    target.revoked_at = now
+    target.revocation_reason = reason[:500]
+    await session.flush()
+    return RevokedKey(issuer_id, key_id, now, replaced_by)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -18,6 +19,7 @@ from issuance.credentials.did_web import DidResolutionError, IssuerKey, build_di
 from issuance.credentials.results import Check, VerificationResult
 from issuance.credentials.verification import issuer_id, verify_credential
 from issuance.db.verification_reads import read_verification_data
+from issuance.domain.key_validity import usable_keys
 from issuance.domain.public_urls import did_for, local_issuer_id, local_status_list_id
 
 log = logging.getLogger(__name__)
@@ -26,6 +28,21 @@ NOT_RESOLVABLE = (
     "resolution is not available: this service resolves only its own issuers and "
     "status lists and does not fetch other hosts"
 )
+
+
+def proof_created(credential: Mapping[str, Any]) -> datetime | None:
+    """When the credential's proof says it was made; None if it does not say clearly."""
+    proof = credential.get("proof")
+    if isinstance(proof, list) and len(proof) == 1:
+        proof = proof[0]
+    created = proof.get("created") if isinstance(proof, dict) else None
+    if not isinstance(created, str) or len(created) > 64:
+        return None
+    try:
+        instant = datetime.fromisoformat(created.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return instant if instant.tzinfo is not None else None
 
 
 def _status_list_urls(credential: Mapping[str, Any]) -> list[str]:
@@ -52,10 +69,14 @@ async def verify(
     data = await read_verification_data(engine, local_id, list(set(list_ids.values())))
     documents: dict[str, Mapping[str, Any]] = {}
     if did is not None and local_id is not None and data.keys:
-        # The document GET /issuers/{id}/did.json serves (actions.issuers.did_document).
+        # Like GET /issuers/{id}/did.json, but only the keys that may verify a proof
+        # made when this one says it was: no retired or revoked key for later proofs.
         documents[did] = build_did_document(
             did_for(deps.public_base_url, local_id),
-            [IssuerKey(key_id, multibase) for key_id, multibase in data.keys],
+            [
+                IssuerKey(k.key_id, k.public_key_multibase)
+                for k in usable_keys(data.keys, proof_created(credential))
+            ],
         )
     lists: dict[str, Mapping[str, Any]] = {
         url: data.status_lists[list_id]

@@ -46,7 +46,9 @@ class Issuer(IssuanceModel, table=True):
 class IssuerKey(IssuanceModel, table=True):
     """Every Ed25519 key an issuer ever signed with; the unretired one signs now.
 
-    Retired keys stay published in the DID document so old credentials verify.
+    Retired keys stay published in the DID document so old credentials verify (only
+    proofs made before the retirement). Revoked keys (leaked) leave the document, and
+    this service's verifier accepts them only for proofs made before the revocation.
     """
 
     __tablename__ = "issuer_keys"
@@ -68,6 +70,8 @@ class IssuerKey(IssuanceModel, table=True):
     wrapped_private_key: str = Field(sa_type=sa.Text, description="KEK-wrapped, never plain.")
     created_at: datetime = _now_column()
     retired_at: datetime | None = Field(default=None, sa_type=_utc())
+    revoked_at: datetime | None = Field(default=None, sa_type=_utc())
+    revocation_reason: str | None = Field(default=None, max_length=500)
 
 
 class StatusList(IssuanceModel, table=True):

@@ -12,19 +12,22 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from issuance.db.tables import IssuerKey, StatusList
+from issuance.domain.key_validity import KeyState
 
 __all__ = ["VerificationData", "read_verification_data"]
 
 # Keys oldest first, the order of the DID document (repository.issuer_keys).
 _SQL = f"""
 SELECT
-  (SELECT coalesce(json_agg(json_build_array(k.key_id, k.public_key_multibase)
+  (SELECT coalesce(json_agg(json_build_array(k.key_id, k.public_key_multibase,
+                                              k.retired_at, k.revoked_at)
                             ORDER BY k.created_at, k.key_id), '[]'::json)
      FROM {IssuerKey.__tablename__} k WHERE k.issuer_id = $1) AS keys,
   (SELECT coalesce(json_object_agg(s.id, s.signed_credential), '{{}}'::json)
@@ -34,8 +37,8 @@ SELECT
 
 @dataclass(frozen=True)
 class VerificationData:
-    keys: list[tuple[str, str]]
-    """(key id, public key multibase) of every key the issuer ever had, oldest first."""
+    keys: list[KeyState]
+    """Every key the issuer ever had (revoked ones too), oldest first."""
     status_lists: dict[UUID, dict[str, Any]]
     """The signed status list credential of each requested list that exists."""
 
@@ -55,7 +58,10 @@ async def read_verification_data(
     keys = _json(row["keys"])
     lists = _json(row["lists"])
     return VerificationData(
-        keys=[(str(key_id), str(multibase)) for key_id, multibase in keys],
+        keys=[
+            KeyState(str(key_id), str(multibase), _instant(retired), _instant(revoked))
+            for key_id, multibase, retired, revoked in keys
+        ],
         status_lists={UUID(list_id): signed for list_id, signed in lists.items()},
     )
 
@@ -63,3 +69,8 @@ async def read_verification_data(
 def _json(value: Any) -> Any:
     # SQLAlchemy registers JSON codecs on its asyncpg connections; a bare one returns text.
     return json.loads(value) if isinstance(value, str) else value
+
+
+def _instant(raw: Any) -> datetime | None:
+    # json_build_array renders timestamptz as ISO 8601 with its offset.
+    return datetime.fromisoformat(raw) if isinstance(raw, str) else None
