@@ -28,6 +28,7 @@ from catalog.domain.search_query import SortOrder
 from catalog.domain.violations import TransitionRefused, Violation
 from catalog.ids import new_id
 from catalog.runtime import SOURCE, CatalogRuntime, runtime
+from catalog.webhooks.fanout import enqueue
 
 T = TypeVar("T")
 
@@ -179,7 +180,9 @@ async def publish_offering(
         await repo.insert_version(
             uow.session, offering_id, version, event.model_dump(mode="json"), now
         )
-        uow.emit_new(event, SOURCE)
+        envelope = uow.emit_new(event, SOURCE)
+        # The provider's webhooks hear of it in this same transaction (ADR 0023).
+        await enqueue(uow.session, envelope, row.provider_id, str(offering_id), rt.clock.now())
         await uow.commit()
         row = await repo.get_offering(uow.session, offering_id)
     return offering_view(row)
@@ -204,7 +207,10 @@ async def retire_offering(
         await repo.update_offering(
             uow.session, offering_id, status=status.value, retired_at=now, updated_at=now
         )
-        uow.emit_new(retired_event(offering_id, row.provider_id, row.version, now), SOURCE)
+        envelope = uow.emit_new(
+            retired_event(offering_id, row.provider_id, row.version, now), SOURCE
+        )
+        await enqueue(uow.session, envelope, row.provider_id, str(offering_id), rt.clock.now())
         await uow.commit()
         row = await repo.get_offering(uow.session, offering_id)
     return offering_view(row)
