@@ -321,6 +321,9 @@ def used_problem_types() -> set[str]:
         for c in re.findall(r'TransitionRefused\(\s*"([a-z_]+)"', p.read_text())
     }
     assert codes, "the catalog's lifecycle refusals moved: teach this test where"
+    api = (ROOT / "services/catalog/src/catalog/api").rglob("*.py")
+    conflicts = re.compile(r'conflict\(\s*"([a-z-]+)"')
+    used |= {problem_types.PREFIX + c for p in api for c in conflicts.findall(p.read_text())}
     renamed = {"retired": problem_types.OFFERING_RETIRED.slug}
     used |= {problem_types.PREFIX + renamed.get(c, c.replace("_", "-")) for c in codes}
     return used

@@ -167,6 +167,19 @@ API_KEY_UNUSABLE = _p(
     "The API key to replace is already revoked or expired.",
 )
 
+WEBHOOK_ENDPOINT_DISABLED = _p(
+    "webhook-endpoint-disabled",
+    409,
+    "Webhook endpoint disabled",
+    "The webhook endpoint is disabled; enable it first.",
+)
+TOO_MANY_WEBHOOK_ENDPOINTS = _p(
+    "too-many-webhook-endpoints",
+    409,
+    "Too many webhook endpoints",
+    "The provider has as many webhook endpoints as it may.",
+)
+
 # Enrollment.
 OFFERING_NOT_FOUND = _p(
     "offering-not-found",

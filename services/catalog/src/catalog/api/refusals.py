@@ -12,9 +12,17 @@ from catalog.domain.violations import Violation
 
 
 def invalid(
-    violations: list[Violation], *, kind: pt.ProblemType = pt.INVALID_CONTENT
+    violations: list[Violation],
+    title: str | None = None,
+    *,
+    kind: pt.ProblemType = pt.INVALID_CONTENT,
 ) -> ProblemError:
-    """Content that breaks a catalog rule, or (``kind=INVALID_REQUEST``) a bad query."""
+    """Content that breaks a catalog rule, or (``kind=INVALID_REQUEST``) a bad query.
+
+    ``title`` is ignored: the answer's title is the catalogue's (ADR 0025); it stays for
+    callers written before the catalogue.
+    """
+    del title
     return ProblemError(
         422,
         detail="; ".join(f"{v.field}: {v.message}" for v in violations),
