@@ -79,7 +79,7 @@ async def test_an_endpoint_that_could_reach_inside_is_refused(
     listed = await strict.get(
         f"/v1/providers/{provider['id']}/webhook-endpoints", headers=provider["headers"]
     )
-    assert listed.json() == []
+    assert listed.json()["items"] == []
 
 
 async def test_an_event_type_that_does_not_exist_is_refused(

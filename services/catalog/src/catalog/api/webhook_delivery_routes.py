@@ -7,6 +7,8 @@ from typing import Any, Literal
 from uuid import UUID
 
 from credmarket_platform.auth import Principal, require
+from credmarket_platform.http import pagination
+from credmarket_platform.http.pagination import cursor_query, limit_query
 from credmarket_platform.http.problems import problem_responses
 from fastapi import APIRouter, Depends, Query
 
@@ -39,21 +41,31 @@ _ATTEMPTS_SHOWN = 5
 async def list_messages(
     endpoint_id: UUID,
     status: Literal["pending", "delivered", "failed"] | None = None,
-    before: int | None = Query(default=None, ge=1),
-    limit: int = Query(default=50, ge=1, le=200),
+    before: int | None = Query(
+        default=None, ge=1, deprecated=True, description="Deprecated: use `cursor`."
+    ),
+    limit: int = limit_query(50, 200),
+    cursor: str | None = cursor_query(),
     principal: Principal = require("ops", "provider"),
     rt: CatalogRuntime = Depends(runtime),
 ) -> WebhookMessagePage:
+    scope = pagination.scope_of("webhook-messages", endpoint_id, status)
+    if cursor is not None:
+        (seq,) = pagination.decode_cursor(cursor, scope, size=1)
+        if not seq.isdigit():
+            raise pagination.invalid_cursor()
+        before = int(seq)
     async with rt.db.unit_of_work() as uow:
         await owned_endpoint(uow.session, principal, endpoint_id)
         rows = await hooks.list_messages(
             uow.session, endpoint_id, status=status, before_seq=before, limit=limit + 1
         )
-        page = rows[:limit]
+        page, more = rows[:limit], len(rows) > limit
         attempts = await hooks.attempts_of(uow.session, [r.seq for r in page], _ATTEMPTS_SHOWN)
     return WebhookMessagePage(
         items=[message_view(r, attempts.get(r.seq, [])) for r in page],
-        next_before=page[-1].seq if len(rows) > limit else None,
+        next_cursor=pagination.encode_cursor([str(page[-1].seq)], scope) if more else None,
+        next_before=page[-1].seq if more else None,
     )
 
 

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
+from credmarket_platform.http.pagination import NEXT_CURSOR_DESCRIPTION
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 EventTypes = Field(
@@ -94,10 +95,18 @@ class WebhookMessage(BaseModel):
     recent_attempts: list[WebhookAttempt]
 
 
+class WebhookEndpointPage(BaseModel):
+    items: list[WebhookEndpoint]
+    next_cursor: str | None = Field(description=NEXT_CURSOR_DESCRIPTION)
+
+
 class WebhookMessagePage(BaseModel):
     items: list[WebhookMessage]
+    next_cursor: str | None = Field(description=NEXT_CURSOR_DESCRIPTION)
     next_before: int | None = Field(
-        description="Pass as ``before`` for the next (older) page; null on the last."
+        deprecated=True,
+        description="Deprecated: use `next_cursor`. Pass as ``before`` for the next (older) "
+        "page; null on the last.",
     )
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from credmarket_platform.auth import Principal, require
+from credmarket_platform.http import pagination
+from credmarket_platform.http import problem_types as pt
 from credmarket_platform.http.idempotency import idempotency_key
+from credmarket_platform.http.pagination import cursor_query, limit_query
 from credmarket_platform.http.problems import ProblemError, problem_responses
 from fastapi import APIRouter, Depends, Response
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +23,7 @@ from catalog.api.webhook_models import (
     WebhookEndpoint,
     WebhookEndpointCreated,
     WebhookEndpointIn,
+    WebhookEndpointPage,
     WebhookEndpointPatch,
     WebhookEventTypes,
 )
@@ -83,7 +87,7 @@ async def list_event_types() -> WebhookEventTypes:
     "/v1/providers/{provider_id}/webhook-endpoints",
     status_code=201,
     summary="Add a webhook endpoint (the provider itself, or ops); the secret is shown once",
-    responses=problem_responses(400, 401, 403, 404, 409, 422),
+    responses=problem_responses(pt.NOT_FOUND, pt.TOO_MANY_WEBHOOK_ENDPOINTS, pt.INVALID_CONTENT),
 )
 async def create_endpoint(
     provider_id: UUID,
@@ -96,7 +100,7 @@ async def create_endpoint(
     ensure_own_provider(principal, provider_id)
     violations = _event_type_violations(body.event_types) + await check_url(body.url, rt.settings)
     if violations:
-        raise invalid(violations, "Invalid webhook endpoint")
+        raise invalid(violations)
     now = rt.clock.now()
     endpoint_id = new_id()
     async with rt.db.unit_of_work() as uow:
@@ -132,12 +136,30 @@ async def create_endpoint(
 async def list_endpoints(
     provider_id: UUID,
     principal: Principal = require("ops", "provider"),
+    limit: int = limit_query(20, 100),
+    cursor: str | None = cursor_query(),
     rt: CatalogRuntime = Depends(runtime),
-) -> list[WebhookEndpoint]:
+) -> WebhookEndpointPage:
     ensure_own_provider(principal, provider_id)
     async with rt.db.unit_of_work() as uow:
-        rows = await hooks.list_endpoints(uow.session, provider_id)
-    return [endpoint_view(r) for r in rows]
+        rows = list(await hooks.list_endpoints(uow.session, provider_id))
+    # A provider has a handful (webhook_max_endpoints_per_provider): paged over its rows,
+    # oldest first, after the (created_at, id) the cursor names.
+    scope = pagination.scope_of("webhook-endpoints", provider_id)
+    if cursor is not None:
+        created_at, last_id = pagination.decode_cursor(cursor, scope, size=2)
+        try:
+            after = (datetime.fromisoformat(created_at), UUID(last_id))
+        except ValueError:
+            raise pagination.invalid_cursor() from None
+        rows = [r for r in rows if (r.created_at, r.id) > after]
+    page = rows[:limit]
+    next_cursor = (
+        pagination.encode_cursor([page[-1].created_at.isoformat(), str(page[-1].id)], scope)
+        if len(rows) > limit
+        else None
+    )
+    return WebhookEndpointPage(items=[endpoint_view(r) for r in page], next_cursor=next_cursor)
 
 
 @router.get(
@@ -178,7 +200,7 @@ async def update_endpoint(
     if "url" in changes:
         violations += await check_url(changes["url"], rt.settings)
     if violations:
-        raise invalid(violations, "Invalid webhook endpoint")
+        raise invalid(violations)
     now = rt.clock.now()
     async with rt.db.unit_of_work() as uow:
         row = await owned_endpoint(uow.session, principal, endpoint_id, for_update=True)
@@ -249,7 +271,7 @@ async def rotate_secret(
     "/v1/webhook-endpoints/{endpoint_id}/pings",
     status_code=202,
     summary="Send a test event to the endpoint; its attempts show in the delivery log",
-    responses=problem_responses(401, 403, 404, 409, 429),
+    responses=problem_responses(pt.NOT_FOUND, pt.WEBHOOK_ENDPOINT_DISABLED, pt.RATE_LIMITED),
 )
 async def send_ping(
     endpoint_id: UUID,
@@ -263,17 +285,15 @@ async def send_ping(
         if not row.enabled:
             raise ProblemError(
                 409,
-                "Conflict",
-                "the endpoint is disabled; enable it first",
-                type_="urn:credmarket:problem:webhook-endpoint-disabled",
+                detail="the endpoint is disabled; enable it first",
+                type_=pt.WEBHOOK_ENDPOINT_DISABLED.type,
             )
         if await hooks.ping_pending(uow.session, endpoint_id):
             # One at a time: pings must not turn the catalog into a way to flood a URL.
             raise ProblemError(
                 429,
-                "Too Many Requests",
-                "a ping to this endpoint is still on its way",
-                type_="urn:credmarket:problem:rate-limited",
+                detail="a ping to this endpoint is still on its way",
+                type_=pt.RATE_LIMITED.type,
                 headers={"Retry-After": "5"},
             )
         event_id = str(new_id())
