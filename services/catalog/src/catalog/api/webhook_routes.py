@@ -30,6 +30,7 @@ from catalog.api.webhook_models import (
 from catalog.api.webhook_views import endpoint_view
 from catalog.db import repository as repo
 from catalog.db import webhook_repository as hooks
+from catalog.domain.text_rules import check_text
 from catalog.domain.violations import Violation
 from catalog.domain.webhook_event_types import PING_TYPE, SUBSCRIBABLE, unknown_types
 from catalog.domain.webhook_payload import ping
@@ -54,6 +55,12 @@ def _event_type_violations(event_types: list[str]) -> list[Violation]:
             f"not an event type one can subscribe to: {', '.join(sorted(unknown))}",
         )
     ]
+
+
+def _description_violations(description: str | None) -> list[Violation]:
+    if description is None:
+        return []
+    return check_text("description", description, max_length=500, min_length=0)
 
 
 async def owned_endpoint(
@@ -98,7 +105,11 @@ async def create_endpoint(
     rt: CatalogRuntime = Depends(runtime),
 ) -> WebhookEndpointCreated:
     ensure_own_provider(principal, provider_id)
-    violations = _event_type_violations(body.event_types) + await check_url(body.url, rt.settings)
+    violations = (
+        _event_type_violations(body.event_types)
+        + _description_violations(body.description)
+        + await check_url(body.url, rt.settings)
+    )
     if violations:
         raise invalid(violations)
     now = rt.clock.now()
@@ -199,6 +210,7 @@ async def update_endpoint(
         changes["event_types"] = sorted(set(changes["event_types"]))
     if "url" in changes:
         violations += await check_url(changes["url"], rt.settings)
+    violations += _description_violations(changes.get("description"))
     if violations:
         raise invalid(violations)
     now = rt.clock.now()
