@@ -116,7 +116,13 @@ function operationView(path, method, op, doc) {
   body.append(el("h4", {}, "Responses"));
   for (const [status, response] of Object.entries(op.responses || {})) {
     body.append(el("div", {}, el("span", { class: "status" }, status), " ", response.description || ""));
-    body.append(schemaBlock(response.content, doc));
+    const problems = Object.values(((response.content || {})["application/problem+json"] || {}).examples || {});
+    if (problems.length) {
+      body.append(el("ul", { class: "problems" }, ...problems.map((e) =>
+        el("li", {}, el("a", { href: `#problem-${e.value.type}` }, el("code", {}, e.value.type)), ` ${e.value.title}`))));
+    } else {
+      body.append(schemaBlock(response.content, doc));
+    }
   }
   const details = el("details", { class: "operation", "data-service": op.tags ? op.tags[0] : "" }, summary, body);
   details.dataset.search = `${method} ${path} ${op.summary || ""} ${auth}`.toLowerCase();
@@ -145,7 +151,24 @@ function render(doc) {
     main.append(section);
     nav.append(el("a", { href: `#service-${tag.name}` }, `${tag.name} (${ops.length})`));
   }
+  main.append(problemCatalogue(doc));
+  nav.append(el("a", { href: "#problems" }, "problem types"));
   document.body.dataset.rendered = "true";
+}
+
+// Every error answer is application/problem+json with a `type` from this catalogue
+// (docs/api-style.md): a client branches on `type`, shows `title`, logs `detail`.
+function problemCatalogue(doc) {
+  const types = doc["x-credmarket-problem-types"] || [];
+  const table = el("table", { id: "problem-types" }, el("tr", {}, el("th", {}, "type"),
+    el("th", {}, "status"), el("th", {}, "title"), el("th", {}, "meaning")));
+  for (const t of types) {
+    table.append(el("tr", { id: `problem-${t.type}` }, el("td", {}, el("code", {}, t.type)),
+      el("td", {}, String(t.status)), el("td", {}, t.title), el("td", {}, t.description)));
+  }
+  return el("section", { class: "service", id: "problems" }, el("h2", {}, "Problem types"),
+    el("p", { class: "description" }, "Every error is RFC 9457 application/problem+json; " +
+      "its type is one of these, and its title is always the one listed here."), table);
 }
 
 document.getElementById("filter").addEventListener("input", (event) => {

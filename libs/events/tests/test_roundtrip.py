@@ -51,7 +51,7 @@ def test_registry_is_complete() -> None:
     types = {s.type for s in SPECS}
     for service in ("catalog", "enrollment", "payments", "issuance"):
         assert any(t.startswith(f"credmarket.{service}.") for t in types)
-    assert len(types) == 19
+    assert len(types) == 20
     for spec in SPECS:
         assert spec.model.__name__.endswith("V1")
         assert spec.model.__doc__, f"{spec.model.__name__} needs a docstring"

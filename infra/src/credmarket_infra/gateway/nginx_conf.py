@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from credmarket_platform.http import problem_types
+
 from credmarket_infra.gateway.settings import GatewaySettings, RateLimit
 
 GATEWAY_DIR = Path(__file__).resolve().parents[3] / "gateway"
@@ -37,6 +39,10 @@ SEARCH_PATH = "/catalog/v1/offerings"
 PURCHASE_PATH = "/enrollment/v1/enrollments"
 VERIFY_PATH = "/issuance/v1/verify"
 BAKED_VERIFY_PATH = "/issuance/v1/verify/baked"
+# An enrollment's live status (ADR 0026), on enrollment's own path.
+LIVE_STATUS_PATH = "/v1/enrollments/[0-9a-fA-F-]{36}/events"
+# Longer than enrollment's heartbeat (15 s) by far: only a dead upstream is cut.
+STREAM_READ_TIMEOUT_S = 3600
 WEBHOOK_PATH = "/payments/v1/stripe/webhook"
 
 _I = "        "  # server-level indentation
@@ -210,6 +216,7 @@ def _api_location(
     raw_body: bool = False,
     redirect_prefix: str | None = None,
     cache: str | None = None,
+    stream_timeout_s: int | None = None,
 ) -> list[str]:
     i = _I + "    "
     lines = [f"{_I}location {match} {{"]
@@ -232,6 +239,11 @@ def _api_location(
     if raw_body:
         # Streamed to payments byte for byte: the Stripe signature covers the raw body.
         lines.append(f"{i}proxy_request_buffering off;")
+    if stream_timeout_s is not None:
+        # Server-Sent Events: each event goes out as it comes, and a quiet stream (between
+        # heartbeats) is not a dead upstream.
+        lines.append(f"{i}proxy_buffering off;")
+        lines.append(f"{i}proxy_read_timeout {stream_timeout_s}s;")
     lines.append(f"{i}proxy_pass http://{upstream}{upstream_uri};")
     if redirect_prefix is not None:
         # A service's relative Location (/v1/enrollments/…) is a path under its prefix here.
@@ -448,6 +460,14 @@ def render_nginx_conf(
         redirect_prefix="/enrollment",
     )
     loc += _api_location(
+        # Quoted: nginx reads the braces of {36} as a block otherwise.
+        f'~ "^/enrollment({LIVE_STATUS_PATH})$"',
+        "enrollment",
+        prefix="/enrollment",
+        upstream_uri="$1$is_args$args",
+        stream_timeout_s=STREAM_READ_TIMEOUT_S,
+    )
+    loc += _api_location(
         f"= {VERIFY_PATH}",
         "issuance",
         prefix="/issuance",
@@ -528,8 +548,8 @@ def render_nginx_conf(
             429,
             _problem(
                 429,
-                "urn:credmarket:problem:rate-limited",
-                "Too many requests",
+                problem_types.RATE_LIMITED.type,
+                problem_types.RATE_LIMITED.title,
                 f"this endpoint allows {rate.rate} (burst {rate.burst}); "
                 f"retry after {rate.retry_after_s}s",
             ),
@@ -540,8 +560,8 @@ def render_nginx_conf(
         413,
         _problem(
             413,
-            "urn:credmarket:problem:request-too-large",
-            "Request body too large",
+            problem_types.REQUEST_TOO_LARGE.type,
+            problem_types.REQUEST_TOO_LARGE.title,
             f"request bodies are limited to {_size(settings.max_body_size)}",
         ),
     )
@@ -550,8 +570,8 @@ def render_nginx_conf(
         502,
         _problem(
             502,
-            "urn:credmarket:problem:upstream-unavailable",
-            "Service unavailable",
+            problem_types.UPSTREAM_UNAVAILABLE.type,
+            problem_types.UPSTREAM_UNAVAILABLE.title,
             "the service behind this path did not answer; try again shortly",
         ),
         headers=("Retry-After 5",),
@@ -561,8 +581,8 @@ def render_nginx_conf(
         504,
         _problem(
             504,
-            "urn:credmarket:problem:upstream-timeout",
-            "Service timed out",
+            problem_types.UPSTREAM_TIMEOUT.type,
+            problem_types.UPSTREAM_TIMEOUT.title,
             f"the service did not answer within {settings.read_timeout_s}s",
         ),
     )
@@ -579,7 +599,12 @@ def render_nginx_conf(
     loc += _named(
         "not_found",
         404,
-        _problem(404, "about:blank", "Not Found", "no route at the gateway for this path"),
+        _problem(
+            404,
+            problem_types.NOT_FOUND.type,
+            problem_types.NOT_FOUND.title,
+            "no route at the gateway for this path",
+        ),
     )
     loc += [f"{_I}location / {{", f"{_I}    return 404;", f"{_I}}}"]
 

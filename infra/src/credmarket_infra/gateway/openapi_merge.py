@@ -21,8 +21,16 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from credmarket_platform.http import problem_types
+from credmarket_platform.http.problems import PROBLEM_MEDIA_TYPE, problem_response_doc
 
-from credmarket_infra.gateway.nginx_conf import ISSUANCE_PUBLIC_PREFIXES, SERVICES
+from credmarket_infra.gateway.nginx_conf import (
+    ISSUANCE_PUBLIC_PREFIXES,
+    PROVIDER_TOKENS_PATH,
+    PURCHASE_PATH,
+    SERVICES,
+    VERIFY_PATH,
+)
 
 Document = dict[str, Any]
 
@@ -164,7 +172,48 @@ def merge(documents: Mapping[str, Document], *, version: str = "0.1.0") -> Docum
         {"name": "gateway", "description": "The gateway's own endpoints: upstream health."}
     )
     merged["paths"].update(_gateway_paths())
+    _add_gateway_problems(merged)
+    merged["x-credmarket-problem-types"] = problem_types.catalogue()
     return merged
+
+
+_RATE_LIMITED = {
+    ("post", PROVIDER_TOKENS_PATH),
+    ("post", PURCHASE_PATH),
+    ("post", VERIFY_PATH),
+}
+
+
+def _add_gateway_problems(merged: Document) -> None:
+    """What the gateway itself answers in front of a service (ADR 0016)."""
+    for path, item in merged["paths"].items():
+        for method in _HTTP_METHODS:
+            operation = item.get(method)
+            if operation is None or operation.get("x-credmarket-service") == "gateway":
+                continue
+            service = operation["x-credmarket-service"]
+            kinds = [problem_types.UPSTREAM_UNAVAILABLE, problem_types.UPSTREAM_TIMEOUT]
+            if "requestBody" in operation:
+                kinds.append(problem_types.REQUEST_TOO_LARGE)
+            if (method, path) in _RATE_LIMITED:
+                kinds.append(problem_types.RATE_LIMITED)
+            responses = operation.setdefault("responses", {})
+            for kind in kinds:
+                response = responses.setdefault(str(kind.status), {})
+                content = response.setdefault("content", {}).setdefault(PROBLEM_MEDIA_TYPE, {})
+                content.setdefault("schema", {"$ref": f"#/components/schemas/{service}.Problem"})
+                examples = content.setdefault("examples", {})
+                examples.setdefault(kind.slug, {"summary": kind.title, "value": kind.example()})
+                titles = [e["summary"] for e in examples.values()]
+                response["description"] = " / ".join(dict.fromkeys(titles))
+
+
+def _problem_doc(kind: problem_types.ProblemType) -> Document:
+    doc = problem_response_doc(kind.status, [kind])
+    doc.pop("model")
+    # The gateway's own answers have no service's Problem schema to point at.
+    doc["content"][PROBLEM_MEDIA_TYPE]["schema"] = {"type": "object"}
+    return doc
 
 
 def _gateway_paths() -> Document:
@@ -199,8 +248,8 @@ def _gateway_paths() -> Document:
                 ],
                 "responses": {
                     "200": {"description": "ready", "content": json_content},
-                    "503": {"description": "not ready (a dependency is down)"},
-                    "502": {"description": "the service does not answer"},
+                    "503": _problem_doc(problem_types.TEMPORARILY_UNAVAILABLE),
+                    "502": _problem_doc(problem_types.UPSTREAM_UNAVAILABLE),
                 },
             }
         },

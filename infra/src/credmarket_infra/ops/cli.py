@@ -30,6 +30,7 @@ from credmarket_infra.ops.tail import tail as tail_topics
 from credmarket_infra.ops.target import OpsTarget, resolve_bootstrap
 from credmarket_infra.ops.topics import list_topics
 from credmarket_infra.ops.trace import trace as trace_flow
+from credmarket_infra.ops.webhooks import OverviewUnavailable, default_catalog_url, webhook_overview
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 dlq_app = typer.Typer(no_args_is_help=True, help="Dead letters: list, show, replay.")
@@ -252,6 +253,43 @@ def dlq_replay(
         output.print_replays(output.console(), outcomes)
     refused = by_coordinates and any(o.status == "skipped" for o in outcomes)
     if refused or any(o.status == "failed" for o in outcomes):
+        raise typer.Exit(1)
+
+
+@app.command()
+def webhooks(
+    catalog: Annotated[
+        str | None,
+        typer.Option(
+            "--catalog",
+            help="catalog's base URL [default: $CREDMARKET_CATALOG_URL or the local port]",
+        ),
+    ] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            "--token",
+            envvar="CREDMARKET_OPS_TOKEN",
+            help="An ops bearer token.",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Webhooks: the delivery backlog, failing endpoints, and those disabled for failing."""
+    if not token:
+        raise typer.BadParameter("an ops token is needed (--token or $CREDMARKET_OPS_TOKEN)")
+    try:
+        overview = asyncio.run(webhook_overview(catalog or default_catalog_url(), token))
+    except OverviewUnavailable as exc:
+        output.console().print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    if as_json:
+        output.emit_json(overview.to_json())
+    else:
+        output.print_webhooks(output.console(), overview)
+    # Non-zero when something needs ops, so a cron or a probe can act on it.
+    if overview.failing or overview.disabled:
         raise typer.Exit(1)
 
 

@@ -239,3 +239,34 @@ def _retention(ms: int | None) -> str:
         return "forever"
     days = ms / 86_400_000
     return f"{days:g} d" if days >= 1 else f"{ms / 3_600_000:g} h"
+
+
+def print_webhooks(out: Console, overview: Any) -> None:
+    raw = overview.to_json()
+    oldest = raw.get("oldest_pending_at") or "—"
+    out.print(
+        f"backlog: {raw['pending']} pending (oldest {oldest}); "
+        f"{raw['failed_last_day']} given up in the last day"
+    )
+    for title, key, style in (
+        ("failing endpoints", "failing_endpoints", "yellow"),
+        ("disabled for failing", "disabled_endpoints", "red"),
+    ):
+        rows = raw[key]
+        if not rows:
+            out.print(f"[green]no {title}[/green]")
+            continue
+        table = Table(title=title, title_style=style)
+        for column in ("endpoint", "provider", "url", "failing since", "pending", "last error"):
+            table.add_column(column)
+        for health in rows:
+            endpoint = health["endpoint"]
+            table.add_row(
+                endpoint["id"],
+                endpoint["provider_id"],
+                endpoint["url"],
+                endpoint["failing_since"] or "—",
+                str(health["pending"]),
+                (endpoint["last_error"] or "")[:80],
+            )
+        out.print(table)

@@ -12,7 +12,7 @@ from typing import Any
 
 from credmarket_platform.auth import Principal, TokenVerifier, install_auth, require
 from credmarket_platform.http.problems import ProblemError, install_problem_handlers
-from fastapi import FastAPI, Query
+from fastapi import FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
@@ -22,6 +22,7 @@ from credmarket_infra.ops.lag import consumer_lag
 from credmarket_infra.ops.replay import replay
 from credmarket_infra.ops.target import OpsTarget
 from credmarket_infra.ops.trace import trace
+from credmarket_infra.ops.webhooks import OverviewUnavailable, webhook_overview
 from credmarket_infra.opspage.settings import OpsPageSettings
 
 STATIC = files("credmarket_infra.opspage") / "static"
@@ -102,6 +103,14 @@ def create_app(settings: OpsPageSettings, *, verifier: TokenVerifier | None = No
         if outcome.status == "failed":
             raise ProblemError(422, "Cannot replay", outcome.message)
         return outcome.to_json()
+
+    @app.get("/api/webhooks")
+    async def webhooks(request: Request, _: Principal = ops_only) -> dict[str, Any]:
+        token = request.headers["authorization"].removeprefix("Bearer ").strip()
+        try:
+            return (await webhook_overview(settings.catalog_url, token)).to_json()
+        except OverviewUnavailable as exc:
+            raise ProblemError(502, "Catalog unavailable", str(exc)) from None
 
     @app.get("/api/trace/{query}")
     async def trace_flow(query: str, _: Principal = ops_only) -> dict[str, Any]:

@@ -8,6 +8,8 @@ from credmarket_infra.stack.config import HOST, SERVICE_DATABASES, StackConfig
 
 # Dev default only: localstripe accepts any key that looks like a test key.
 LOCAL_STRIPE_API_KEY = "sk_test_credmarket_local"
+# Publishable keys are public; the stand-in's Stripe.js mock takes any pk_test_ key.
+LOCAL_STRIPE_PUBLISHABLE_KEY = "pk_test_credmarket_local"
 
 
 def database_url(config: StackConfig, database: str) -> str:
@@ -25,6 +27,9 @@ def render_env(config: StackConfig) -> str:
         "CREDMARKET_PG_PASSWORD": config.pg_password,
         "CREDMARKET_STRIPE_API_BASE": config.stripe_api_base,
         "CREDMARKET_STRIPE_API_KEY": LOCAL_STRIPE_API_KEY,
+        "CREDMARKET_STRIPE_PUBLISHABLE_KEY": LOCAL_STRIPE_PUBLISHABLE_KEY,
+        # The stand-in serves its own Stripe.js mock, which talks to the stand-in.
+        "CREDMARKET_STRIPE_JS_URL": f"{config.stripe_api_base}/js.stripe.com/v3/",
     }
     for service in SERVICE_DATABASES:
         values[f"CREDMARKET_{service.upper()}_DATABASE_URL"] = database_url(config, service)

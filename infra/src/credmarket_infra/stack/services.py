@@ -76,6 +76,9 @@ def service_env(config: StackConfig, service: Service) -> dict[str, str]:
         # Real Stripe: its API at its own address, its webhooks signed with its secret.
         env.update(stripe)
         env.pop("CREDMARKET_STRIPE_API_BASE", None)
+        for name in ("CREDMARKET_STRIPE_PUBLISHABLE_KEY", "CREDMARKET_STRIPE_JS_URL"):
+            if name not in stripe:
+                env.pop(name, None)
     # Everything a service needs is in this environment; no env file may add to it.
     env["CREDMARKET_ENV_FILE"] = os.devnull
     readable = contract.BY_NAME[service.name].readable

@@ -125,8 +125,28 @@ class OfferingRetiredV1(EventData):
     retired_at: UtcDateTime
 
 
+class WebhookEndpointDisabledV1(EventData):
+    """Catalog emits this when it stops delivering to a provider's webhook endpoint.
+
+    Every delivery to it failed for the whole retry window (three days by default,
+    ADR 0023). Ops tooling shows it; the provider sees the endpoint disabled, with
+    this reason, through the API, and re-enables it once the receiver is fixed.
+    """
+
+    event_type: ClassVar[str] = "credmarket.catalog.webhook_endpoint.disabled.v1"
+    key_field: ClassVar[str] = "endpoint_id"
+
+    endpoint_id: UUID
+    provider_id: UUID
+    url: str = Field(min_length=1, max_length=2000)
+    failing_since: UtcDateTime
+    disabled_at: UtcDateTime
+    last_error: str | None = Field(default=None, max_length=500)
+
+
 register(ProviderRegisteredV1, CATALOG_PROVIDERS, producer="catalog", consumers=("issuance",))
 register(ProviderUpdatedV1, CATALOG_PROVIDERS, producer="catalog", consumers=("issuance",))
 register(OfferingPublishedV1, CATALOG_OFFERINGS, producer="catalog", consumers=("enrollment",))
 register(OfferingUpdatedV1, CATALOG_OFFERINGS, producer="catalog", consumers=("enrollment",))
 register(OfferingRetiredV1, CATALOG_OFFERINGS, producer="catalog", consumers=("enrollment",))
+register(WebhookEndpointDisabledV1, CATALOG_PROVIDERS, producer="catalog", consumers=())

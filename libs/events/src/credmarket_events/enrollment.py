@@ -44,8 +44,8 @@ class EnrollmentActivatedV1(EventData):
     """Enrollment emits this when a learner gains access to an offering.
 
     After PaymentSucceededV1 (``via`` = payment) or at once for a free
-    offering (``via`` = free). No service consumes it today; it is there for
-    notifications and analytics.
+    offering (``via`` = free). Catalog delivers it to the provider's webhook
+    endpoints (ADR 0023), so that the provider grants access in its own LMS.
     """
 
     event_type: ClassVar[str] = "credmarket.enrollment.enrollment.activated.v1"
@@ -161,9 +161,15 @@ class RefundRequestedV1(EventData):
     requested_at: UtcDateTime
 
 
-register(EnrollmentRequestedV1, ENROLLMENTS, producer="enrollment", consumers=("payments",))
-register(EnrollmentActivatedV1, ENROLLMENTS, producer="enrollment", consumers=())
-register(EnrollmentCancelledV1, ENROLLMENTS, producer="enrollment", consumers=("payments",))
-register(EnrollmentCompletedV1, ENROLLMENTS, producer="enrollment", consumers=("issuance",))
-register(EnrollmentRevokedV1, ENROLLMENTS, producer="enrollment", consumers=("issuance",))
+register(
+    EnrollmentRequestedV1, ENROLLMENTS, producer="enrollment", consumers=("payments", "catalog")
+)
+register(EnrollmentActivatedV1, ENROLLMENTS, producer="enrollment", consumers=("catalog",))
+register(
+    EnrollmentCancelledV1, ENROLLMENTS, producer="enrollment", consumers=("payments", "catalog")
+)
+register(
+    EnrollmentCompletedV1, ENROLLMENTS, producer="enrollment", consumers=("issuance", "catalog")
+)
+register(EnrollmentRevokedV1, ENROLLMENTS, producer="enrollment", consumers=("issuance", "catalog"))
 register(RefundRequestedV1, ENROLLMENTS, producer="enrollment", consumers=("payments",))

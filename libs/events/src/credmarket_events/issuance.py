@@ -74,6 +74,6 @@ class CredentialDeliveredV1(EventData):
     delivered_at: UtcDateTime
 
 
-register(CredentialIssuedV1, CREDENTIALS, producer="issuance", consumers=("enrollment",))
-register(CredentialRevokedV1, CREDENTIALS, producer="issuance", consumers=("enrollment",))
+register(CredentialIssuedV1, CREDENTIALS, producer="issuance", consumers=("enrollment", "catalog"))
+register(CredentialRevokedV1, CREDENTIALS, producer="issuance", consumers=("enrollment", "catalog"))
 register(CredentialDeliveredV1, CREDENTIALS, producer="issuance", consumers=())

@@ -255,6 +255,8 @@ class System:
                 "CREDMARKET_ISSUANCE_KEK": self.kek_issuance,
                 "CREDMARKET_ISSUANCE_PUBLIC_BASE_URL": self.public_base_url,
                 "CREDMARKET_STRIPE_API_BASE": self.stripe_api_base,
+                "CREDMARKET_STRIPE_PUBLISHABLE_KEY": "pk_test_credmarket_e2e",
+                "CREDMARKET_STRIPE_JS_URL": f"{self.stripe_api_base}/js.stripe.com/v3/",
                 "CREDMARKET_STRIPE_API_KEY": "sk_test_credmarket_e2e",
                 "CREDMARKET_STRIPE_WEBHOOK_SECRET": self.webhook_secret,
                 # The env file of a developer's stack must not leak into this system.

@@ -1,5 +1,5 @@
 """The catalog app: routers, plumbing, and a lifespan that prepares signing keys and
-runs the outbox relay."""
+runs the outbox relay, the consumer and the webhook delivery worker."""
 
 from __future__ import annotations
 
@@ -21,8 +21,10 @@ from catalog.api import (
     offering_routes,
     provider_routes,
     token_routes,
+    webhook_delivery_routes,
+    webhook_routes,
 )
-from catalog.clock import utcnow
+from catalog.clock import Clock, SystemClock, utcnow
 from catalog.handlers import build_registry
 from catalog.runtime import CatalogRuntime
 from catalog.search.read_model import SearchReadModel, running_read_model
@@ -30,6 +32,7 @@ from catalog.security.idempotency import EncryptingIdempotencyStore
 from catalog.security.kek import resolve_kek
 from catalog.security.signing_keys import SigningKeys
 from catalog.settings import CatalogSettings
+from catalog.webhooks.delivery import DeliveryWorker, running_delivery
 
 VERSION = "0.1.0"
 _SELF = "http://catalog.internal"
@@ -69,8 +72,10 @@ def _verifier(settings: CatalogSettings, self_app: _LateBoundApp) -> TokenVerifi
     return TokenVerifier(issuers.values(), audience=settings.jwt_audience)
 
 
-def create_app(settings: CatalogSettings | None = None) -> FastAPI:
+def create_app(settings: CatalogSettings | None = None, *, clock: Clock | None = None) -> FastAPI:
+    """``clock``: what webhooks read the time from; tests move it on by days."""
     settings = settings or CatalogSettings()
+    clock = clock or SystemClock()
     kek = resolve_kek(settings)
     db = Database.for_service(settings)
     signing_keys = SigningKeys(kek)
@@ -86,7 +91,18 @@ def create_app(settings: CatalogSettings | None = None) -> FastAPI:
         finally:
             await db.dispose()
 
-    lifespan_tasks = [prepare_signing_key, *messaging_tasks(settings, db, build_registry())]
+    lifespan_tasks = [prepare_signing_key, *messaging_tasks(settings, db, build_registry(clock))]
+    delivery: DeliveryWorker | None = None
+    if settings.run_webhook_delivery:
+        delivery = DeliveryWorker(db, kek, settings, clock)
+        worker = delivery
+
+        @asynccontextmanager
+        async def webhook_delivery(_app: Any) -> AsyncIterator[None]:
+            async with running_delivery(worker):
+                yield
+
+        lifespan_tasks.append(webhook_delivery)
     ready_checks = {"database": db.ping, "kafka": kafka_metadata_check(settings.kafka_bootstrap)}
     search = None
     if settings.search_backend == "engine":
@@ -112,12 +128,15 @@ def create_app(settings: CatalogSettings | None = None) -> FastAPI:
             token_routes.router,
             offering_routes.router,
             browse_routes.router,
+            webhook_routes.router,
+            webhook_delivery_routes.router,
         ],
         lifespan_tasks=lifespan_tasks,
         ready_checks=ready_checks,
         token_verifier=_verifier(settings, self_app),
         idempotency_store=EncryptingIdempotencyStore(db.engine, kek),
     )
-    app.state.catalog = CatalogRuntime(settings, db, signing_keys, search)
+    app.state.catalog = CatalogRuntime(settings, db, signing_keys, search, kek=kek, clock=clock)
+    app.state.webhook_delivery = delivery
     self_app.app = app
     return app

@@ -65,3 +65,53 @@ class CatalogSettings(ServiceSettings):
         le=2048,
         validation_alias=AliasChoices("CREDMARKET_CATALOG_SEARCH_WRITER_HEAP_MB"),
     )
+
+    # Webhooks (ADR 0023).
+    webhook_retry_window_s: int = Field(
+        default=3 * 24 * 3600,
+        ge=60,
+        validation_alias=AliasChoices("CREDMARKET_CATALOG_WEBHOOK_RETRY_WINDOW_S"),
+        description="How long a message is retried, and how long an endpoint may fail "
+        "without one success before it is disabled.",
+    )
+    webhook_backoff_initial_s: float = Field(default=5.0, gt=0)
+    webhook_backoff_max_s: float = Field(default=6 * 3600.0, gt=0)
+    webhook_poll_interval_s: float = Field(
+        default=0.5, gt=0, validation_alias=AliasChoices("CREDMARKET_CATALOG_WEBHOOK_POLL_S")
+    )
+    # Deliveries in flight to one endpoint at once, across every replica: a slow
+    # receiver holds at most this many of the worker's slots.
+    webhook_endpoint_concurrency: int = Field(default=4, ge=1, le=64)
+    webhook_max_in_flight: int = Field(default=64, ge=1, le=1024)
+    webhook_connect_timeout_s: float = Field(default=3.0, gt=0, le=30)
+    webhook_timeout_s: float = Field(default=10.0, gt=0, le=60)
+    webhook_response_excerpt_bytes: int = Field(default=1024, ge=0, le=65536)
+    webhook_max_endpoints_per_provider: int = Field(default=10, ge=1, le=100)
+    webhook_max_secret_overlap_s: int = 7 * 24 * 3600
+    # Unset: follow dev mode. A production catalog never delivers over plain HTTP or
+    # to loopback, link-local, private or metadata addresses; tests set these apart
+    # from dev mode to see the refusals.
+    webhook_allow_http: bool | None = Field(
+        default=None, validation_alias=AliasChoices("CREDMARKET_CATALOG_WEBHOOK_ALLOW_HTTP")
+    )
+    webhook_allow_private_addresses: bool | None = Field(
+        default=None,
+        validation_alias=AliasChoices("CREDMARKET_CATALOG_WEBHOOK_ALLOW_PRIVATE_ADDRESSES"),
+    )
+    # How long finished deliveries stay in the log (pending ones stay until they finish).
+    webhook_log_retention_s: int = Field(
+        default=30 * 24 * 3600,
+        ge=3600,
+        validation_alias=AliasChoices("CREDMARKET_CATALOG_WEBHOOK_LOG_RETENTION_S"),
+    )
+    run_webhook_delivery: bool = True
+
+    @property
+    def webhooks_allow_http(self) -> bool:
+        return self.dev_mode if self.webhook_allow_http is None else self.webhook_allow_http
+
+    @property
+    def webhooks_allow_private(self) -> bool:
+        if self.webhook_allow_private_addresses is None:
+            return self.dev_mode
+        return self.webhook_allow_private_addresses

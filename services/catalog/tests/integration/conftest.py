@@ -36,6 +36,10 @@ async def settings(database_url: str, topic_prefix: str, kafka_bootstrap: str) -
         signing_kek=base64.b64encode(os.urandom(32)).decode(),
         relay_poll_interval_s=0.2,
         log_json=False,
+        # Only the webhook tests need the consumer and the delivery worker; they turn
+        # them on (test_catalog_webhooks.py).
+        run_consumer=False,
+        run_webhook_delivery=False,
     )
 
 

@@ -15,8 +15,9 @@ async def test_ops_registers_a_provider_and_gets_a_key_once(
     assert body["api_key"]["key"].startswith(f"cmk_{body['api_key']['prefix']}_")
     listed = await client.get(f"/v1/providers/{body['provider']['id']}/api-keys", headers=ops)
     assert listed.status_code == 200
-    assert [k["prefix"] for k in listed.json()] == [body["api_key"]["prefix"]]
-    assert "key" not in listed.json()[0]
+    assert [k["prefix"] for k in listed.json()["items"]] == [body["api_key"]["prefix"]]
+    assert "key" not in listed.json()["items"][0]
+    assert listed.json()["next_cursor"] is None
 
 
 async def test_registration_is_idempotent_and_the_secret_is_not_stored_in_clear(
@@ -110,7 +111,9 @@ async def test_rotation_with_grace_then_revocation(
     new_key = rotated.json()["key"]
     statuses = {
         k["id"]: k["status"]
-        for k in (await client.get(f"/v1/providers/{pid}/api-keys", headers=headers)).json()
+        for k in (await client.get(f"/v1/providers/{pid}/api-keys", headers=headers)).json()[
+            "items"
+        ]
     }
     assert statuses == {provider["key_id"]: "expiring", rotated.json()["id"]: "active"}
     # During the grace period both keys work.

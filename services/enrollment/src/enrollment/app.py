@@ -14,8 +14,9 @@ from credmarket_platform.http.idempotency import IdempotencyStore
 from credmarket_platform.messaging.wiring import messaging_tasks
 from fastapi import FastAPI
 
-from enrollment.api import completion_routes, enrollments_routes
+from enrollment.api import completion_routes, enrollments_routes, events_routes
 from enrollment.handlers import build_registry
+from enrollment.live_updates import UpdatesHub, live_updates_task
 from enrollment.settings import EnrollmentSettings
 from enrollment.sweeps import sweep_task
 
@@ -39,6 +40,9 @@ def create_app(
             await db.dispose()
 
     tasks: list[LifespanTask] = [database]
+    tasks.append(
+        live_updates_task(UpdatesHub(settings.database_url, max_streams=settings.live_max_streams))
+    )
     tasks.extend(messaging_tasks(settings, db, build_registry()))
     if settings.run_sweeps:
         tasks.append(
@@ -53,7 +57,7 @@ def create_app(
         version=VERSION,
         description="Learners buy offerings; each enrollment is driven from request to "
         "credential by events from catalog, payments and issuance.",
-        routers=[enrollments_routes.router, completion_routes.router],
+        routers=[enrollments_routes.router, events_routes.router, completion_routes.router],
         lifespan_tasks=tasks,
         ready_checks={
             "database": db.ping,

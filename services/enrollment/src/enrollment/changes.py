@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from enrollment import events
 from enrollment.db import repository
 from enrollment.domain.facts import Completed, Transition
+from enrollment.domain.updates import updates_of
 
 
 async def apply(
@@ -31,3 +32,6 @@ async def apply(
         achievement = await repository.load_achievement(session, e.offering_id, e.offering_version)
     for fact in transition.facts:
         emit(events.event_for(transition.after, fact, achievement))
+    await repository.record_updates(
+        session, transition.after.id, updates_of(transition.before, transition.after), now
+    )

@@ -31,6 +31,13 @@ class EnrollmentSettings(ServiceSettings):
     )
     sweep_interval_s: float = Field(default=15.0, gt=0, validation_alias=_alias("SWEEP_INTERVAL_S"))
     sweep_batch_size: int = Field(default=100, ge=1)
+    # Live status streams (ADR 0026): each holds a connection open, so they are counted
+    # apart from the in-flight request cap and bounded here.
+    live_max_streams: int = Field(default=1000, ge=1, validation_alias=_alias("LIVE_MAX_STREAMS"))
+    live_heartbeat_s: float = Field(default=15.0, gt=0, validation_alias=_alias("LIVE_HEARTBEAT_S"))
+    live_max_stream_s: float = Field(
+        default=1800.0, gt=0, validation_alias=_alias("LIVE_MAX_STREAM_S")
+    )
     run_sweeps: bool = True
 
     @property

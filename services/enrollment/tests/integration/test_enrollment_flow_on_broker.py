@@ -68,8 +68,12 @@ async def test_paid_purchase_to_credential_and_refund(svc: Running) -> None:
     eid = body["id"]
     assert resp.headers["location"] == f"/v1/enrollments/{eid}"
     assert body["status"] == "pending_payment"
-    assert body["quoted_price"] == {"amount": 4900, "currency": "EUR"}
+    assert body["price"] == body["quoted_price"] == {"amount": 4900, "currency": "EUR"}
     assert body["payment_deadline"] is not None
+    # The answer says what comes next: payments has no PaymentIntent for it yet.
+    assert body["next_action"]["type"] == "wait_for_payment_intent"
+    assert body["next_action"]["events_url"] == f"/v1/enrollments/{eid}/events"
+    assert body["next_action"]["client_secret"] is None
 
     (requested,) = await enrollment_events(r, 1)
     assert isinstance(requested.data, EnrollmentRequestedV1)
@@ -97,6 +101,9 @@ async def test_paid_purchase_to_credential_and_refund(svc: Running) -> None:
     assert got["payment"]["client_secret"] == initiated.client_secret
     assert got["payment"]["stripe_payment_intent_id"] == initiated.stripe_payment_intent_id
     assert got["payment"]["last_error"]["reason"] == "Card declined."
+    assert got["next_action"]["type"] == "confirm_payment"
+    assert got["next_action"]["client_secret"] == initiated.client_secret
+    assert got["next_action"]["stripe_config_url"] == "/payments/v1/config"
 
     succeeded = make_event(
         PaymentSucceededV1,
@@ -108,6 +115,7 @@ async def test_paid_purchase_to_credential_and_refund(svc: Running) -> None:
     active = await wait_for_status(r, eid, "active", learner_h)
     assert active["payment"]["last_error"] is None
     assert active["payment"]["client_secret"] is None  # nothing left to pay
+    assert active["next_action"]["type"] == "wait_for_completion"
 
     done = await r.client.post(
         f"/v1/enrollments/{eid}/completion",

@@ -14,6 +14,7 @@ from credmarket_platform.messaging.wiring import messaging_tasks
 from fastapi import FastAPI
 
 from payments.api import (
+    config_routes,
     earnings_routes,
     payments_routes,
     providers_routes,
@@ -64,6 +65,7 @@ def create_app(
         version=VERSION,
         description="Stripe payments for enrollments, Stripe webhooks, refunds and earnings.",
         routers=[
+            config_routes.router,
             payments_routes.router,
             refunds_routes.router,
             earnings_routes.router,

@@ -28,6 +28,16 @@ class PaymentsSettings(ServiceSettings):
         validation_alias=_alias("STRIPE_API_BASE"),
         description="Unset for real Stripe; the local stand-in's address otherwise.",
     )
+    stripe_publishable_key: str = Field(
+        default="",
+        validation_alias=_alias("STRIPE_PUBLISHABLE_KEY"),
+        description="pk_test_/pk_live_ key given to browsers by GET /v1/config (public).",
+    )
+    stripe_js_url: str = Field(
+        default="https://js.stripe.com/v3/",
+        validation_alias=_alias("STRIPE_JS_URL"),
+        description="Stripe.js for browsers; the local stack points it at the stand-in's mock.",
+    )
     stripe_webhook_secret: SecretStr = Field(
         default=SecretStr(""), validation_alias=_alias("STRIPE_WEBHOOK_SECRET")
     )

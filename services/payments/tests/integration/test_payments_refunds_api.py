@@ -143,8 +143,16 @@ async def test_refund_authorisation(
     ops_earnings = await payments.client.get(
         "/v1/earnings", params={"provider_id": str(provider)}, headers=auth("ops", uuid.uuid4())
     )
+    eur = {"currency": "EUR"}
     assert ops_earnings.json()["totals"] == [
         {
+            "amounts": {
+                "gross": {"amount": 3000, **eur},
+                "refunded": {"amount": 0, **eur},
+                "platform_fee_net": {"amount": 450, **eur},
+                "net_provider_earnings": {"amount": 2550, **eur},
+            },
+            # Deprecated for one version (docs/api-style.md): the same sums, bare.
             "currency": "EUR",
             "gross": 3000,
             "refunded": 0,
@@ -152,6 +160,9 @@ async def test_refund_authorisation(
             "net_provider_earnings": 2550,
         }
     ]
+    (line,) = ops_earnings.json()["lines"]
+    assert line["amounts"]["provider_share"] == {"amount": 2550, **eur}
+    assert line["amounts"]["net_provider_earnings"] == {"amount": 2550, **eur}
 
 
 async def test_provider_refund_window_closes(

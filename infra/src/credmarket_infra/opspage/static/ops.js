@@ -90,6 +90,10 @@ async function refresh() {
     renderFlow(flow);
     renderLag(lag);
     renderDeadLetters(letters);
+    // Apart: catalog being away must not blank the broker's view.
+    api("/api/webhooks").then(renderWebhooks, (error) => {
+      $("webhook-message").textContent = `webhooks: ${error.message}`;
+    });
     $("status").textContent = `updated ${new Date().toLocaleTimeString()}`;
   } catch (error) {
     if (error instanceof Unauthorized) return showLogin("session expired: log in again");
@@ -131,6 +135,29 @@ function renderFlow(flow) {
     item.append(el("strong", label, { class: event.decoded ? "" : "bad" }));
     item.append(el("span", ` ${event.topic}[${event.partition}]@${event.offset} subject=${event.subject}`));
     list.append(item);
+  }
+}
+
+function renderWebhooks(overview) {
+  $("webhook-message").textContent = "";
+  const oldest = overview.oldest_pending_at ? `, oldest ${overview.oldest_pending_at}` : "";
+  $("webhook-backlog").textContent =
+    `(${overview.pending} pending${oldest}; ${overview.failed_last_day} given up in a day)`;
+  const body = $("webhook-rows");
+  body.replaceChildren();
+  const rows = [
+    ...overview.failing_endpoints.map((h) => [h, "failing", "warn"]),
+    ...overview.disabled_endpoints.map((h) => [h, "disabled", "bad"]),
+  ];
+  if (!rows.length) {
+    body.append(row([el("td", "every endpoint delivers", { class: "ok", colspan: 7 })]));
+  }
+  for (const [health, state, css] of rows) {
+    const e = health.endpoint;
+    body.append(row([
+      e.id, e.provider_id, e.url, el("td", state, { class: css }),
+      e.failing_since || "—", el("td", health.pending, { class: "n" }), e.last_error || "",
+    ], { "data-endpoint": e.id }));
   }
 }
 

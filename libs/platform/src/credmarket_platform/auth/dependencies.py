@@ -17,6 +17,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from credmarket_platform.auth.errors import KeysUnavailable, TokenRejected
 from credmarket_platform.auth.principal import ROLES, Principal, Role
 from credmarket_platform.auth.verifier import TokenVerifier
+from credmarket_platform.http import problem_types
+from credmarket_platform.http.contract import documents
 from credmarket_platform.http.problems import ProblemError
 from credmarket_platform.settings import ServiceSettings
 
@@ -85,6 +87,12 @@ async def optional_principal(
         ) from None
 
 
+documents(
+    optional_principal,
+    problems=[problem_types.UNAUTHORIZED, problem_types.TEMPORARILY_UNAVAILABLE],
+)
+
+
 def require(*roles: Role) -> Any:
     """A dependency yielding the caller's Principal; 401 without a valid token, 403 when
     the caller's role isn't one of ``roles`` (no roles given: any authenticated caller)."""
@@ -104,4 +112,5 @@ def require(*roles: Role) -> Any:
             )
         return principal
 
+    documents(authorized, problems=[problem_types.FORBIDDEN] if allowed else [])
     return Depends(authorized)

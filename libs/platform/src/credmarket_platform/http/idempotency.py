@@ -59,6 +59,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from credmarket_platform.auth.dependencies import optional_principal
 from credmarket_platform.auth.principal import Principal
 from credmarket_platform.db.tables import idempotency_keys
+from credmarket_platform.http import problem_types
+from credmarket_platform.http.contract import documents
 from credmarket_platform.http.problems import ProblemError
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -302,6 +304,16 @@ def idempotency_key(*, required: bool = True) -> Any:
         slot.claim = outcome
         return key
 
+    documents(
+        dependency,
+        problems=[
+            *([problem_types.IDEMPOTENCY_KEY_MISSING] if required else []),
+            problem_types.IDEMPOTENCY_KEY_INVALID,
+            problem_types.IDEMPOTENCY_KEY_IN_FLIGHT,
+            problem_types.IDEMPOTENCY_KEY_REUSED,
+        ],
+        required_headers=[IDEMPOTENCY_HEADER] if required else [],
+    )
     return Depends(dependency)
 
 

@@ -19,6 +19,15 @@ __all__ = ["InFlightLimitMiddleware"]
 EXEMPT_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
+def _is_stream(scope: Scope) -> bool:
+    """An event stream is open for minutes: it would hold a slot meant for a request that
+    takes milliseconds. Streams have their own bound (enrollment's live_max_streams)."""
+    return any(
+        name == b"accept" and b"text/event-stream" in value
+        for name, value in scope.get("headers", ())
+    )
+
+
 class InFlightLimitMiddleware:
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
@@ -26,7 +35,7 @@ class InFlightLimitMiddleware:
         self.in_flight = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("path") in EXEMPT_PATHS:
+        if scope["type"] != "http" or scope.get("path") in EXEMPT_PATHS or _is_stream(scope):
             await self.app(scope, receive, send)
             return
         if self.in_flight >= self.limit:

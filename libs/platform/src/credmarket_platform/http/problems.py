@@ -20,6 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from credmarket_platform.http import problem_types
+from credmarket_platform.http.problem_types import ProblemType
+
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 logger = logging.getLogger("credmarket.http.problems")
@@ -102,6 +105,13 @@ def problem_response(
     headers: Mapping[str, str] | None = None,
     **extensions: Any,
 ) -> Response:
+    # The catalogue decides type and title: an answer without a specific type gets the
+    # status's generic one, and a catalogued type always has the catalogue's title.
+    if type_ == "about:blank":
+        type_ = problem_types.generic(status).type
+    known = problem_types.BY_TYPE.get(type_)
+    if known is not None:
+        title = known.title
     body: dict[str, Any] = {"type": type_, "title": title or _phrase(status), "status": status}
     if detail is not None:
         body["detail"] = detail
@@ -112,15 +122,36 @@ def problem_response(
     return ProblemResponse(body, status_code=status, headers=dict(headers or {}))
 
 
-def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses=`` entries documenting each error status with the Problem schema."""
+def problem_responses(*entries: int | ProblemType) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses=`` entries: each error status with the Problem schema and an
+    example of every problem type the endpoint may answer with.
+
+    A bare status documents its generic type; a :class:`ProblemType` documents itself
+    under its status. Types that dependencies give (auth, Idempotency-Key, validation)
+    are added to every endpoint using them when the OpenAPI document is built
+    (:mod:`credmarket_platform.http.contract`).
+    """
+    by_status: dict[int, list[ProblemType]] = {}
+    for entry in entries:
+        kind = problem_types.generic(entry) if isinstance(entry, int) else entry
+        status = entry if isinstance(entry, int) else entry.status
+        listed = by_status.setdefault(status, [])
+        if kind not in listed:
+            listed.append(kind)
+    return {status: problem_response_doc(status, kinds) for status, kinds in by_status.items()}
+
+
+def problem_response_doc(status: int, kinds: Sequence[ProblemType]) -> dict[str, Any]:
+    """One OpenAPI response object: problem+json with one example per type."""
     return {
-        code: {
-            "model": Problem,
-            "description": _phrase(code),
-            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-        }
-        for code in codes
+        "model": Problem,
+        "description": " / ".join(dict.fromkeys(k.title for k in kinds)) or _phrase(status),
+        "content": {
+            PROBLEM_MEDIA_TYPE: {
+                "schema": {"$ref": "#/components/schemas/Problem"},
+                "examples": {k.slug: {"summary": k.title, "value": k.example()} for k in kinds},
+            }
+        },
     }
 
 
@@ -152,6 +183,7 @@ async def _handle_validation(request: Request, exc: Exception) -> Response:
             400,
             "Malformed request body",
             "The request body is not valid JSON.",
+            type_=problem_types.MALFORMED_BODY.type,
             instance=request.url.path,
             errors=errors,
         )

@@ -6,6 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from credmarket_events.catalog import Level
+from credmarket_platform.http import problem_types as pt
 from credmarket_platform.http.problems import problem_responses
 from fastapi import APIRouter, Depends, Path, Query, Response
 
@@ -42,7 +43,7 @@ _MAX_PRICE = 100_000_000_00
     "relevance (BM25, title > skills > provider > description) pages through the best "
     "10,000 matches, the other sorts through all. 503 while this replica's index is "
     "being built (ADR 0022).",
-    responses=problem_responses(422, 503),
+    responses=problem_responses(pt.INVALID_REQUEST, pt.TEMPORARILY_UNAVAILABLE),
     response_model=SearchResults,
 )
 async def search_offerings(
@@ -92,7 +93,7 @@ async def search_offerings(
     )
     violations = check_search(query)
     if violations:
-        raise invalid(violations, "Invalid search")
+        raise invalid(violations, kind=pt.INVALID_REQUEST)
     if rt.settings.search_backend == "engine":
         return await engine_search(rt, query, cursor, parse_facets(facets))
     fingerprint = query.fingerprint()
@@ -101,7 +102,9 @@ async def search_offerings(
         try:
             after = decode_cursor(cursor, query.effective_sort, fingerprint)
         except CursorInvalid as exc:
-            raise invalid([Violation("cursor", "invalid", str(exc))], "Invalid cursor") from None
+            raise invalid(
+                [Violation("cursor", "invalid", str(exc))], kind=pt.INVALID_REQUEST
+            ) from None
     async with rt.db.unit_of_work() as uow:
         found = await repo.search(uow.session, query, after, rt.settings.ranked_candidates)
     page, more = found.rows[:limit], len(found.rows) > limit
@@ -128,7 +131,7 @@ async def search_offerings(
     description="The last word of `q` completed from published offerings' titles (most "
     "offerings first, among titles that also have the earlier words), and the best "
     "offerings so far. A last word under two letters completes nothing. Search engine only.",
-    responses=problem_responses(422, 503),
+    responses=problem_responses(pt.INVALID_REQUEST, pt.TEMPORARILY_UNAVAILABLE),
     response_model=Suggestions,
 )
 async def autocomplete(
@@ -142,7 +145,7 @@ async def autocomplete(
 @router.get(
     "/{offering_id}",
     summary="One published offering",
-    responses=problem_responses(404, 422),
+    responses=problem_responses(pt.NOT_FOUND),
 )
 async def get_offering(offering_id: UUID, rt: CatalogRuntime = Depends(runtime)) -> Offering:
     async with rt.db.unit_of_work() as uow:
@@ -156,7 +159,7 @@ async def get_offering(offering_id: UUID, rt: CatalogRuntime = Depends(runtime))
 @router.get(
     "/{offering_id}/versions/{version}",
     summary="One published version, exactly as its buyers bought it",
-    responses=problem_responses(404, 422),
+    responses=problem_responses(pt.NOT_FOUND),
 )
 async def get_offering_version(
     offering_id: UUID,

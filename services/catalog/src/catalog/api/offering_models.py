@@ -13,7 +13,7 @@ from catalog.domain.offering_content import AchievementContent, OfferingContent
 from catalog.domain.offering_rules import normalize_skills
 
 
-class Price(BaseModel):
+class Money(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     amount: int = Field(
@@ -52,7 +52,7 @@ class OfferingFields(BaseModel):
     level: Level | None = None
     duration_minutes: int | None = Field(default=None, ge=1, le=100_000)
     language: str | None = Field(default=None, max_length=35, examples=["en-GB"])
-    price: Price | None = None
+    price: Money | None = None
     achievement: AchievementFields | None = None
 
 
@@ -115,7 +115,7 @@ class Offering(BaseModel):
     level: str | None
     duration_minutes: int | None
     language: str | None
-    price: Price | None
+    price: Money | None
     achievement: Achievement
     created_at: datetime
     updated_at: datetime

@@ -7,6 +7,7 @@ from typing import Any, Literal, TypeVar
 from uuid import UUID
 
 from credmarket_platform.auth import Principal, require
+from credmarket_platform.http import problem_types as pt
 from credmarket_platform.http.idempotency import idempotency_key
 from credmarket_platform.http.problems import ProblemError, problem_responses
 from fastapi import APIRouter, Depends, Query, Response
@@ -27,19 +28,20 @@ from catalog.domain.search_query import SortOrder
 from catalog.domain.violations import TransitionRefused, Violation
 from catalog.ids import new_id
 from catalog.runtime import SOURCE, CatalogRuntime, runtime
+from catalog.webhooks.fanout import enqueue
 
 T = TypeVar("T")
 
 router = APIRouter(prefix="/v1/provider/offerings", tags=["provider offerings"])
 
-_MINE = problem_responses(401, 403, 404)
+_MINE = problem_responses(pt.NOT_FOUND)
 
 
 @router.post(
     "",
     status_code=201,
     summary="Create a draft offering",
-    responses=problem_responses(400, 401, 403, 409, 422),
+    responses=problem_responses(pt.INVALID_CONTENT),
 )
 async def create_offering(
     body: NewOffering,
@@ -52,7 +54,7 @@ async def create_offering(
     content = body.to_content()
     violations = check_draft(content)
     if violations:
-        raise invalid(violations, "Invalid offering")
+        raise invalid(violations)
     offering_id = new_id()
     async with rt.db.unit_of_work() as uow:
         if await repo.get_provider(uow.session, provider_id) is None:
@@ -65,7 +67,7 @@ async def create_offering(
 
 
 @router.get(
-    "", summary="List my offerings, newest first", responses=problem_responses(401, 403, 422)
+    "", summary="List my offerings, newest first", responses=problem_responses(pt.FORBIDDEN)
 )
 async def list_my_offerings(
     status: Literal["draft", "published", "retired"] | None = None,
@@ -81,7 +83,9 @@ async def list_my_offerings(
         try:
             after = decode_cursor(cursor, SortOrder.NEWEST, fingerprint)
         except CursorInvalid as exc:
-            raise invalid([Violation("cursor", "invalid", str(exc))], "Invalid cursor") from None
+            raise invalid(
+                [Violation("cursor", "invalid", str(exc))], kind=pt.INVALID_REQUEST
+            ) from None
     async with rt.db.unit_of_work() as uow:
         rows = await repo.list_provider_offerings(uow.session, provider_id, status, limit, after)
     page, more = rows[:limit], len(rows) > limit
@@ -107,7 +111,7 @@ async def get_my_offering(
 @router.patch(
     "/{offering_id}",
     summary="Edit a draft, or publish a new version of a published offering",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(pt.NOT_FOUND, pt.OFFERING_RETIRED, pt.INVALID_CONTENT),
 )
 async def edit_offering(
     offering_id: UUID,
@@ -128,7 +132,7 @@ async def edit_offering(
             else:
                 violations = check_publishable(content)
             if violations:
-                raise invalid(violations, "Invalid offering")
+                raise invalid(violations)
             values: dict[str, Any] = {**repo.content_columns(content), "updated_at": now}
             if kind is EditKind.NEW_VERSION:
                 version = row.version + 1
@@ -147,7 +151,9 @@ async def edit_offering(
 @router.post(
     "/{offering_id}/publish",
     summary="Publish a draft (version 1); every field is checked",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(
+        pt.NOT_FOUND, pt.OFFERING_ALREADY_PUBLISHED, pt.OFFERING_RETIRED, pt.INVALID_CONTENT
+    ),
 )
 async def publish_offering(
     offering_id: UUID,
@@ -161,7 +167,7 @@ async def publish_offering(
         content = repo.content_of(row)
         violations = check_publishable(content)
         if violations:
-            raise invalid(violations, "Offering not publishable")
+            raise invalid(violations)
         event = published_event(offering_id, row.provider_id, version, content, now)
         await repo.update_offering(
             uow.session,
@@ -174,7 +180,9 @@ async def publish_offering(
         await repo.insert_version(
             uow.session, offering_id, version, event.model_dump(mode="json"), now
         )
-        uow.emit_new(event, SOURCE)
+        envelope = uow.emit_new(event, SOURCE)
+        # The provider's webhooks hear of it in this same transaction (ADR 0023).
+        await enqueue(uow.session, envelope, row.provider_id, str(offering_id), rt.clock.now())
         await uow.commit()
         row = await repo.get_offering(uow.session, offering_id)
     return offering_view(row)
@@ -183,7 +191,9 @@ async def publish_offering(
 @router.post(
     "/{offering_id}/retire",
     summary="Retire a published offering: no new buyers; existing learners keep it",
-    responses=problem_responses(401, 403, 404, 409),
+    responses=problem_responses(
+        pt.NOT_FOUND, pt.OFFERING_NOT_PUBLISHED, pt.OFFERING_ALREADY_RETIRED
+    ),
 )
 async def retire_offering(
     offering_id: UUID,
@@ -197,7 +207,10 @@ async def retire_offering(
         await repo.update_offering(
             uow.session, offering_id, status=status.value, retired_at=now, updated_at=now
         )
-        uow.emit_new(retired_event(offering_id, row.provider_id, row.version, now), SOURCE)
+        envelope = uow.emit_new(
+            retired_event(offering_id, row.provider_id, row.version, now), SOURCE
+        )
+        await enqueue(uow.session, envelope, row.provider_id, str(offering_id), rt.clock.now())
         await uow.commit()
         row = await repo.get_offering(uow.session, offering_id)
     return offering_view(row)

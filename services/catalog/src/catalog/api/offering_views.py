@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from catalog.api.offering_models import Achievement, Offering, Price
+from catalog.api.offering_models import Achievement, Money, Offering
 from catalog.domain.offering_events import achievement_id
 
 
 def offering_view(row: Any) -> Offering:
     a = row.achievement
     price = (
-        Price(amount=row.price_amount, currency=row.price_currency)
+        Money(amount=row.price_amount, currency=row.price_currency)
         if row.price_amount is not None and row.price_currency is not None
         else None
     )

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
+from credmarket_platform.http.pagination import NEXT_CURSOR_DESCRIPTION
 from pydantic import BaseModel, ConfigDict, Field
 
 Text200 = Field(max_length=200)
@@ -57,6 +58,11 @@ class ApiKey(BaseModel):
     last_used_at: datetime | None
     expires_at: datetime | None
     revoked_at: datetime | None
+
+
+class ApiKeyPage(BaseModel):
+    items: list[ApiKey]
+    next_cursor: str | None = Field(description=NEXT_CURSOR_DESCRIPTION)
 
 
 class IssuedApiKey(ApiKey):

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import asdict, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from credmarket_events.catalog import ProviderRegisteredV1, ProviderUpdatedV1
 from credmarket_platform.auth import Principal, optional_principal, require
+from credmarket_platform.http import pagination
+from credmarket_platform.http import problem_types as pt
 from credmarket_platform.http.idempotency import idempotency_key
+from credmarket_platform.http.pagination import cursor_query, limit_query
 from credmarket_platform.http.problems import problem_responses
 from fastapi import APIRouter, Depends, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.api.provider_models import (
-    ApiKey,
+    ApiKeyPage,
     IssuedApiKey,
     KeyRotation,
     Provider,
@@ -39,7 +42,7 @@ router = APIRouter(prefix="/v1/providers", tags=["providers"])
     "",
     status_code=201,
     summary="Register a provider (ops); returns its first API key, shown once",
-    responses=problem_responses(400, 401, 403, 409, 422),
+    responses=problem_responses(),
 )
 async def register_provider(
     body: ProviderIn,
@@ -51,7 +54,7 @@ async def register_provider(
     profile = ProviderProfile(**body.model_dump())
     violations = check_profile(profile)
     if violations:
-        raise invalid(violations, "Invalid provider")
+        raise invalid(violations)
     now = utcnow()
     provider_id = new_id()
     issued = issue_key()
@@ -80,7 +83,7 @@ async def register_provider(
 @router.get(
     "/{provider_id}",
     summary="A provider's profile (public; the contact email only for ops and itself)",
-    responses=problem_responses(401, 404),
+    responses=problem_responses(pt.NOT_FOUND),
 )
 async def get_provider(
     provider_id: UUID,
@@ -101,7 +104,7 @@ async def get_provider(
 @router.patch(
     "/{provider_id}",
     summary="Update a provider's profile (ops, or the provider itself)",
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(pt.NOT_FOUND),
 )
 async def update_provider(
     provider_id: UUID,
@@ -113,9 +116,7 @@ async def update_provider(
     changes = body.model_dump(exclude_unset=True)
     required = [f for f in ("name", "contact_email") if f in changes and changes[f] is None]
     if required:
-        raise invalid(
-            [Violation(f, "required", "cannot be removed") for f in required], "Invalid provider"
-        )
+        raise invalid([Violation(f, "required", "cannot be removed") for f in required])
     now = utcnow()
     async with rt.db.unit_of_work() as uow:
         row = await repo.get_provider(uow.session, provider_id, for_update=True)
@@ -125,7 +126,7 @@ async def update_provider(
         updated = replace(current, **changes)
         violations = check_profile(updated)
         if violations:
-            raise invalid(violations, "Invalid provider")
+            raise invalid(violations)
         if updated != current:
             await repo.update_provider(uow.session, provider_id, updated, now)
             uow.emit_new(
@@ -141,26 +142,42 @@ async def update_provider(
 @router.get(
     "/{provider_id}/api-keys",
     summary="List a provider's API keys (prefixes only)",
-    responses=problem_responses(401, 403, 404),
+    responses=problem_responses(pt.NOT_FOUND),
 )
 async def list_api_keys(
     provider_id: UUID,
     principal: Principal = require("ops", "provider"),
+    limit: int = limit_query(20, 100),
+    cursor: str | None = cursor_query(),
     rt: CatalogRuntime = Depends(runtime),
-) -> list[ApiKey]:
+) -> ApiKeyPage:
     ensure_own_provider(principal, provider_id)
     now = utcnow()
+    scope = pagination.scope_of("api-keys", provider_id)
+    after = None
+    if cursor is not None:
+        created_at, last_id = pagination.decode_cursor(cursor, scope, size=2)
+        try:
+            after = (datetime.fromisoformat(created_at), UUID(last_id))
+        except ValueError:
+            raise pagination.invalid_cursor() from None
     async with rt.db.unit_of_work() as uow:
         await _existing_provider(uow.session, provider_id)
-        rows = await repo.list_api_keys(uow.session, provider_id)
-    return [key_view(r, now) for r in rows]
+        rows = await repo.list_api_keys(uow.session, provider_id, limit=limit + 1, after=after)
+    page = rows[:limit]
+    next_cursor = (
+        pagination.encode_cursor([page[-1].created_at.isoformat(), str(page[-1].id)], scope)
+        if len(rows) > limit
+        else None
+    )
+    return ApiKeyPage(items=[key_view(r, now) for r in page], next_cursor=next_cursor)
 
 
 @router.post(
     "/{provider_id}/api-keys",
     status_code=201,
     summary="Issue a new API key (rotation); optionally retire an old one now or later",
-    responses=problem_responses(400, 401, 403, 404, 409, 422),
+    responses=problem_responses(pt.NOT_FOUND, pt.API_KEY_UNUSABLE),
 )
 async def issue_api_key(
     provider_id: UUID,
@@ -200,7 +217,7 @@ async def issue_api_key(
     "/{provider_id}/api-keys/{key_id}",
     status_code=204,
     summary="Revoke an API key at once (revoking twice is harmless)",
-    responses=problem_responses(401, 403, 404),
+    responses=problem_responses(pt.NOT_FOUND),
 )
 async def revoke_api_key(
     provider_id: UUID,

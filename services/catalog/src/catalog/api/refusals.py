@@ -5,27 +5,40 @@ from __future__ import annotations
 from uuid import UUID
 
 from credmarket_platform.auth import Principal
+from credmarket_platform.http import problem_types as pt
 from credmarket_platform.http.problems import ProblemError
 
 from catalog.domain.violations import Violation
 
 
-def invalid(violations: list[Violation], title: str = "Invalid input") -> ProblemError:
+def invalid(
+    violations: list[Violation],
+    title: str | None = None,
+    *,
+    kind: pt.ProblemType = pt.INVALID_CONTENT,
+) -> ProblemError:
+    """Content that breaks a catalog rule, or (``kind=INVALID_REQUEST``) a bad query.
+
+    ``title`` is ignored: the answer's title is the catalogue's (ADR 0025); it stays for
+    callers written before the catalogue.
+    """
+    del title
     return ProblemError(
         422,
-        title,
-        "; ".join(f"{v.field}: {v.message}" for v in violations),
-        type_="urn:credmarket:problem:invalid-content",
+        detail="; ".join(f"{v.field}: {v.message}" for v in violations),
+        type_=kind.type,
         errors=[{"field": v.field, "message": v.message, "type": v.code} for v in violations],
     )
 
 
 def conflict(code: str, message: str) -> ProblemError:
-    return ProblemError(409, "Conflict", message, type_=f"urn:credmarket:problem:{code}")
+    # "retired" is the same refusal enrollment gives for a retired offering.
+    slug = {"retired": pt.OFFERING_RETIRED.slug}.get(code, code)
+    return ProblemError(409, detail=message, type_=f"{pt.PREFIX}{slug}")
 
 
 def not_found(what: str) -> ProblemError:
-    return ProblemError(404, "Not Found", f"no such {what}")
+    return ProblemError(404, detail=f"no such {what}")
 
 
 def caller_provider_id(principal: Principal) -> UUID:

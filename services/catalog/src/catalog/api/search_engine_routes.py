@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from credmarket_platform.http import problem_types as pt
 from credmarket_platform.http.problems import ProblemError
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
@@ -27,14 +28,13 @@ MAX_SUGGESTIONS = 10
 
 def _index(rt: CatalogRuntime) -> SearchIndex:
     if rt.search is None:
-        raise ProblemError(503, "Service Unavailable", "search is not served here")
+        raise ProblemError(503, detail="search is not served here")
     try:
         return rt.search.ready_index()
     except SearchNotReady:
         raise ProblemError(
             503,
-            "Service Unavailable",
-            "the search index is still being built",
+            detail="the search index is still being built",
             headers={"Retry-After": "1"},
         ) from None
 
@@ -53,7 +53,7 @@ def parse_facets(raw: str | None) -> tuple[str, ...]:
                     f"unknown facet(s) {', '.join(unknown)[:100]}; known: {', '.join(FACETS)}",
                 )
             ],
-            "Invalid search",
+            kind=pt.INVALID_REQUEST,
         )
     return tuple(dict.fromkeys(names))
 
@@ -72,14 +72,16 @@ async def engine_search(
         try:
             parsed = parse_search_text(query.text)
         except QuerySyntaxError as exc:
-            raise invalid([Violation("q", "syntax", str(exc))], "Invalid search") from None
+            raise invalid([Violation("q", "syntax", str(exc))], kind=pt.INVALID_REQUEST) from None
     fingerprint = query.fingerprint()
     after = None
     if cursor is not None:
         try:
             after = decode_search_cursor(cursor, query.effective_sort, fingerprint)
         except SearchCursorInvalid as exc:
-            raise invalid([Violation("cursor", "invalid", str(exc))], "Invalid cursor") from None
+            raise invalid(
+                [Violation("cursor", "invalid", str(exc))], kind=pt.INVALID_REQUEST
+            ) from None
     page = await run_in_threadpool(index.search, query, parsed, after, facets)
     # The stored answers are JSON already: splice them, rather than parse and re-encode.
     items = [
@@ -99,7 +101,8 @@ async def engine_suggest(rt: CatalogRuntime, q: str, limit: int) -> Response:
     words = split_words(q)
     if not words:
         raise invalid(
-            [Violation("q", "no_words", "needs at least one letter or digit")], "Invalid input"
+            [Violation("q", "no_words", "needs at least one letter or digit")],
+            kind=pt.INVALID_REQUEST,
         )
     words = words[-8:]
     prefix_words, last = words[:-1], words[-1]

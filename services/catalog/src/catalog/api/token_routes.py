@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from credmarket_platform.auth import Principal, mint_token, require
+from credmarket_platform.http import problem_types as pt
 from credmarket_platform.http.idempotency import idempotency_key
 from credmarket_platform.http.problems import ProblemError, problem_responses
 from fastapi import APIRouter, Depends, Response
@@ -26,8 +27,7 @@ def _rejected() -> ProblemError:
     # One answer for every failure: which part was wrong is nobody's business.
     return ProblemError(
         401,
-        "Unauthorized",
-        "the API key is invalid, revoked or expired",
+        detail="the API key is invalid, revoked or expired",
         headers={"WWW-Authenticate": 'ApiKey realm="credmarket"'},
     )
 
@@ -35,7 +35,7 @@ def _rejected() -> ProblemError:
 @router.post(
     "/v1/provider-tokens",
     summary="Exchange a provider API key for a short-lived bearer token",
-    responses=problem_responses(401, 422, 503),
+    responses=problem_responses(pt.UNAUTHORIZED, pt.TEMPORARILY_UNAVAILABLE),
 )
 async def exchange_api_key(
     body: TokenRequest, rt: CatalogRuntime = Depends(runtime)
@@ -53,7 +53,7 @@ async def exchange_api_key(
         assert provider is not None
         active = await rt.signing_keys.active(uow.session)
         if active is None:
-            raise ProblemError(503, "Signing unavailable", "no signing key is active yet")
+            raise ProblemError(503, detail="no signing key is active yet")
         await repo.set_api_key_times(uow.session, row.id, last_used_at=now)
         await uow.commit()
     ttl = rt.settings.provider_token_ttl_s
@@ -88,7 +88,7 @@ async def jwks(response: Response, rt: CatalogRuntime = Depends(runtime)) -> Jwk
     "/v1/signing-keys",
     status_code=201,
     summary="Rotate the provider-token signing key (ops)",
-    responses=problem_responses(400, 401, 403, 409, 422),
+    responses=problem_responses(),
 )
 async def rotate_signing_key(
     principal: Principal = require("ops"),

@@ -84,9 +84,19 @@ async def insert_api_key(
     )
 
 
-async def list_api_keys(session: AsyncSession, provider_id: UUID) -> list[DbRow]:
+async def list_api_keys(
+    session: AsyncSession,
+    provider_id: UUID,
+    *,
+    limit: int,
+    after: tuple[datetime, UUID] | None = None,
+) -> list[DbRow]:
+    """Newest first; ``after`` is the (created_at, id) of the previous page's last key."""
     k = provider_api_keys
-    stmt = sa.select(k).where(k.c.provider_id == provider_id).order_by(k.c.created_at.desc())
+    stmt = sa.select(k).where(k.c.provider_id == provider_id)
+    if after is not None:
+        stmt = stmt.where(sa.tuple_(k.c.created_at, k.c.id) < sa.tuple_(*after))
+    stmt = stmt.order_by(k.c.created_at.desc(), k.c.id.desc()).limit(limit)
     return list((await session.execute(stmt)).all())
 
 

@@ -146,3 +146,114 @@ offering_versions = sa.Table(
     sa.Column("snapshot", JSONB, nullable=False),
     sa.Column("published_at", TS, nullable=False),
 )
+
+# Webhooks (ADR 0023): a provider's endpoints, their signing secrets, the enrollments
+# the catalog has heard of (to route events that do not name the provider), and the
+# messages to deliver with every attempt at them.
+
+webhook_endpoints = sa.Table(
+    "webhook_endpoints",
+    catalog_metadata,
+    sa.Column("id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("provider_id", UUID(as_uuid=True), sa.ForeignKey("providers.id"), nullable=False),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("description", sa.Text),
+    sa.Column("event_types", ARRAY(sa.Text), nullable=False),
+    sa.Column("enabled", sa.Boolean, nullable=False),
+    # Why it is disabled: "provider", "ops" or "failing" (the retry window ran out).
+    sa.Column("disabled_reason", sa.String(16)),
+    sa.Column("disabled_at", TS),
+    # The first failure since the last success; the window is counted from here.
+    sa.Column("failing_since", TS),
+    sa.Column("last_error", sa.Text),
+    sa.Column("last_success_at", TS),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("updated_at", TS, nullable=False),
+    sa.Column("deleted_at", TS),
+    sa.Index("ix_webhook_endpoints_provider", "provider_id", "created_at"),
+)
+
+webhook_secrets = sa.Table(
+    "webhook_secrets",
+    catalog_metadata,
+    sa.Column("id", UUID(as_uuid=True), primary_key=True),
+    sa.Column(
+        "endpoint_id", UUID(as_uuid=True), sa.ForeignKey("webhook_endpoints.id"), nullable=False
+    ),
+    # AES-GCM under the catalog's KEK, the secret id as associated data: signing needs
+    # the secret itself, so it cannot be stored hashed like an API key.
+    sa.Column("ciphertext", BYTEA, nullable=False),
+    sa.Column("nonce", BYTEA, nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+    # Null while current; set by a rotation to the end of the overlap window.
+    sa.Column("expires_at", TS),
+    sa.Index("ix_webhook_secrets_endpoint", "endpoint_id", "created_at"),
+)
+
+webhook_enrollments = sa.Table(
+    "webhook_enrollments",
+    catalog_metadata,
+    sa.Column("enrollment_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("provider_id", UUID(as_uuid=True), nullable=False),
+    # Which lifecycle steps were seen: a credential event waits for its step so that
+    # the provider never hears of a credential before the completion that caused it.
+    sa.Column("completed", sa.Boolean, nullable=False),
+    sa.Column("revoked", sa.Boolean, nullable=False),
+)
+
+webhook_messages = sa.Table(
+    "webhook_messages",
+    catalog_metadata,
+    # The order of enqueueing: messages of one ordering key go out in this order.
+    sa.Column("seq", sa.BigInteger, sa.Identity(), primary_key=True),
+    # The stable webhook-id: the same on every attempt and redelivery.
+    sa.Column("id", sa.String(40), nullable=False, unique=True),
+    sa.Column(
+        "endpoint_id", UUID(as_uuid=True), sa.ForeignKey("webhook_endpoints.id"), nullable=False
+    ),
+    sa.Column("provider_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("event_id", sa.Text, nullable=False),
+    sa.Column("event_type", sa.Text, nullable=False),
+    sa.Column("ordering_key", sa.Text, nullable=False),
+    # The exact bytes signed and sent: the CloudEvent in JSON structured mode.
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("event_time", TS, nullable=False),
+    sa.Column("enqueued_at", TS, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("next_attempt_at", TS, nullable=False),
+    # A worker holds the message until then while it sends it.
+    sa.Column("leased_until", TS),
+    sa.Column("last_attempt_at", TS),
+    sa.Column("delivered_at", TS),
+    sa.CheckConstraint(
+        "status IN ('pending', 'delivered', 'failed')", name="ck_webhook_message_status"
+    ),
+    sa.UniqueConstraint("endpoint_id", "event_id", name="uq_webhook_messages_event"),
+    sa.Index(
+        "ix_webhook_messages_due",
+        "next_attempt_at",
+        postgresql_where=sa.text("status = 'pending'"),
+    ),
+    sa.Index(
+        "ix_webhook_messages_key",
+        "endpoint_id",
+        "ordering_key",
+        "seq",
+        postgresql_where=sa.text("status = 'pending'"),
+    ),
+    sa.Index("ix_webhook_messages_endpoint", "endpoint_id", "seq"),
+)
+
+webhook_attempts = sa.Table(
+    "webhook_attempts",
+    catalog_metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("message_seq", sa.BigInteger, sa.ForeignKey("webhook_messages.seq"), nullable=False),
+    sa.Column("attempted_at", TS, nullable=False),
+    sa.Column("status_code", sa.Integer),
+    sa.Column("error", sa.Text),
+    sa.Column("latency_ms", sa.Integer, nullable=False),
+    sa.Column("response_excerpt", sa.Text),
+    sa.Index("ix_webhook_attempts_message", "message_seq", "id"),
+)

@@ -59,7 +59,5 @@ def not_found(enrollment_id: UUID) -> ProblemError:
     # Also for enrollments that exist but are not the caller's: never confirm they exist.
     return ProblemError(
         404,
-        "Enrollment not found",
-        f"no enrollment {enrollment_id} that you may see",
-        type_="urn:credmarket:problem:enrollment-not-found",
+        detail=f"no enrollment {enrollment_id} that you may see",
     )

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from credmarket_platform.auth import Principal, require
 from credmarket_platform.db.database import Database
+from credmarket_platform.http import problem_types as pt
 from credmarket_platform.http.idempotency import idempotency_key
 from credmarket_platform.http.problems import ProblemError, problem_responses
 from fastapi import APIRouter, Depends
@@ -28,7 +29,7 @@ router = APIRouter(prefix="/v1/enrollments", tags=["enrollments"])
     summary="Report a learner's result (the offering's provider)",
     description="A pass completes the enrollment and issuance issues the credential; a "
     "fail is recorded and the enrollment stays active so the learner may retake it.",
-    responses=problem_responses(400, 401, 403, 404, 409, 422),
+    responses=problem_responses(pt.NOT_FOUND, pt.ENROLLMENT_NOT_ACTIVE),
 )
 async def report_completion(
     enrollment_id: UUID,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import cast
 
@@ -32,3 +33,13 @@ def emitter(uow: UnitOfWork) -> Callable[[EventData], None]:
         uow.emit(Envelope(data=data, source=SOURCE, correlation_id=correlation_id_var.get() or ""))
 
     return emit
+
+
+_PREFIX = re.compile(r"^(/[a-z][a-z0-9-]{0,30})?$")
+
+
+def gateway_prefix(request: Request) -> str:
+    """The gateway's path prefix for this service (`X-Forwarded-Prefix`, e.g. /enrollment),
+    so links in answers are paths a client can follow at the origin it called."""
+    prefix = request.headers.get("x-forwarded-prefix", "")
+    return prefix if _PREFIX.match(prefix) else ""

@@ -6,8 +6,11 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
+from credmarket_events.values import Money
+from credmarket_platform.http.pagination import NEXT_CURSOR_DESCRIPTION
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from enrollment.api.next_action import NextAction, next_action
 from enrollment.domain.enrollment import Enrollment
 from enrollment.domain.status import EnrollmentStatus
 
@@ -45,11 +48,6 @@ class CompletionRequest(BaseModel):
     evidence_narrative: CleanText | None = Field(default=None, min_length=1, max_length=5000)
 
 
-class PriceView(BaseModel):
-    amount: int = Field(description="Integer minor units (cents for EUR).")
-    currency: str = Field(description="ISO 4217 code.")
-
-
 class PaymentErrorView(BaseModel):
     reason: str
     decline_code: str | None
@@ -83,7 +81,15 @@ class ResultView(BaseModel):
 
 class CredentialView(BaseModel):
     credential_id: UUID
-    public_url: str | None
+    credential_url: str | None = Field(
+        description="The signed credential (JSON-LD), public; null once revoked."
+    )
+    share_url: str | None = Field(
+        description="The credential's page to share with people; null once revoked."
+    )
+    public_url: str | None = Field(
+        deprecated=True, description="Deprecated: the same as `credential_url`."
+    )
     issued_at: datetime | None
     revoked_at: datetime | None
 
@@ -96,7 +102,8 @@ class EnrollmentView(BaseModel):
     offering_id: UUID
     offering_version: int
     provider_id: UUID
-    quoted_price: PriceView
+    price: Money = Field(description="What the learner pays: the price of the version bought.")
+    quoted_price: Money = Field(deprecated=True, description="Deprecated: the same as `price`.")
     created_at: datetime
     payment_deadline: datetime | None
     activated_at: datetime | None
@@ -108,11 +115,13 @@ class EnrollmentView(BaseModel):
     payment: PaymentView
     result: ResultView | None
     credential: CredentialView | None
+    next_action: NextAction = Field(description="What the frontend does next, and where.")
 
     @classmethod
-    def of(cls, e: Enrollment, *, show_client_secret: bool) -> EnrollmentView:
+    def of(cls, e: Enrollment, *, show_client_secret: bool, prefix: str = "") -> EnrollmentView:
         err, res, cred = e.last_payment_error, e.result, e.credential
         secret_visible = show_client_secret and e.status is EnrollmentStatus.PENDING_PAYMENT
+        price = Money(amount=e.price.amount, currency=e.price.currency)
         return cls(
             id=e.id,
             status=e.status,
@@ -121,7 +130,8 @@ class EnrollmentView(BaseModel):
             offering_id=e.offering_id,
             offering_version=e.offering_version,
             provider_id=e.provider_id,
-            quoted_price=PriceView(amount=e.price.amount, currency=e.price.currency),
+            price=price,
+            quoted_price=price,
             created_at=e.created_at,
             payment_deadline=e.payment_deadline,
             activated_at=e.activated_at,
@@ -154,9 +164,12 @@ class EnrollmentView(BaseModel):
                 if res
                 else None
             ),
+            next_action=next_action(e, prefix=prefix, learner=show_client_secret),
             credential=(
                 CredentialView(
                     credential_id=cred.credential_id,
+                    credential_url=cred.public_url,
+                    share_url=f"{cred.public_url}/share" if cred.public_url else None,
                     public_url=cred.public_url,
                     issued_at=cred.issued_at,
                     revoked_at=cred.revoked_at,
@@ -169,6 +182,7 @@ class EnrollmentView(BaseModel):
 
 class EnrollmentPage(BaseModel):
     items: list[EnrollmentView]
-    total: int
-    limit: int
-    offset: int
+    next_cursor: str | None = Field(description=NEXT_CURSOR_DESCRIPTION)
+    total: int = Field(deprecated=True, description="Deprecated: pages have cursors now.")
+    limit: int = Field(deprecated=True, description="Deprecated: the `limit` asked for.")
+    offset: int = Field(deprecated=True, description="Deprecated: use `cursor`.")

@@ -9,14 +9,17 @@ from uuid import UUID
 
 from credmarket_platform.auth import Principal, require
 from credmarket_platform.db.database import Database
+from credmarket_platform.http import pagination
+from credmarket_platform.http import problem_types as pt
 from credmarket_platform.http.idempotency import idempotency_key
+from credmarket_platform.http.pagination import cursor_query, limit_query
 from credmarket_platform.http.problems import ProblemError, problem_responses
 from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy.exc import IntegrityError
 
 from enrollment import changes
 from enrollment.api import access
-from enrollment.api.dependencies import database, emitter, settings
+from enrollment.api.dependencies import database, emitter, gateway_prefix, settings
 from enrollment.api.enrollments_models import (
     MAX_INT4,
     EnrollmentPage,
@@ -62,7 +65,7 @@ def _refuse_purchase(exc: DomainRefusal) -> NoReturn:
                 type_="urn:credmarket:problem:offering-version-unknown",
                 headers={"Retry-After": "2"},
             )
-    raise ProblemError(409, "Purchase refused", str(exc))
+    raise ProblemError(409, detail=str(exc))
 
 
 def _already_enrolled(existing_id: UUID) -> ProblemError:
@@ -80,7 +83,15 @@ def _already_enrolled(existing_id: UUID) -> ProblemError:
     "",
     status_code=201,
     summary="Buy an offering (learner)",
-    responses=problem_responses(400, 401, 403, 404, 409, 422),
+    responses=problem_responses(
+        pt.OFFERING_NOT_FOUND,
+        pt.OFFERING_RETIRED,
+        pt.OFFERING_VERSION_OUTDATED,
+        pt.OFFERING_VERSION_UNKNOWN,
+        pt.ALREADY_ENROLLED,
+        pt.SUBJECT_NOT_UUID,
+        pt.EMAIL_REQUIRED,
+    ),
 )
 async def create_enrollment(
     body: PurchaseRequest,
@@ -88,6 +99,7 @@ async def create_enrollment(
     principal: Principal = require("learner"),
     _key: str | None = idempotency_key(required=True),
     db: Database = Depends(database),
+    prefix: str = Depends(gateway_prefix),
     cfg: EnrollmentSettings = Depends(settings),
 ) -> EnrollmentView:
     learner_id = access.subject_id(principal)
@@ -129,21 +141,31 @@ async def create_enrollment(
             raise
         raise _already_enrolled(winner.id) from None
     response.headers["Location"] = f"/v1/enrollments/{transition.after.id}"
-    return EnrollmentView.of(transition.after, show_client_secret=True)
+    return EnrollmentView.of(transition.after, show_client_secret=True, prefix=prefix)
 
 
 @router.get(
     "",
     summary="List enrollments: a learner's own, a provider's offerings', or all (ops)",
-    responses=problem_responses(401, 403, 422),
+    responses=problem_responses(pt.SUBJECT_NOT_UUID),
 )
 async def list_enrollments(
     principal: Principal = require("learner", "provider", "ops"),
     status: EnrollmentStatus | None = None,
     offering_id: UUID | None = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0, le=MAX_INT4)] = 0,
+    limit: int = limit_query(20, 100),
+    cursor: str | None = cursor_query(),
+    offset: Annotated[
+        int,
+        Query(
+            ge=0,
+            le=MAX_INT4,
+            deprecated=True,
+            description="Deprecated: use `cursor`. Kept for one version.",
+        ),
+    ] = 0,
     db: Database = Depends(database),
+    prefix: str = Depends(gateway_prefix),
 ) -> EnrollmentPage:
     f = repository.ListFilter(status=status, offering_id=offering_id)
     if principal.role == "learner":
@@ -154,11 +176,28 @@ async def list_enrollments(
         f = repository.ListFilter(
             provider_id=access.subject_id(principal), status=status, offering_id=offering_id
         )
+    scope = pagination.scope_of(principal.role, principal.subject, f)
+    after = None
+    if cursor is not None:
+        created_at, last_id = pagination.decode_cursor(cursor, scope, size=2)
+        try:
+            after = (datetime.fromisoformat(created_at), UUID(last_id))
+        except ValueError:
+            raise pagination.invalid_cursor() from None
     async with db.unit_of_work() as uow:
-        items, total = await repository.list_page(uow.session, f, limit=limit, offset=offset)
+        items, total = await repository.list_page(
+            uow.session, f, limit=limit + 1, offset=0 if after else offset, after=after
+        )
+    page, more = items[:limit], len(items) > limit
+    next_cursor = (
+        pagination.encode_cursor([page[-1].created_at.isoformat(), str(page[-1].id)], scope)
+        if more
+        else None
+    )
     show_secret = principal.role == "learner"
     return EnrollmentPage(
-        items=[EnrollmentView.of(e, show_client_secret=show_secret) for e in items],
+        items=[EnrollmentView.of(e, show_client_secret=show_secret, prefix=prefix) for e in page],
+        next_cursor=next_cursor,
         total=total,
         limit=limit,
         offset=offset,
@@ -168,29 +207,31 @@ async def list_enrollments(
 @router.get(
     "/{enrollment_id}",
     summary="One enrollment, with what the frontend needs to pay and the credential link",
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(pt.NOT_FOUND),
 )
 async def get_enrollment(
     enrollment_id: UUID,
     principal: Principal = require("learner", "provider", "ops"),
     db: Database = Depends(database),
+    prefix: str = Depends(gateway_prefix),
 ) -> EnrollmentView:
     async with db.unit_of_work() as uow:
         e = await repository.load(uow.session, enrollment_id)
     if e is None or not access.can_see(principal, e):
         raise access.not_found(enrollment_id)
-    return EnrollmentView.of(e, show_client_secret=principal.role == "learner")
+    return EnrollmentView.of(e, show_client_secret=principal.role == "learner", prefix=prefix)
 
 
 @router.post(
     "/{enrollment_id}/cancel",
     summary="Cancel an unpaid enrollment (learner, or ops on a learner's behalf)",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(pt.NOT_FOUND, pt.ENROLLMENT_NOT_CANCELLABLE),
 )
 async def cancel_enrollment(
     enrollment_id: UUID,
     principal: Principal = require("learner", "ops"),
     db: Database = Depends(database),
+    prefix: str = Depends(gateway_prefix),
 ) -> EnrollmentView:
     now = datetime.now(UTC)
     reason = (
@@ -212,4 +253,6 @@ async def cancel_enrollment(
             ) from None
         await changes.apply(uow.session, transition, now=now, emit=emitter(uow))
         await uow.commit()
-    return EnrollmentView.of(transition.after, show_client_secret=principal.role == "learner")
+    return EnrollmentView.of(
+        transition.after, show_client_secret=principal.role == "learner", prefix=prefix
+    )

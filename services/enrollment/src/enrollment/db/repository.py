@@ -18,12 +18,14 @@ from enrollment.db.mapping import (
     version_from_row,
 )
 from enrollment.db.tables import Enrollment as EnrollmentRow
+from enrollment.db.tables import EnrollmentUpdate
 from enrollment.db.tables import Offering as OfferingRow
 from enrollment.db.tables import OfferingVersion as VersionRow
 from enrollment.domain.enrollment import Enrollment
 from enrollment.domain.offerings import OfferingHead
 from enrollment.domain.purchase import OfferingVersion
 from enrollment.domain.status import LIVE_STATUSES, EnrollmentStatus
+from enrollment.domain.updates import Update
 
 enrollments = EnrollmentRow.__table__  # type: ignore[attr-defined]
 offerings = OfferingRow.__table__  # type: ignore[attr-defined]
@@ -165,8 +167,14 @@ class ListFilter:
 
 
 async def list_page(
-    session: AsyncSession, f: ListFilter, *, limit: int, offset: int
+    session: AsyncSession,
+    f: ListFilter,
+    *,
+    limit: int,
+    offset: int = 0,
+    after: tuple[datetime, UUID] | None = None,
 ) -> tuple[list[Enrollment], int]:
+    """Newest first; ``after`` is the (created_at, id) of the previous page's last item."""
     conditions: list[sa.ColumnElement[bool]] = []
     if f.learner_id is not None:
         conditions.append(enrollments.c.learner_id == f.learner_id)
@@ -178,6 +186,10 @@ async def list_page(
         conditions.append(enrollments.c.offering_id == f.offering_id)
     where = sa.and_(sa.true(), *conditions)
     total = await session.scalar(sa.select(sa.func.count()).select_from(enrollments).where(where))
+    if after is not None:
+        where = sa.and_(
+            where, sa.tuple_(enrollments.c.created_at, enrollments.c.id) < sa.tuple_(*after)
+        )
     rows = (
         (
             await session.execute(
@@ -213,3 +225,36 @@ async def claim_overdue(session: AsyncSession, now: datetime, limit: int) -> lis
         .all()
     )
     return [enrollment_from_row(r) for r in rows]
+
+
+UPDATES_CHANNEL = "enrollment_updates"
+
+
+async def record_updates(
+    session: AsyncSession, enrollment_id: UUID, updates: list[Update], now: datetime
+) -> None:
+    """Stored with the change, and announced to every process's live streams on commit."""
+    if not updates:
+        return
+    await session.execute(
+        sa.insert(EnrollmentUpdate),
+        [
+            {"enrollment_id": enrollment_id, "kind": u.kind, "data": u.data, "created_at": now}
+            for u in updates
+        ],
+    )
+    # NOTIFY is delivered at commit, and not at all on rollback.
+    await session.execute(sa.select(sa.func.pg_notify(UPDATES_CHANNEL, str(enrollment_id))))
+
+
+async def updates_after(
+    session: AsyncSession, enrollment_id: UUID, after_id: int, limit: int
+) -> list[tuple[int, str, dict[str, Any]]]:
+    t = EnrollmentUpdate.__table__  # type: ignore[attr-defined]
+    rows = await session.execute(
+        sa.select(t.c.id, t.c.kind, t.c.data)
+        .where(t.c.enrollment_id == enrollment_id, t.c.id > after_id)
+        .order_by(t.c.id)
+        .limit(limit)
+    )
+    return [(int(r.id), str(r.kind), dict(r.data)) for r in rows]

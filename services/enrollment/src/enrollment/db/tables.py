@@ -130,3 +130,20 @@ class Enrollment(EnrollmentModel, table=True):
     credential_url: str | None = Field(default=None, max_length=2048)
     credential_issued_at: datetime | None = Field(default=None, sa_type=_utc())
     credential_revoked_at: datetime | None = Field(default=None, sa_type=_utc())
+
+
+class EnrollmentUpdate(EnrollmentModel, table=True):
+    """One change of an enrollment as its learner's live status stream sends it (ADR 0026),
+    written in the transaction that made the change; the id, increasing, is the stream's
+    event id, so a reconnecting client resumes after the last one it saw."""
+
+    __tablename__ = "enrollment_updates"
+    __table_args__ = (sa.Index("ix_enrollment_updates_enrollment_id_id", "enrollment_id", "id"),)
+
+    id: int | None = Field(
+        default=None, sa_column=sa.Column(sa.BigInteger, sa.Identity(), primary_key=True)
+    )
+    enrollment_id: UUID
+    kind: str = Field(max_length=40)
+    data: dict[str, Any] = Field(sa_type=JSONB)
+    created_at: datetime = Field(sa_type=_utc())

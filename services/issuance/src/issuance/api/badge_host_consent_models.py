@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
+from credmarket_platform.http.pagination import NEXT_CURSOR_DESCRIPTION
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -44,3 +45,4 @@ class GrantOut(BaseModel):
 
 class GrantList(BaseModel):
     items: list[GrantOut]
+    next_cursor: str | None = Field(default=None, description=NEXT_CURSOR_DESCRIPTION)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 from credmarket_platform.auth import Principal, require
 from credmarket_platform.db import UnitOfWork
+from credmarket_platform.http import pagination
+from credmarket_platform.http.pagination import cursor_query, limit_query
 from credmarket_platform.http.problems import ProblemError, problem_responses
 from fastapi import APIRouter, Depends, Response, status
 
@@ -91,10 +94,35 @@ async def decide(
     responses=problem_responses(401, 403),
 )
 async def list_grants(
-    principal: Principal = require("learner"), uow: UnitOfWork = Depends(unit_of_work)
+    principal: Principal = require("learner"),
+    limit: int = limit_query(50, 200),
+    cursor: str | None = cursor_query(),
+    uow: UnitOfWork = Depends(unit_of_work),
 ) -> GrantList:
-    pairs = await auth.grants_with_clients(uow.session, _learner(principal))
+    learner = _learner(principal)
+    # A learner lets in a handful of hosts: paged here, over their few rows, newest first.
+    pairs = sorted(
+        await auth.grants_with_clients(uow.session, learner),
+        key=lambda pair: (pair[0].created_at, str(pair[0].id)),
+        reverse=True,
+    )
+    scope = pagination.scope_of("badge-host-grants", learner)
+    if cursor is not None:
+        created_at, last_id = pagination.decode_cursor(cursor, scope, size=2)
+        try:
+            after = (datetime.fromisoformat(created_at), last_id)
+        except ValueError:
+            raise pagination.invalid_cursor() from None
+        pairs = [p for p in pairs if (p[0].created_at, str(p[0].id)) < after]
+    page = pairs[:limit]
+    next_cursor = (
+        pagination.encode_cursor([page[-1][0].created_at.isoformat(), str(page[-1][0].id)], scope)
+        if len(pairs) > limit
+        else None
+    )
+    pairs = page
     return GrantList(
+        next_cursor=next_cursor,
         items=[
             GrantOut(
                 id=grant.id,
@@ -106,7 +134,7 @@ async def list_grants(
                 revoked_at=grant.revoked_at,
             )
             for grant, client in pairs
-        ]
+        ],
     )
 
 

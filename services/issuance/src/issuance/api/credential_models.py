@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
+from credmarket_platform.http.pagination import NEXT_CURSOR_DESCRIPTION
 from pydantic import BaseModel, Field
 
 from issuance.domain.credential_state import CredentialState
@@ -31,8 +32,9 @@ class CredentialSummary(BaseModel):
 
 class CredentialPage(BaseModel):
     items: list[CredentialSummary]
-    limit: int
-    offset: int
+    next_cursor: str | None = Field(default=None, description=NEXT_CURSOR_DESCRIPTION)
+    limit: int = Field(deprecated=True, description="Deprecated: the `limit` asked for.")
+    offset: int = Field(deprecated=True, description="Deprecated: use `cursor`.")
 
 
 class RevokeRequest(BaseModel):

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 from credmarket_events.issuance import CredentialRevokedV1
 from credmarket_platform.auth import Principal, require
 from credmarket_platform.db import UnitOfWork
+from credmarket_platform.http import pagination
+from credmarket_platform.http import problem_types as pt
 from credmarket_platform.http.idempotency import idempotency_key
+from credmarket_platform.http.pagination import cursor_query, limit_query
 from credmarket_platform.http.problems import ProblemError, problem_responses
 from fastapi import APIRouter, Depends, Query
 
@@ -57,12 +61,19 @@ def may_read(principal: Principal, credential: Credential) -> bool:
     "",
     summary="Credentials: a learner's own, a provider's issued ones, or any (ops)",
     response_model=CredentialPage,
-    responses=problem_responses(401, 403, 422),
+    responses=problem_responses(pt.FORBIDDEN),
 )
 async def list_credentials(
     learner_id: UUID | None = Query(default=None, description="Ops only: one learner's."),
-    limit: int = Query(default=50, ge=1, le=200),
-    offset: int = Query(default=0, ge=0, le=1_000_000),
+    limit: int = limit_query(50, 200),
+    cursor: str | None = cursor_query(),
+    offset: int = Query(
+        default=0,
+        ge=0,
+        le=1_000_000,
+        deprecated=True,
+        description="Deprecated: use `cursor`. Kept for one version.",
+    ),
     principal: Principal = require("learner", "provider", "ops"),
     uow: UnitOfWork = Depends(unit_of_work),
     deps: IssuanceDeps = Depends(get_deps),
@@ -79,17 +90,38 @@ async def list_credentials(
         if subject is None:
             return CredentialPage(items=[], limit=limit, offset=offset)
         issuer_filter = subject
+    scope = pagination.scope_of(principal.role, principal.subject, learner_id, issuer_filter)
+    after = None
+    if cursor is not None:
+        issued_at, last_id = pagination.decode_cursor(cursor, scope, size=2)
+        try:
+            after = (datetime.fromisoformat(issued_at), UUID(last_id))
+        except ValueError:
+            raise pagination.invalid_cursor() from None
     rows = await repository.list_credentials(
-        uow.session, learner_id=learner_id, issuer_id=issuer_filter, limit=limit, offset=offset
+        uow.session,
+        learner_id=learner_id,
+        issuer_id=issuer_filter,
+        limit=limit + 1,
+        offset=0 if after else offset,
+        after=after,
     )
-    return CredentialPage(items=[summary(r, deps) for r in rows], limit=limit, offset=offset)
+    page, more = rows[:limit], len(rows) > limit
+    next_cursor = (
+        pagination.encode_cursor([page[-1].issued_at.isoformat(), str(page[-1].id)], scope)
+        if more
+        else None
+    )
+    return CredentialPage(
+        items=[summary(r, deps) for r in page], next_cursor=next_cursor, limit=limit, offset=offset
+    )
 
 
 @router.get(
     "/{credential_id}",
     summary="One credential's metadata (its owner, its issuer, or ops)",
     response_model=CredentialSummary,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(pt.NOT_FOUND),
 )
 async def get_credential(
     credential_id: UUID,
@@ -108,7 +140,7 @@ async def get_credential(
     "/{credential_id}/revoke",
     summary="Revoke a credential (ops): its status bit is set and the list re-signed",
     response_model=CredentialSummary,
-    responses=problem_responses(400, 401, 403, 404, 409, 422),
+    responses=problem_responses(pt.NOT_FOUND, pt.CREDENTIAL_ALREADY_REVOKED),
 )
 async def revoke(
     credential_id: UUID,

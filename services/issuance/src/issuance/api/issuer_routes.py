@@ -6,6 +6,7 @@ from uuid import UUID
 
 from credmarket_platform.auth import Principal, require
 from credmarket_platform.db import UnitOfWork
+from credmarket_platform.http import problem_types as pt
 from credmarket_platform.http.idempotency import idempotency_key
 from credmarket_platform.http.problems import ProblemError, problem_responses
 from fastapi import APIRouter, Body, Depends, Path
@@ -24,7 +25,9 @@ router = APIRouter(prefix="/v1/issuers", tags=["issuers"])
     status_code=201,
     summary="Rotate the issuer's signing key (ops, or the provider itself)",
     response_model=RotatedKeyOut,
-    responses=problem_responses(400, 401, 403, 404, 409, 422, 429),
+    responses=problem_responses(
+        pt.FORBIDDEN, pt.NOT_FOUND, pt.TOO_MANY_KEYS, pt.KEY_ROTATION_RATE_LIMITED
+    ),
 )
 async def rotate(
     issuer_id: UUID,
@@ -73,7 +76,7 @@ def _refusal(refused: RotationRefused) -> ProblemError:
     summary="Revoke a compromised key (ops): out of the DID document, nothing signed from "
     "now on verifies; a signing key is replaced first",
     response_model=RevokedKeyOut,
-    responses=problem_responses(400, 401, 403, 404, 409, 422),
+    responses=problem_responses(pt.NOT_FOUND, pt.TOO_MANY_KEYS, pt.KEY_ROTATION_RATE_LIMITED),
 )
 async def revoke(
     issuer_id: UUID,

@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from credmarket_platform.db import UnitOfWork
+from credmarket_platform.http import problem_types as pt
 from credmarket_platform.http.problems import ProblemError, problem_responses
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -59,7 +60,7 @@ def _not_found(what: str) -> ProblemError:
     response_class=LinkedDataResponse,
     responses={
         200: {"content": {VC_MEDIA_TYPE: {"schema": {"type": "object"}}}},
-        **problem_responses(404, 422),
+        **problem_responses(pt.NOT_FOUND),
     },
 )
 async def get_credential_document(
@@ -75,7 +76,7 @@ async def get_credential_document(
     "/credentials/{credential_id}/share",
     summary="A shareable page for people: who earned what, from whom, and whether it holds",
     response_class=HTMLResponse,
-    responses=problem_responses(404, 422),
+    responses=problem_responses(pt.NOT_FOUND),
 )
 async def share_credential(
     credential_id: UUID,
@@ -120,7 +121,7 @@ async def share_credential(
     "/issuers/{issuer_id}",
     summary="The issuer's Open Badges Profile",
     response_class=LinkedDataResponse,
-    responses=problem_responses(404, 422),
+    responses=problem_responses(pt.NOT_FOUND),
 )
 async def get_issuer_profile(
     issuer_id: UUID,
@@ -137,7 +138,7 @@ async def get_issuer_profile(
     "/issuers/{issuer_id}/did.json",
     summary="The issuer's did:web DID document with every verification key",
     response_class=LinkedDataResponse,
-    responses=problem_responses(404, 422),
+    responses=problem_responses(pt.NOT_FOUND),
 )
 async def get_did_document(
     issuer_id: UUID,
@@ -156,7 +157,7 @@ async def get_did_document(
     response_class=LinkedDataResponse,
     responses={
         200: {"content": {VC_MEDIA_TYPE: {"schema": {"type": "object"}}}},
-        **problem_responses(404, 422),
+        **problem_responses(pt.NOT_FOUND),
     },
 )
 async def get_status_list(list_id: UUID, uow: UnitOfWork = Depends(unit_of_work)) -> JSONResponse:

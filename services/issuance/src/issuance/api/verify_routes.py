@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from credmarket_platform.db import Database
+from credmarket_platform.http import problem_types as pt
 from credmarket_platform.http.problems import ProblemError, problem_responses
 from fastapi import APIRouter, Depends, Request
 
@@ -67,7 +68,9 @@ async def credential_body(
     try:
         document = json.loads(raw)
     except (UnicodeDecodeError, ValueError, RecursionError):
-        raise ProblemError(400, "Malformed JSON", "The body is not a JSON document.") from None
+        raise ProblemError(
+            400, detail="The body is not a JSON document.", type_=pt.MALFORMED_BODY.type
+        ) from None
     if not isinstance(document, dict):
         raise ProblemError(422, "Not a credential", "Send the credential as a JSON object.")
     return document
@@ -77,7 +80,9 @@ async def credential_body(
     "/v1/verify",
     summary="Verify an Open Badges 3.0 credential, reporting each check",
     response_model=VerificationReport,
-    responses=problem_responses(400, 413, 422),
+    responses=problem_responses(
+        pt.MALFORMED_BODY, pt.REQUEST_TOO_LARGE, pt.INVALID_REQUEST, pt.UNKNOWN_CONTEXT
+    ),
     openapi_extra={
         "requestBody": {
             "required": True,

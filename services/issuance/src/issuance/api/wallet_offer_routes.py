@@ -7,6 +7,7 @@ from uuid import UUID
 import segno
 from credmarket_platform.auth import Principal, require
 from credmarket_platform.db import UnitOfWork
+from credmarket_platform.http import problem_types as pt
 from credmarket_platform.http.problems import ProblemError, problem_responses
 from fastapi import APIRouter, Depends, status
 
@@ -24,7 +25,7 @@ router = APIRouter(prefix="/v1/credentials", tags=["wallets"])
     summary="Offer the credential to a wallet (OpenID4VCI pre-authorized code, QR code)",
     status_code=status.HTTP_201_CREATED,
     response_model=WalletOfferOut,
-    responses=problem_responses(401, 403, 404, 409, 422, 429),
+    responses=problem_responses(pt.NOT_FOUND, pt.CREDENTIAL_REVOKED, pt.TOO_MANY_OFFERS),
 )
 async def create_wallet_offer(
     credential_id: UUID,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -122,14 +123,20 @@ async def list_credentials(
     issuer_id: UUID | None = None,
     limit: int = 50,
     offset: int = 0,
+    after: tuple[datetime, UUID] | None = None,
 ) -> Sequence[Credential]:
+    """Newest first; ``after`` is the (issued_at, id) of the previous page's last item."""
     stmt = sa.select(Credential)
+    if after is not None:
+        stmt = stmt.where(
+            sa.tuple_(col(Credential.issued_at), col(Credential.id)) < sa.tuple_(*after)
+        )
     if learner_id is not None:
         stmt = stmt.where(col(Credential.learner_id) == learner_id)
     if issuer_id is not None:
         stmt = stmt.where(col(Credential.issuer_id) == issuer_id)
     stmt = (
-        stmt.order_by(col(Credential.issued_at).desc(), col(Credential.id))
+        stmt.order_by(col(Credential.issued_at).desc(), col(Credential.id).desc())
         .limit(limit)
         .offset(offset)
     )

@@ -5,14 +5,29 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
+from credmarket_events.values import Money
 from credmarket_platform.auth import Principal, require
+from credmarket_platform.http import problem_types as pt
 from credmarket_platform.http.problems import ProblemError, problem_responses
 from fastapi import APIRouter, Depends, Query
 
 from payments.api.dependencies import get_runtime
-from payments.api.earnings_models import EarningsLine, EarningsReport, EarningsTotal
+from payments.api.earnings_models import (
+    EarningsLine,
+    EarningsReport,
+    EarningsTotal,
+    LineAmounts,
+    TotalAmounts,
+)
 from payments.db import repository
 from payments.runtime import Runtime
+
+_TOTALS = ("gross", "refunded", "platform_fee_net", "net_provider_earnings")
+
+
+def _money(amounts: dict[str, int], currency: str) -> dict[str, Money]:
+    return {name: Money(amount=value, currency=currency) for name, value in amounts.items()}
+
 
 router = APIRouter(prefix="/v1/earnings", tags=["earnings"])
 
@@ -22,7 +37,7 @@ MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 @router.get(
     "",
     response_model=EarningsReport,
-    responses=problem_responses(401, 403, 422),
+    responses=problem_responses(pt.FORBIDDEN, pt.INVALID_REQUEST),
     summary="Earnings per offering and month, net of refunds",
 )
 async def get_earnings(
@@ -49,39 +64,42 @@ async def get_earnings(
         raise ProblemError(422, "Invalid period", "`from` must not be after `to`")
     async with rt.db.unit_of_work() as uow:
         rows = await repository.earnings(uow.session, provider_id, period_from, period_to)
-    lines = [
-        EarningsLine(
-            provider_id=r.provider_id,
-            offering_id=r.offering_id,
-            period=r.period,
-            currency=r.currency,
-            payments=r.payments,
-            gross=r.gross,
-            platform_fee=r.platform_fee,
-            provider_share=r.provider_share,
-            refunded=r.refunded,
-            platform_fee_refunded=r.platform_fee_refunded,
-            provider_share_refunded=r.provider_share_refunded,
-            net_provider_earnings=r.provider_share - r.provider_share_refunded,
+    lines: list[EarningsLine] = []
+    sums: dict[str, dict[str, int]] = {}
+    for r in rows:
+        line = {
+            "gross": r.gross,
+            "platform_fee": r.platform_fee,
+            "provider_share": r.provider_share,
+            "refunded": r.refunded,
+            "platform_fee_refunded": r.platform_fee_refunded,
+            "provider_share_refunded": r.provider_share_refunded,
+            "net_provider_earnings": r.provider_share - r.provider_share_refunded,
+        }
+        lines.append(
+            EarningsLine(
+                provider_id=r.provider_id,
+                offering_id=r.offering_id,
+                period=r.period,
+                payments=r.payments,
+                amounts=LineAmounts(**_money(line, r.currency)),
+                currency=r.currency,
+                **line,
+            )
         )
-        for r in rows
+        total = sums.setdefault(r.currency, dict.fromkeys(_TOTALS, 0))
+        total["gross"] += r.gross
+        total["refunded"] += r.refunded
+        total["platform_fee_net"] += r.platform_fee - r.platform_fee_refunded
+        total["net_provider_earnings"] += line["net_provider_earnings"]
+    totals = [
+        EarningsTotal(amounts=TotalAmounts(**_money(t, c)), currency=c, **t)
+        for c, t in sorted(sums.items())
     ]
-    totals: dict[str, EarningsTotal] = {}
-    for line in lines:
-        t = totals.get(line.currency) or EarningsTotal(
-            currency=line.currency, gross=0, refunded=0, platform_fee_net=0, net_provider_earnings=0
-        )
-        totals[line.currency] = EarningsTotal(
-            currency=line.currency,
-            gross=t.gross + line.gross,
-            refunded=t.refunded + line.refunded,
-            platform_fee_net=t.platform_fee_net + line.platform_fee - line.platform_fee_refunded,
-            net_provider_earnings=t.net_provider_earnings + line.net_provider_earnings,
-        )
     return EarningsReport(
         provider_id=provider_id,
         period_from=period_from,
         period_to=period_to,
         lines=lines,
-        totals=sorted(totals.values(), key=lambda t: t.currency),
+        totals=totals,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from credmarket_platform.auth import Principal, require
+from credmarket_platform.http import problem_types as pt
 from credmarket_platform.http.problems import ProblemError, problem_responses
 from fastapi import APIRouter, Depends
 
@@ -19,13 +20,13 @@ router = APIRouter(prefix="/v1/payments", tags=["payments"])
 
 def not_found(payment_id: UUID) -> ProblemError:
     # Also for a payment that exists but is someone else's: its existence is private.
-    return ProblemError(404, "Payment not found", f"no payment {payment_id} visible to you")
+    return ProblemError(404, detail=f"no payment {payment_id} visible to you")
 
 
 @router.get(
     "/{payment_id}",
     response_model=PaymentView,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(pt.NOT_FOUND),
     summary="A payment with its refunds",
 )
 async def get_payment(

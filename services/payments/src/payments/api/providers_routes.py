@@ -5,6 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from credmarket_platform.auth import Principal, require
+from credmarket_platform.http import problem_types as pt
 from credmarket_platform.http.problems import ProblemError, problem_responses
 from fastapi import APIRouter, Depends
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -20,7 +21,7 @@ router = APIRouter(prefix="/v1/providers", tags=["providers"])
 @router.put(
     "/{provider_id}/stripe-account",
     response_model=StripeAccountView,
-    responses=problem_responses(401, 403, 422),
+    responses=problem_responses(pt.FORBIDDEN),
     summary="Set the provider's Stripe connected account (applies to new payments)",
 )
 async def put_stripe_account(
@@ -49,7 +50,7 @@ async def put_stripe_account(
 @router.get(
     "/{provider_id}/stripe-account",
     response_model=StripeAccountView,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(pt.FORBIDDEN, pt.NOT_FOUND),
     summary="The provider's Stripe connected account",
 )
 async def get_stripe_account(
@@ -62,7 +63,7 @@ async def get_stripe_account(
     async with rt.db.unit_of_work() as uow:
         row = await uow.session.get(ProviderAccount, provider_id)
         if row is None:
-            raise ProblemError(404, "No Stripe account", f"provider {provider_id} has none set")
+            raise ProblemError(404, detail=f"provider {provider_id} has none set")
         return StripeAccountView(
             provider_id=row.provider_id,
             stripe_account_id=row.stripe_account_id,

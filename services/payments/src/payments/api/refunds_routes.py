@@ -23,6 +23,7 @@ from uuid import UUID, uuid5
 
 import stripe
 from credmarket_platform.auth import Principal, canonical_subject, require
+from credmarket_platform.http import problem_types as pt
 from credmarket_platform.http.idempotency import idempotency_key
 from credmarket_platform.http.problems import ProblemError, problem_responses
 from fastapi import APIRouter, Depends
@@ -81,7 +82,16 @@ _STATUS_FOR: dict[RefundRefusal, int] = {
     "/{payment_id}/refunds",
     status_code=201,
     response_model=RefundView,
-    responses=problem_responses(400, 401, 403, 404, 409, 422, 502, 503),
+    responses=problem_responses(
+        pt.REFUND_NOT_YOURS,
+        pt.REFUND_NOT_SUCCEEDED,
+        pt.REFUND_WINDOW_CLOSED,
+        pt.REFUND_NOTHING_LEFT,
+        pt.REFUND_TOO_MUCH,
+        pt.REFUND_NOT_POSITIVE,
+        pt.REFUND_NOT_PAID,
+        pt.REFUND_UNCONFIRMED,
+    ),
     summary="Refund a payment fully (no amount) or partly",
     description=(
         "Requires an Idempotency-Key. When the answer is 503 (Stripe did not confirm the "

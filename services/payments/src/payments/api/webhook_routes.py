@@ -7,6 +7,8 @@ import logging
 from typing import Any
 
 import stripe
+from credmarket_platform.http import problem_types as pt
+from credmarket_platform.http.contract import requires_headers
 from credmarket_platform.http.problems import ProblemError, problem_responses
 from fastapi import APIRouter, Depends, Header, Request
 from pydantic import BaseModel
@@ -34,7 +36,8 @@ def _refuse(detail: str) -> ProblemError:
 @router.post(
     "/webhook",
     response_model=WebhookAck,
-    responses=problem_responses(400, 503),
+    responses=problem_responses(pt.WEBHOOK_SIGNATURE, pt.TEMPORARILY_UNAVAILABLE),
+    openapi_extra=requires_headers("Stripe-Signature"),
     summary="Stripe webhook endpoint (Stripe-Signature required)",
 )
 async def stripe_webhook(
@@ -45,7 +48,7 @@ async def stripe_webhook(
     secret = rt.settings.stripe_webhook_secret.get_secret_value()
     if not secret:
         log.error("CREDMARKET_STRIPE_WEBHOOK_SECRET is not set; refusing every webhook")
-        raise ProblemError(503, "Webhook not configured", "no endpoint secret is configured")
+        raise ProblemError(503, detail="no endpoint secret is configured")
     if not stripe_signature:
         raise _refuse("the Stripe-Signature header is missing")
     payload = await request.body()

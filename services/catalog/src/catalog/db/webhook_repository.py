@@ -1,0 +1,390 @@
+"""The webhook queries the API, the handlers and the delivery worker share."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalog.db.tables import (
+    webhook_attempts,
+    webhook_endpoints,
+    webhook_enrollments,
+    webhook_messages,
+    webhook_secrets,
+)
+
+DbRow = Row[*tuple[Any, ...]]
+
+# --- endpoints ---------------------------------------------------------------------
+
+
+async def insert_endpoint(session: AsyncSession, **values: Any) -> None:
+    await session.execute(sa.insert(webhook_endpoints).values(**values))
+
+
+async def get_endpoint(
+    session: AsyncSession, endpoint_id: UUID, *, for_update: bool = False
+) -> DbRow | None:
+    stmt = sa.select(webhook_endpoints).where(
+        webhook_endpoints.c.id == endpoint_id, webhook_endpoints.c.deleted_at.is_(None)
+    )
+    if for_update:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).first()
+
+
+async def list_endpoints(session: AsyncSession, provider_id: UUID) -> Sequence[DbRow]:
+    stmt = (
+        sa.select(webhook_endpoints)
+        .where(
+            webhook_endpoints.c.provider_id == provider_id,
+            webhook_endpoints.c.deleted_at.is_(None),
+        )
+        .order_by(webhook_endpoints.c.created_at, webhook_endpoints.c.id)
+    )
+    return (await session.execute(stmt)).all()
+
+
+async def count_endpoints(session: AsyncSession, provider_id: UUID) -> int:
+    stmt = sa.select(sa.func.count()).where(
+        webhook_endpoints.c.provider_id == provider_id, webhook_endpoints.c.deleted_at.is_(None)
+    )
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def update_endpoint(session: AsyncSession, endpoint_id: UUID, **values: Any) -> None:
+    await session.execute(
+        sa.update(webhook_endpoints).where(webhook_endpoints.c.id == endpoint_id).values(**values)
+    )
+
+
+async def subscribed_endpoints(
+    session: AsyncSession, provider_id: UUID, event_type: str
+) -> list[UUID]:
+    stmt = sa.select(webhook_endpoints.c.id).where(
+        webhook_endpoints.c.provider_id == provider_id,
+        webhook_endpoints.c.enabled.is_(True),
+        webhook_endpoints.c.deleted_at.is_(None),
+        sa.literal(event_type) == sa.any_(webhook_endpoints.c.event_types),
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+# --- secrets -----------------------------------------------------------------------
+
+
+async def insert_secret(
+    session: AsyncSession,
+    secret_id: UUID,
+    endpoint_id: UUID,
+    nonce: bytes,
+    ciphertext: bytes,
+    now: datetime,
+) -> None:
+    await session.execute(
+        sa.insert(webhook_secrets).values(
+            id=secret_id,
+            endpoint_id=endpoint_id,
+            nonce=nonce,
+            ciphertext=ciphertext,
+            created_at=now,
+        )
+    )
+
+
+async def retire_secrets(
+    session: AsyncSession, endpoint_id: UUID, now: datetime, until: datetime
+) -> None:
+    """The current secret keeps signing until ``until``; an older one stops now, so at
+    most two are ever valid."""
+    await session.execute(
+        sa.update(webhook_secrets)
+        .where(
+            webhook_secrets.c.endpoint_id == endpoint_id,
+            webhook_secrets.c.expires_at.is_not(None),
+            webhook_secrets.c.expires_at > now,
+        )
+        .values(expires_at=now)
+    )
+    await session.execute(
+        sa.update(webhook_secrets)
+        .where(webhook_secrets.c.endpoint_id == endpoint_id, webhook_secrets.c.expires_at.is_(None))
+        .values(expires_at=until)
+    )
+
+
+async def valid_secrets(
+    session: AsyncSession, endpoint_ids: Sequence[UUID], now: datetime
+) -> Sequence[DbRow]:
+    stmt = (
+        sa.select(webhook_secrets)
+        .where(
+            webhook_secrets.c.endpoint_id.in_(endpoint_ids),
+            sa.or_(webhook_secrets.c.expires_at.is_(None), webhook_secrets.c.expires_at > now),
+        )
+        .order_by(webhook_secrets.c.created_at.desc())
+    )
+    return (await session.execute(stmt)).all()
+
+
+async def previous_secret_expiry(
+    session: AsyncSession, endpoint_id: UUID, now: datetime
+) -> datetime | None:
+    stmt = sa.select(sa.func.max(webhook_secrets.c.expires_at)).where(
+        webhook_secrets.c.endpoint_id == endpoint_id, webhook_secrets.c.expires_at > now
+    )
+    value: datetime | None = (await session.execute(stmt)).scalar_one()
+    return value
+
+
+# --- enrollments the catalog has heard of ------------------------------------------
+
+
+@dataclass(frozen=True)
+class KnownEnrollment:
+    provider_id: UUID
+    completed: bool
+    revoked: bool
+
+
+async def remember_enrollment(
+    session: AsyncSession,
+    enrollment_id: UUID,
+    provider_id: UUID,
+    *,
+    completed: bool = False,
+    revoked: bool = False,
+) -> None:
+    stmt = insert(webhook_enrollments).values(
+        enrollment_id=enrollment_id, provider_id=provider_id, completed=completed, revoked=revoked
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[webhook_enrollments.c.enrollment_id],
+        set_={
+            "completed": webhook_enrollments.c.completed | stmt.excluded.completed,
+            "revoked": webhook_enrollments.c.revoked | stmt.excluded.revoked,
+        },
+    )
+    await session.execute(stmt)
+
+
+async def mark_enrollment(session: AsyncSession, enrollment_id: UUID, **flags: bool) -> None:
+    await session.execute(
+        sa.update(webhook_enrollments)
+        .where(webhook_enrollments.c.enrollment_id == enrollment_id)
+        .values(**flags)
+    )
+
+
+async def known_enrollment(session: AsyncSession, enrollment_id: UUID) -> KnownEnrollment | None:
+    row = (
+        await session.execute(
+            sa.select(webhook_enrollments).where(
+                webhook_enrollments.c.enrollment_id == enrollment_id
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    return KnownEnrollment(row.provider_id, row.completed, row.revoked)
+
+
+# --- messages ----------------------------------------------------------------------
+
+
+async def insert_messages(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
+    if not rows:
+        return 0
+    # A redelivered event finds its messages there already: one message per endpoint
+    # and event, so the webhook-id a receiver deduplicates by never changes.
+    stmt = (
+        insert(webhook_messages)
+        .values(rows)
+        .on_conflict_do_nothing(constraint="uq_webhook_messages_event")
+        .returning(webhook_messages.c.seq)
+    )
+    return len((await session.execute(stmt)).all())
+
+
+async def get_message(session: AsyncSession, endpoint_id: UUID, message_id: str) -> DbRow | None:
+    stmt = sa.select(webhook_messages).where(
+        webhook_messages.c.endpoint_id == endpoint_id, webhook_messages.c.id == message_id
+    )
+    return (await session.execute(stmt)).first()
+
+
+async def list_messages(
+    session: AsyncSession,
+    endpoint_id: UUID,
+    *,
+    status: str | None,
+    before_seq: int | None,
+    limit: int,
+) -> Sequence[DbRow]:
+    stmt = sa.select(webhook_messages).where(webhook_messages.c.endpoint_id == endpoint_id)
+    if status is not None:
+        stmt = stmt.where(webhook_messages.c.status == status)
+    if before_seq is not None:
+        stmt = stmt.where(webhook_messages.c.seq < before_seq)
+    stmt = stmt.order_by(webhook_messages.c.seq.desc()).limit(limit)
+    return (await session.execute(stmt)).all()
+
+
+async def attempts_of(
+    session: AsyncSession, message_seqs: Sequence[int], per_message: int
+) -> dict[int, list[DbRow]]:
+    if not message_seqs:
+        return {}
+    ranked = sa.select(
+        webhook_attempts,
+        sa.func.row_number()
+        .over(partition_by=webhook_attempts.c.message_seq, order_by=webhook_attempts.c.id.desc())
+        .label("rank"),
+    ).where(webhook_attempts.c.message_seq.in_(message_seqs))
+    sub = ranked.subquery()
+    stmt = sa.select(sub).where(sub.c.rank <= per_message).order_by(sub.c.id)
+    out: dict[int, list[DbRow]] = {}
+    for row in (await session.execute(stmt)).all():
+        out.setdefault(row.message_seq, []).append(row)
+    return out
+
+
+def _redeliver_values(now: datetime) -> dict[str, Any]:
+    return {"status": "pending", "next_attempt_at": now, "leased_until": None}
+
+
+async def redeliver_message(
+    session: AsyncSession, endpoint_id: UUID, message_id: str, now: datetime
+) -> bool:
+    result = await session.execute(
+        sa.update(webhook_messages)
+        .where(webhook_messages.c.endpoint_id == endpoint_id, webhook_messages.c.id == message_id)
+        .values(enqueued_at=now, **_redeliver_values(now))
+        .returning(webhook_messages.c.seq)
+    )
+    return result.first() is not None
+
+
+async def redeliver_since(
+    session: AsyncSession, endpoint_id: UUID, since: datetime, now: datetime
+) -> int:
+    # Their retry window starts again now; their webhook-ids stay.
+    result = await session.execute(
+        sa.update(webhook_messages)
+        .where(
+            webhook_messages.c.endpoint_id == endpoint_id,
+            webhook_messages.c.event_time >= since,
+        )
+        .values(enqueued_at=now, **_redeliver_values(now))
+        .returning(webhook_messages.c.seq)
+    )
+    return len(result.all())
+
+
+async def abandon_pending(session: AsyncSession, endpoint_id: UUID) -> None:
+    """A removed endpoint's waiting messages will never go: they stop counting as backlog."""
+    await session.execute(
+        sa.update(webhook_messages)
+        .where(
+            webhook_messages.c.endpoint_id == endpoint_id, webhook_messages.c.status == "pending"
+        )
+        .values(status="failed", leased_until=None)
+    )
+
+
+async def forget_before(session: AsyncSession, before: datetime, batch: int = 1000) -> int:
+    """The delivery log is kept for a while, not for ever: finished messages enqueued
+    before ``before`` go, with their attempts, a batch at a time."""
+    stmt = (
+        sa.select(webhook_messages.c.seq)
+        .where(webhook_messages.c.status != "pending", webhook_messages.c.enqueued_at < before)
+        .limit(batch)
+    )
+    seqs = list((await session.execute(stmt)).scalars())
+    if not seqs:
+        return 0
+    await session.execute(
+        sa.delete(webhook_attempts).where(webhook_attempts.c.message_seq.in_(seqs))
+    )
+    await session.execute(sa.delete(webhook_messages).where(webhook_messages.c.seq.in_(seqs)))
+    return len(seqs)
+
+
+async def restart_pending(session: AsyncSession, endpoint_id: UUID, now: datetime) -> None:
+    """A re-enabled endpoint gets what waited for it, each with a whole window again."""
+    await session.execute(
+        sa.update(webhook_messages)
+        .where(
+            webhook_messages.c.endpoint_id == endpoint_id, webhook_messages.c.status == "pending"
+        )
+        .values(enqueued_at=now, next_attempt_at=now, leased_until=None)
+    )
+
+
+# --- what ops watch ------------------------------------------------------------------
+
+
+async def backlog(session: AsyncSession) -> tuple[int, datetime | None]:
+    row = (
+        await session.execute(
+            sa.select(sa.func.count(), sa.func.min(webhook_messages.c.enqueued_at)).where(
+                webhook_messages.c.status == "pending"
+            )
+        )
+    ).one()
+    return int(row[0]), row[1]
+
+
+async def failed_since(session: AsyncSession, since: datetime) -> int:
+    stmt = sa.select(sa.func.count()).where(
+        webhook_messages.c.status == "failed", webhook_messages.c.last_attempt_at >= since
+    )
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def troubled_endpoints(session: AsyncSession, limit: int = 200) -> Sequence[DbRow]:
+    """Enabled endpoints whose last attempt failed, and those disabled for failing."""
+    stmt = (
+        sa.select(webhook_endpoints)
+        .where(
+            webhook_endpoints.c.deleted_at.is_(None),
+            sa.or_(
+                sa.and_(
+                    webhook_endpoints.c.enabled.is_(True),
+                    webhook_endpoints.c.failing_since.is_not(None),
+                ),
+                webhook_endpoints.c.disabled_reason == "failing",
+            ),
+        )
+        .order_by(webhook_endpoints.c.failing_since.nulls_last(), webhook_endpoints.c.id)
+        .limit(limit)
+    )
+    return (await session.execute(stmt)).all()
+
+
+async def pending_by_endpoint(
+    session: AsyncSession, endpoint_ids: Sequence[UUID]
+) -> dict[UUID, tuple[int, datetime | None]]:
+    if not endpoint_ids:
+        return {}
+    stmt = (
+        sa.select(
+            webhook_messages.c.endpoint_id,
+            sa.func.count(),
+            sa.func.min(webhook_messages.c.enqueued_at),
+        )
+        .where(
+            webhook_messages.c.status == "pending",
+            webhook_messages.c.endpoint_id.in_(endpoint_ids),
+        )
+        .group_by(webhook_messages.c.endpoint_id)
+    )
+    return {r[0]: (int(r[1]), r[2]) for r in (await session.execute(stmt)).all()}

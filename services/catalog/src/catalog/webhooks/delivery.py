@@ -1,0 +1,444 @@
+"""The delivery worker: takes due messages, sends them, records every attempt.
+
+Several workers may run (one per replica or web worker). A claim is serialised by a
+transaction-scoped advisory lock and leases its messages for a while, so that one
+message is sent by one worker at a time. Only the first pending message of each
+endpoint and ordering key (an enrollment) is ever due, which keeps one enrollment's
+deliveries in order while others go ahead; and an endpoint never has more than
+``webhook_endpoint_concurrency`` messages in flight, so a slow receiver holds a few
+of the worker's slots, never all of them (ADR 0023).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import httpx
+import sqlalchemy as sa
+from credmarket_events.catalog import WebhookEndpointDisabledV1
+from credmarket_platform.db import Database
+
+from catalog.clock import Clock
+from catalog.db import webhook_repository as hooks
+from catalog.db.tables import webhook_attempts, webhook_endpoints, webhook_messages
+from catalog.domain.webhook_retry import RetryPolicy
+from catalog.domain.webhook_signature import signature_header
+from catalog.settings import CatalogSettings
+from catalog.webhooks.fanout import WEBHOOK_CHANNEL
+from catalog.webhooks.metrics import (
+    WEBHOOK_ATTEMPTS,
+    WEBHOOK_BACKLOG,
+    WEBHOOK_ENDPOINTS_DISABLED,
+    WEBHOOK_EVENT_TO_DELIVERY,
+    WEBHOOK_FAILING_ENDPOINTS,
+)
+from catalog.webhooks.secrets import unseal
+from catalog.webhooks.sender import Attempt, SendLimits, send
+
+log = logging.getLogger(__name__)
+
+SOURCE = "/catalog"
+# Any constant unique within the catalog database (relay 0x0B0C, signing keys 0x0CA7).
+_LOCK_NAMESPACE = 0x0CA8
+# Longer than one attempt can take (its total timeout), so a lease never runs out
+# under a message still being sent; a crashed worker's messages come back after it.
+LEASE = timedelta(seconds=120)
+
+_CLAIM = sa.text(
+    """
+    WITH in_flight AS (
+        SELECT endpoint_id, count(*) AS n
+        FROM webhook_messages
+        WHERE status = 'pending' AND leased_until > :now
+        GROUP BY endpoint_id
+    ),
+    heads AS (
+        SELECT DISTINCT ON (endpoint_id, ordering_key)
+               seq, endpoint_id, next_attempt_at, leased_until
+        FROM webhook_messages
+        WHERE status = 'pending'
+        ORDER BY endpoint_id, ordering_key, seq
+    ),
+    due AS (
+        SELECT h.seq, h.endpoint_id,
+               row_number() OVER (PARTITION BY h.endpoint_id ORDER BY h.seq) AS rank
+        FROM heads h JOIN webhook_endpoints e ON e.id = h.endpoint_id
+        WHERE e.enabled AND e.deleted_at IS NULL
+          AND h.next_attempt_at <= :now
+          AND (h.leased_until IS NULL OR h.leased_until <= :now)
+    )
+    SELECT d.seq
+    FROM due d LEFT JOIN in_flight f ON f.endpoint_id = d.endpoint_id
+    WHERE d.rank <= :per_endpoint - coalesce(f.n, 0)
+    ORDER BY d.seq
+    LIMIT :limit
+    """
+)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    seq: int
+    id: str
+    endpoint_id: UUID
+    provider_id: UUID
+    url: str
+    payload: str
+    attempts: int
+    enqueued_at: datetime
+    event_time: datetime
+    status_before: str
+    secrets: list[str]
+
+
+class DeliveryWorker:
+    def __init__(
+        self,
+        db: Database,
+        kek: bytes,
+        settings: CatalogSettings,
+        clock: Clock,
+        *,
+        client: httpx.AsyncClient | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.db = db
+        self.kek = kek
+        self.settings = settings
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self.policy = RetryPolicy(
+            initial=timedelta(seconds=settings.webhook_backoff_initial_s),
+            cap=timedelta(seconds=settings.webhook_backoff_max_s),
+            window=timedelta(seconds=settings.webhook_retry_window_s),
+        )
+        self.limits = SendLimits(
+            connect_timeout_s=settings.webhook_connect_timeout_s,
+            total_timeout_s=settings.webhook_timeout_s,
+            excerpt_bytes=settings.webhook_response_excerpt_bytes,
+            allow_private=settings.webhooks_allow_private,
+        )
+        self.client = client or httpx.AsyncClient(
+            timeout=httpx.Timeout(
+                settings.webhook_timeout_s, connect=settings.webhook_connect_timeout_s
+            ),
+            limits=httpx.Limits(
+                max_connections=settings.webhook_max_in_flight, max_keepalive_connections=32
+            ),
+            # Never the machine's proxy settings: the address we checked is the one used.
+            trust_env=False,
+        )
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._in_flight: set[asyncio.Task[None]] = set()
+
+    # --- the loop ------------------------------------------------------------------
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+
+    async def run(self) -> None:
+        listener = await self._listen()
+        loop = asyncio.get_running_loop()
+        gauges_due = 0.0
+        try:
+            while not self._stopping:
+                self._wake.clear()
+                try:
+                    await self.deliver_due()
+                    if loop.time() >= gauges_due:
+                        await self.update_gauges()
+                        await self.forget_old()
+                        gauges_due = loop.time() + 5.0
+                except Exception as exc:  # the database may be away for a while
+                    log.warning("webhook delivery: %s; retrying", exc)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(
+                        self._wake.wait(), timeout=self.settings.webhook_poll_interval_s
+                    )
+        finally:
+            if self._in_flight:
+                await asyncio.gather(*self._in_flight, return_exceptions=True)
+            if listener is not None:
+                with contextlib.suppress(Exception):
+                    await listener.close()
+
+    async def deliver_due(self) -> int:
+        """Claim what is due and start sending it; returns how many were claimed."""
+        room = self.settings.webhook_max_in_flight - len(self._in_flight)
+        if room <= 0:
+            return 0
+        claimed = await self.claim(room)
+        for message in claimed:
+            task = asyncio.create_task(self._deliver(message))
+            self._in_flight.add(task)
+            task.add_done_callback(self._done)
+        return len(claimed)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.discard(task)
+        # A finished message may make the next of its enrollment due.
+        self._wake.set()
+
+    async def drain(self) -> None:
+        """Wait for every send in flight (tests, shutdown)."""
+        while self._in_flight:
+            await asyncio.gather(*list(self._in_flight), return_exceptions=True)
+
+    # --- claim, send, record -------------------------------------------------------
+
+    async def claim(self, limit: int) -> list[Claimed]:
+        now = self.clock.now()
+        async with self.db.unit_of_work() as uow:
+            session = uow.session
+            await session.execute(sa.select(sa.func.pg_advisory_xact_lock(_LOCK_NAMESPACE, 1)))
+            seqs = list(
+                await session.scalars(
+                    _CLAIM,
+                    {
+                        "now": now,
+                        "per_endpoint": self.settings.webhook_endpoint_concurrency,
+                        "limit": limit,
+                    },
+                )
+            )
+            if not seqs:
+                return []
+            rows = (
+                await session.execute(
+                    sa.update(webhook_messages)
+                    .where(webhook_messages.c.seq.in_(seqs))
+                    .values(leased_until=now + LEASE)
+                    .returning(
+                        webhook_messages.c.seq,
+                        webhook_messages.c.id,
+                        webhook_messages.c.endpoint_id,
+                        webhook_messages.c.provider_id,
+                        webhook_messages.c.payload,
+                        webhook_messages.c.attempts,
+                        webhook_messages.c.enqueued_at,
+                        webhook_messages.c.event_time,
+                        webhook_messages.c.status,
+                    )
+                )
+            ).all()
+            endpoint_ids = list({r.endpoint_id for r in rows})
+            url_rows = await session.execute(
+                sa.select(webhook_endpoints.c.id, webhook_endpoints.c.url).where(
+                    webhook_endpoints.c.id.in_(endpoint_ids)
+                )
+            )
+            urls = {r.id: r.url for r in url_rows}
+            secrets: dict[UUID, list[str]] = {}
+            for s in await hooks.valid_secrets(session, endpoint_ids, now):
+                secrets.setdefault(s.endpoint_id, []).append(
+                    unseal(self.kek, s.id, s.nonce, s.ciphertext)
+                )
+            await uow.commit()
+        return sorted(
+            (
+                Claimed(
+                    seq=r.seq,
+                    id=r.id,
+                    endpoint_id=r.endpoint_id,
+                    provider_id=r.provider_id,
+                    url=urls[r.endpoint_id],
+                    payload=r.payload,
+                    attempts=r.attempts,
+                    enqueued_at=r.enqueued_at,
+                    event_time=r.event_time,
+                    status_before=r.status,
+                    secrets=secrets.get(r.endpoint_id, []),
+                )
+                for r in rows
+            ),
+            key=lambda c: c.seq,
+        )
+
+    async def _deliver(self, message: Claimed) -> None:
+        try:
+            attempt = await self.attempt(message)
+            await self.record(message, attempt)
+        except Exception:
+            # The lease runs out and the message is tried again.
+            log.exception("webhook %s: attempt not recorded", message.id)
+
+    async def attempt(self, message: Claimed) -> Attempt:
+        body = message.payload.encode()
+        timestamp = int(self.clock.now().timestamp())
+        headers = {
+            "webhook-id": message.id,
+            "webhook-timestamp": str(timestamp),
+            "webhook-signature": signature_header(message.secrets, message.id, timestamp, body),
+            "accept-encoding": "identity",
+        }
+        return await send(self.client, message.url, headers, body, self.limits)
+
+    async def record(self, message: Claimed, attempt: Attempt) -> None:
+        now = self.clock.now()
+        WEBHOOK_ATTEMPTS.labels(attempt.outcome).inc()
+        attempts = message.attempts + 1
+        async with self.db.unit_of_work() as uow:
+            session = uow.session
+            await session.execute(
+                sa.insert(webhook_attempts).values(
+                    message_seq=message.seq,
+                    attempted_at=now,
+                    status_code=attempt.status_code,
+                    error=attempt.error,
+                    latency_ms=attempt.latency_ms,
+                    response_excerpt=attempt.excerpt,
+                )
+            )
+            if attempt.ok:
+                await session.execute(
+                    sa.update(webhook_messages)
+                    .where(webhook_messages.c.seq == message.seq)
+                    .values(
+                        status="delivered",
+                        delivered_at=now,
+                        attempts=attempts,
+                        last_attempt_at=now,
+                        leased_until=None,
+                    )
+                )
+                await session.execute(
+                    sa.update(webhook_endpoints)
+                    .where(webhook_endpoints.c.id == message.endpoint_id)
+                    .values(failing_since=None, last_error=None, last_success_at=now)
+                )
+                await uow.commit()
+                if message.attempts == 0:
+                    WEBHOOK_EVENT_TO_DELIVERY.observe(
+                        max((now - message.event_time).total_seconds(), 0.0)
+                    )
+                return
+            retry_at = self.policy.next_attempt(message.enqueued_at, attempts, now, self.rng)
+            await session.execute(
+                sa.update(webhook_messages)
+                .where(webhook_messages.c.seq == message.seq)
+                .values(
+                    status="pending" if retry_at is not None else "failed",
+                    next_attempt_at=retry_at or now,
+                    attempts=attempts,
+                    last_attempt_at=now,
+                    leased_until=None,
+                )
+            )
+            error = attempt.error or f"HTTP {attempt.status_code}"
+            endpoint = (
+                await session.execute(
+                    sa.update(webhook_endpoints)
+                    .where(webhook_endpoints.c.id == message.endpoint_id)
+                    .values(
+                        failing_since=sa.func.coalesce(webhook_endpoints.c.failing_since, now),
+                        last_error=error[:500],
+                    )
+                    .returning(
+                        webhook_endpoints.c.enabled,
+                        webhook_endpoints.c.failing_since,
+                        webhook_endpoints.c.url,
+                    )
+                )
+            ).one()
+            if endpoint.enabled and self.policy.endpoint_exhausted(endpoint.failing_since, now):
+                await self._disable(uow, message, endpoint.url, endpoint.failing_since, now, error)
+            await uow.commit()
+
+    async def _disable(
+        self,
+        uow: Any,
+        message: Claimed,
+        url: str,
+        failing_since: datetime,
+        now: datetime,
+        error: str,
+    ) -> None:
+        await hooks.update_endpoint(
+            uow.session,
+            message.endpoint_id,
+            enabled=False,
+            disabled_reason="failing",
+            disabled_at=now,
+            updated_at=now,
+        )
+        # Ops hear of it on the bus (credmarket-ops tail, the ops page); the provider
+        # sees the endpoint disabled, with the reason, through the API.
+        uow.emit_new(
+            WebhookEndpointDisabledV1(
+                endpoint_id=message.endpoint_id,
+                provider_id=message.provider_id,
+                url=url,
+                failing_since=failing_since,
+                disabled_at=now,
+                last_error=error[:500],
+            ),
+            SOURCE,
+        )
+        WEBHOOK_ENDPOINTS_DISABLED.inc()
+        log.warning(
+            "webhook endpoint %s of provider %s disabled: failing since %s (%s)",
+            message.endpoint_id,
+            message.provider_id,
+            failing_since.isoformat(),
+            error,
+        )
+
+    async def forget_old(self) -> None:
+        before = self.clock.now() - timedelta(seconds=self.settings.webhook_log_retention_s)
+        async with self.db.unit_of_work() as uow:
+            await hooks.forget_before(uow.session, before)
+            await uow.commit()
+
+    async def update_gauges(self) -> None:
+        async with self.db.engine.connect() as conn:
+            backlog = await conn.scalar(
+                sa.select(sa.func.count())
+                .select_from(webhook_messages)
+                .where(webhook_messages.c.status == "pending")
+            )
+            failing = await conn.scalar(
+                sa.select(sa.func.count())
+                .select_from(webhook_endpoints)
+                .where(
+                    webhook_endpoints.c.enabled.is_(True),
+                    webhook_endpoints.c.failing_since.is_not(None),
+                    webhook_endpoints.c.deleted_at.is_(None),
+                )
+            )
+        WEBHOOK_BACKLOG.set(backlog or 0)
+        WEBHOOK_FAILING_ENDPOINTS.set(failing or 0)
+
+    async def _listen(self) -> asyncpg.Connection | None:
+        try:
+            conn = await asyncpg.connect(self.db.asyncpg_dsn())
+            await conn.add_listener(WEBHOOK_CHANNEL, lambda *_: self._wake.set())
+            return conn
+        except Exception as exc:  # polling still delivers, only slower
+            log.warning("webhook delivery: LISTEN unavailable (%s); polling only", exc)
+            return None
+
+
+@contextlib.asynccontextmanager
+async def running_delivery(worker: DeliveryWorker) -> AsyncIterator[DeliveryWorker]:
+    task = asyncio.create_task(worker.run(), name="catalog-webhook-delivery")
+    try:
+        yield worker
+    finally:
+        worker.stop()
+        with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+            await asyncio.wait_for(task, timeout=15)
+        await worker.client.aclose()

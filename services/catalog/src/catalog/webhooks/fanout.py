@@ -1,0 +1,63 @@
+"""One event in, one message per subscribed endpoint of its provider out, in the same
+transaction as whatever else handles the event."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+from credmarket_events.envelope import Envelope
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalog.db import webhook_repository as hooks
+from catalog.domain.webhook_payload import structured
+from catalog.ids import new_id
+
+WEBHOOK_CHANNEL = "credmarket_webhooks"
+
+
+def message_id() -> str:
+    # Time-ordered, so a receiver's log sorts like ours.
+    return f"msg_{new_id().hex}"
+
+
+async def enqueue(
+    session: AsyncSession,
+    envelope: Envelope[Any],
+    provider_id: UUID,
+    ordering_key: str,
+    now: datetime,
+) -> int:
+    """Messages for ``envelope`` to every endpoint of the provider that wants it."""
+    endpoints = await hooks.subscribed_endpoints(session, provider_id, envelope.type)
+    if not endpoints:
+        return 0
+    payload = structured(envelope)
+    rows = [
+        {
+            "id": message_id(),
+            "endpoint_id": endpoint_id,
+            "provider_id": provider_id,
+            "event_id": envelope.id,
+            "event_type": envelope.type,
+            "ordering_key": ordering_key,
+            "payload": payload,
+            "event_time": envelope.time,
+            "enqueued_at": now,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+        }
+        for endpoint_id in endpoints
+    ]
+    inserted = await hooks.insert_messages(session, rows)
+    await notify_delivery(session)
+    return inserted
+
+
+async def notify_delivery(session: AsyncSession) -> None:
+    # Delivered by PostgreSQL only when (and if) the transaction commits: the delivery
+    # workers wake at once instead of at their next poll.
+    await session.execute(sa.select(sa.func.pg_notify(WEBHOOK_CHANNEL, "")))
