@@ -6,11 +6,13 @@ RUN pip install --no-cache-dir localstripe==1.15.10 \
  && groupadd --system --gid 10001 stripe \
  && useradd --system --uid 10001 --gid stripe --no-create-home --home-dir /nonexistent stripe \
  && mkdir /data && chown stripe:stripe /data
-# The wrapper and the stand-in modules it imports (idempotency, async refunds, faults), as the
-# package they are in; tests/deploy checks that every credmarket_infra import is copied.
+# The wrapper and the stand-in modules it imports (idempotency, async refunds, faults, the
+# browser's card payment), as the package they are in; tests/deploy checks that every
+# credmarket_infra import is copied.
 COPY infra/src/credmarket_infra/__init__.py /app/credmarket_infra/__init__.py
 COPY infra/src/credmarket_infra/stack/__init__.py \
      infra/src/credmarket_infra/stack/localstripe_server.py \
+     infra/src/credmarket_infra/stack/localstripe_browser.py \
      infra/src/credmarket_infra/stack/localstripe_faults.py \
      infra/src/credmarket_infra/stack/localstripe_idempotency.py \
      infra/src/credmarket_infra/stack/localstripe_refunds.py \

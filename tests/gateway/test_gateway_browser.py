@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import pytest
+from credmarket_testing.browser import CHROMIUM, CHROMIUM_ARGS
 from credmarket_testing.system import System
 
 pytestmark = [
@@ -23,18 +24,6 @@ pytestmark = [
         not Path("/usr/bin/chromium").exists(),
         reason="needs Debian's chromium at /usr/bin/chromium",
     ),
-]
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
 ]
 
 

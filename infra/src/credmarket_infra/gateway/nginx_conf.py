@@ -20,6 +20,8 @@ from credmarket_infra.gateway.settings import GatewaySettings, RateLimit
 GATEWAY_DIR = Path(__file__).resolve().parents[3] / "gateway"
 TEMPLATE = GATEWAY_DIR / "nginx.conf.template"
 STATIC_DIR = GATEWAY_DIR / "static"
+# The reference storefront (ADR 0026): the dev stack's gateway serves it, Compose does not.
+STOREFRONT_DIR = GATEWAY_DIR / "storefront"
 ASYNCAPI_FILE = GATEWAY_DIR.parent.parent / "libs" / "events" / "asyncapi.json"
 
 SERVICES = ("catalog", "enrollment", "payments", "issuance")
@@ -62,6 +64,7 @@ class NginxTarget:
     error_log: str = "stderr"
     access_log: str = "/dev/stdout"
     user: str | None = None
+    storefront_dir: str | None = None
 
 
 def local_target(prefix_dir: Path, port: int, openapi_file: Path) -> NginxTarget:
@@ -78,6 +81,7 @@ def local_target(prefix_dir: Path, port: int, openapi_file: Path) -> NginxTarget
         error_log="stderr",
         access_log=str(prefix_dir / "logs" / "access.log"),
         user=user,
+        storefront_dir=str(STOREFRONT_DIR),
     )
 
 
@@ -278,6 +282,19 @@ def _microcache(indent: str, zone: str) -> list[str]:
         f"{indent}add_header X-Request-Id $cm_request_id always;",
         f"{indent}add_header X-Correlation-Id $cm_correlation_id always;",
         f"{indent}add_header X-Cache-Status $upstream_cache_status always;",
+    ]
+
+
+def _storefront(target: NginxTarget) -> list[str]:
+    if target.storefront_dir is None:
+        return []
+    return [
+        f"{_I}location = /storefront {{ return 301 /storefront/; }}",
+        f"{_I}location /storefront/ {{",
+        f"{_I}    alias {target.storefront_dir}/;",
+        f"{_I}    index index.html;",
+        f"{_I}    add_header Cache-Control no-cache;",
+        f"{_I}}}",
     ]
 
 
@@ -523,6 +540,7 @@ def render_nginx_conf(
         f"{_I}}}",
         f"{_I}location = / {{ return 302 /docs/; }}",
         f"{_I}location = /docs {{ return 301 /docs/; }}",
+        *_storefront(target),
         f"{_I}location /docs/ {{",
         f"{_I}    alias {target.static_dir}/;",
         f"{_I}    index index.html;",

@@ -5,7 +5,8 @@ store to /tmp/localstripe.pickle on every write. Here the store is saved to our 
 at most once per DEBOUNCE_SECONDS, and once more on shutdown.
 
 Beyond localstripe, the stand-in honours `Idempotency-Key` as Stripe does
-(localstripe_idempotency), ends refunds later as Stripe can (localstripe_refunds), and
+(localstripe_idempotency), ends refunds later as Stripe can (localstripe_refunds),
+pays with a card typed into its Stripe.js mock as Stripe.js does (localstripe_browser), and
 lets tests inject Stripe's errors and slow answers (localstripe_faults).
 """
 
@@ -26,7 +27,12 @@ from aiohttp import web
 from localstripe import resources, webhooks
 from localstripe.server import app
 
-from credmarket_infra.stack import localstripe_faults, localstripe_idempotency, localstripe_refunds
+from credmarket_infra.stack import (
+    localstripe_browser,
+    localstripe_faults,
+    localstripe_idempotency,
+    localstripe_refunds,
+)
 
 DEBOUNCE_SECONDS = 1.0
 
@@ -232,6 +238,7 @@ def main() -> None:
     add_webhook_removal()
     index_objects_by_type()
     localstripe_refunds.install()
+    localstripe_browser.install()
     # Middlewares run in the order appended: faults in front of idempotency, so an
     # injected error is never remembered under the request's key.
     localstripe_faults.install()

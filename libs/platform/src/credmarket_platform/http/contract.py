@@ -78,9 +78,11 @@ def _marks(route: Any) -> tuple[list[ProblemType], list[str]]:
     return problems, headers
 
 
-def _examples_types(response: dict[str, Any]) -> set[str]:
+def _examples_types(response: dict[str, Any]) -> list[str]:
+    # In the order documented: the document must come out the same in every process.
     content = response.get("content", {}).get(PROBLEM_MEDIA_TYPE, {})
-    return {str(e.get("value", {}).get("type")) for e in content.get("examples", {}).values()}
+    types = [str(e.get("value", {}).get("type")) for e in content.get("examples", {}).values()]
+    return list(dict.fromkeys(types))
 
 
 def _add_problems(operation: dict[str, Any], problems: Sequence[ProblemType]) -> None:

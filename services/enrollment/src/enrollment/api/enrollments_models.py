@@ -11,6 +11,7 @@ from credmarket_platform.http.pagination import NEXT_CURSOR_DESCRIPTION
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from enrollment.api.next_action import NextAction, next_action
+from enrollment.domain.credential_links import credential_url
 from enrollment.domain.enrollment import Enrollment
 from enrollment.domain.status import EnrollmentStatus
 
@@ -88,7 +89,7 @@ class CredentialView(BaseModel):
         description="The credential's page to share with people; null once revoked."
     )
     public_url: str | None = Field(
-        deprecated=True, description="Deprecated: the same as `credential_url`."
+        deprecated=True, description="Deprecated: the same as `share_url`."
     )
     issued_at: datetime | None
     revoked_at: datetime | None
@@ -168,8 +169,8 @@ class EnrollmentView(BaseModel):
             credential=(
                 CredentialView(
                     credential_id=cred.credential_id,
-                    credential_url=cred.public_url,
-                    share_url=f"{cred.public_url}/share" if cred.public_url else None,
+                    credential_url=credential_url(cred.public_url),
+                    share_url=cred.public_url,
                     public_url=cred.public_url,
                     issued_at=cred.issued_at,
                     revoked_at=cred.revoked_at,

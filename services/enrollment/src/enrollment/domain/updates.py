@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from enrollment.domain.credential_links import credential_url
 from enrollment.domain.enrollment import Enrollment
 from enrollment.domain.status import EnrollmentStatus
 
@@ -64,8 +65,8 @@ def updates_of(before: Enrollment | None, after: Enrollment) -> list[Update]:
         add(
             "credential.issued",
             credential_id=str(cred.credential_id),
-            credential_url=cred.public_url,
-            share_url=f"{cred.public_url}/share",
+            credential_url=credential_url(cred.public_url),
+            share_url=cred.public_url,
         )
     if cred is not None and cred.revoked_at and (old is None or not old.revoked_at):
         add("credential.revoked", credential_id=str(cred.credential_id))
