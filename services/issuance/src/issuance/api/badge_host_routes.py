@@ -123,7 +123,7 @@ async def register(
         registration = await auth.register_client(uow.session, body, deps)
     except _Refused as refused:
         return refused.response
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: absurdly nested JSON
         return _oauth_error(auth.OAuthError("invalid_client_metadata", "the body is not JSON"))
     except auth.OAuthError as exc:
         return _oauth_error(exc)
@@ -256,7 +256,7 @@ async def upsert(
     try:
         document: Any = json.loads(raw)
         created = await upsert_credential(uow.session, grant, document, deps)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         message = str(exc) if isinstance(exc, UpsertRefusedError) else "the body is not JSON"
         return _status_info(400, "invalid_data", message)
     await uow.commit()

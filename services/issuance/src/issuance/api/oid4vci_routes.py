@@ -169,7 +169,7 @@ async def credential(
         return _error("invalid_credential_request", f"send at most {MAX_REQUEST_BYTES} bytes")
     try:
         parsed = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return _error("invalid_credential_request", "the body is not JSON")
     proof = _proof_of(parsed)
     if isinstance(proof, WalletRequestError):

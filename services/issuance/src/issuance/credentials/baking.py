@@ -161,7 +161,7 @@ def extract_svg(svg: str | bytes) -> dict[str, Any]:
 def _parse_credential(text: str) -> dict[str, Any]:
     try:
         document = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise BakingError("the embedded credential is not JSON") from None
     if not isinstance(document, dict):
         raise BakingError("the embedded credential is not a JSON object")

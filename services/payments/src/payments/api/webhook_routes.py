@@ -67,7 +67,7 @@ async def stripe_webhook(
         event_type = str(raw["type"])
         if not isinstance(obj, dict):
             raise TypeError("data.object is not an object")
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, RecursionError):
         raise _refuse("the payload is not a Stripe event") from None
     log.info("stripe webhook %s %s", event_type, event.id)
     async with rt.db.unit_of_work() as uow:
