@@ -94,6 +94,11 @@ def test_the_contract_knows_the_lists(doc: Doc) -> None:
 
 
 def test_every_list_pages_by_cursor(doc: Doc) -> None:
+    wrong = pagination_violations(doc)
+    assert not wrong, "\n".join(wrong)
+
+
+def pagination_violations(doc: Doc) -> list[str]:
     wrong = []
     for path, op, body in lists(doc):
         params = {p["name"]: p for p in op.get("parameters", []) if p["in"] == "query"}
@@ -117,7 +122,7 @@ def test_every_list_pages_by_cursor(doc: Doc) -> None:
         for name, prop in props.items():
             if name in OLD_PAGING | {"limit"} and not prop.get("deprecated"):
                 wrong.append(f"{path}: `{name}` in the page not deprecated")
-    assert not wrong, "\n".join(wrong)
+    return wrong
 
 
 # --- money -------------------------------------------------------------------------------
@@ -165,6 +170,11 @@ def is_money_shape(schema: Doc) -> bool:
 
 
 def test_money_has_one_shape_and_one_name(doc: Doc) -> None:
+    wrong = money_violations(doc)
+    assert not wrong, "\n".join(wrong)
+
+
+def money_violations(doc: Doc) -> list[str]:
     schemas = doc["components"]["schemas"]
     wrong = []
     for name, schema in schemas.items():
@@ -184,7 +194,7 @@ def test_money_has_one_shape_and_one_name(doc: Doc) -> None:
                 wrong.append(f"{name}.{prop}: money as a bare number, not a Money object")
             if prop == "currency":
                 wrong.append(f"{name}.currency: a currency beside bare amounts")
-    assert not wrong, "\n".join(wrong)
+    return wrong
 
 
 def test_a_money_field_is_the_same_money_everywhere(doc: Doc) -> None:
@@ -244,21 +254,31 @@ def test_required_headers_are_documented_required(doc: Doc) -> None:
     assert ("/enrollment/v1/enrollments", "post", "Idempotency-Key") in enforced
     assert ("/payments/v1/payments/{payment_id}/refunds", "post", "Idempotency-Key") in enforced
     assert ("/payments/v1/stripe/webhook", "post", "Stripe-Signature") in enforced
+    wrong = header_violations(doc, enforced)
+    assert not wrong, "\n".join(wrong)
+
+
+def header_violations(doc: Doc, enforced: set[tuple[str, str, str]]) -> list[str]:
     wrong = []
-    for path, method, header in enforced:
+    for path, method, header in sorted(enforced):
         params = doc["paths"][path][method].get("parameters", [])
         found = [p for p in params if p["in"] == "header" and p["name"].lower() == header.lower()]
         if not found or not found[0].get("required"):
             wrong.append(
                 f"{method.upper()} {path}: {header} refused when missing, documented optional"
             )
-    assert not wrong, "\n".join(wrong)
+    return wrong
 
 
 # --- problems ----------------------------------------------------------------------------
 
 
 def test_every_error_answer_is_a_catalogued_problem_with_examples(doc: Doc) -> None:
+    wrong = problem_violations(doc)
+    assert not wrong, "\n".join(wrong)
+
+
+def problem_violations(doc: Doc) -> list[str]:
     wrong = []
     for path, method, op in operations(doc):
         for code, response in op.get("responses", {}).items():
@@ -279,7 +299,7 @@ def test_every_error_answer_is_a_catalogued_problem_with_examples(doc: Doc) -> N
                     wrong.append(f"{where}: {value['type']} is not in the catalogue")
                 elif (known.title, known.status) != (value["title"], int(code)):
                     wrong.append(f"{where}: {value['type']} with another title or status")
-    assert not wrong, "\n".join(wrong)
+    return wrong
 
 
 def test_the_catalogue_is_published_with_the_reference(doc: Doc) -> None:
@@ -360,3 +380,46 @@ def test_catalogued_titles_win_at_run_time() -> None:
     assert b'"title":"Not Found"' in bytes(answer.body)
     specific = problem_response(409, "Whatever", type_=problem_types.ALREADY_ENROLLED.type)
     assert b'"title":"Already enrolled"' in bytes(specific.body)
+
+
+# --- the checks catch what they are for ---------------------------------------------------
+
+
+def test_each_check_fails_on_the_drift_it_guards_against(doc: Doc) -> None:
+    """Plant each kind of drift in a copy of the real document: every check must see it."""
+    import copy
+
+    offset_paged = copy.deepcopy(doc)
+    op = offset_paged["paths"]["/issuance/v1/credentials"]["get"]
+    op["parameters"] = [p for p in op["parameters"] if p["name"] != "cursor"]
+    op["parameters"].append({"name": "page", "in": "query", "schema": {"type": "integer"}})
+    found = pagination_violations(offset_paged)
+    assert any("no optional `cursor`" in w for w in found), found
+    assert any("`page` parameter not deprecated" in w for w in found), found
+
+    cents = copy.deepcopy(doc)
+    view = cents["components"]["schemas"]["enrollment.EnrollmentView"]["properties"]
+    view["price_cents"] = {"type": "integer"}
+    cents["components"]["schemas"]["payments.Money"]["properties"]["amount"] = {"type": "string"}
+    found = money_violations(cents)
+    assert any("price_cents" in w for w in found), found
+    assert any(w.startswith("payments.Money") for w in found), found
+
+    optional = copy.deepcopy(doc)
+    purchase = optional["paths"]["/enrollment/v1/enrollments"]["post"]
+    for parameter in purchase["parameters"]:
+        parameter["required"] = False
+    enforced = {("/enrollment/v1/enrollments", "post", "Idempotency-Key")}
+    assert header_violations(doc, enforced) == []
+    assert header_violations(optional, enforced) == [
+        "POST /enrollment/v1/enrollments: Idempotency-Key refused when missing, documented optional"
+    ]
+
+    unknown = copy.deepcopy(doc)
+    answers = unknown["paths"]["/enrollment/v1/enrollments"]["post"]["responses"]
+    examples = answers["409"]["content"][PROBLEM_JSON]["examples"]
+    examples["made-up"] = {"value": {"type": "urn:credmarket:problem:made-up", "title": "x"}}
+    answers["418"] = {"description": "teapot", "content": {"application/json": {}}}
+    found = problem_violations(unknown)
+    assert any("made-up is not in the catalogue" in w for w in found), found
+    assert any(" 418: content" in w for w in found), found

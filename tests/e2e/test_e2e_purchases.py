@@ -49,7 +49,8 @@ async def test_paid_purchase_ends_in_a_verified_credential_and_a_refund_revokes_
 
     enrollment = await buy(market, learner, offering)
     assert enrollment["status"] == "pending_payment"
-    assert enrollment["quoted_price"] == {"amount": 4900, "currency": "EUR"}
+    assert enrollment["price"] == {"amount": 4900, "currency": "EUR"}
+    assert enrollment["quoted_price"] == enrollment["price"]  # deprecated, kept one version
 
     _, status = await pay(market, system, learner, enrollment["id"], TEST_CARD_OK)
     assert status == "succeeded"
@@ -70,7 +71,8 @@ async def test_paid_purchase_ends_in_a_verified_credential_and_a_refund_revokes_
     report = await market.verify(credential)
     assert report["status"] == "valid", report
     assert {c["name"] for c in report["checks"] if c["passed"]} >= {"signature", "status"}
-    page = await market.share_page(done["credential"]["public_url"])
+    assert done["credential"]["public_url"] == done["credential"]["share_url"]  # deprecated
+    page = await market.share_page(done["credential"]["share_url"])
     assert f"{title} — Certified" in page
 
     [payment] = await payments_for(system, enrollment["id"])

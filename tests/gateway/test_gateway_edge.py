@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from typing import Any
 
 import httpx
 import pytest
@@ -203,3 +205,39 @@ async def test_anonymous_search_is_kept_briefly_and_a_token_bypasses_the_cache(
 
     with_token = await http.get(url, params=params, headers={"Authorization": "Bearer x.y.z"})
     assert with_token.headers["x-cache-status"] == "BYPASS"
+
+
+async def test_live_status_streams_through_the_gateway_with_cors(
+    system: System, http: httpx.AsyncClient, via_gateway: Any, offering: Any
+) -> None:
+    """The SSE location: preflight allows Last-Event-ID, the stream carries the edge's CORS
+    headers, and the first event arrives while the stream stays open (not buffered)."""
+    allowed = system.gateway_settings.cors_origins[0] if system.gateway_settings else ""
+    learner = system.token("learner", str(uuid.uuid4()), email="lin@learners.example")
+    bought = await via_gateway.purchase(learner, offering.id, offering.version)
+    assert bought.status_code == 201, bought.text
+    # The link is a path at the origin the client called (the gateway's prefix included).
+    link = bought.json()["next_action"]["events_url"]
+    assert link == f"/enrollment/v1/enrollments/{bought.json()['id']}/events"
+    events_url = f"{system.gateway_url}{link}"
+
+    preflight = await http.options(
+        events_url,
+        headers={
+            "Origin": allowed,
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "authorization,last-event-id",
+        },
+    )
+    assert preflight.status_code == 204
+    assert "last-event-id" in preflight.headers["access-control-allow-headers"].lower()
+
+    headers = {"Origin": allowed, "Authorization": f"Bearer {learner}"}
+    async with http.stream("GET", events_url, headers=headers) as stream:
+        assert stream.status_code == 200
+        assert stream.headers["access-control-allow-origin"] == allowed
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        lines = stream.aiter_lines()
+        seen: list[str] = []
+        while "event: enrollment.requested" not in seen:
+            seen.append(await asyncio.wait_for(anext(lines), 30))

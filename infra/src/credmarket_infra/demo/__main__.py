@@ -148,7 +148,7 @@ async def play(market: Marketplace, stripe_api_base: str, jwt_secret: str) -> Pl
         learner, enrollment_id, lambda v: bool(v["credential"]), what="the credential"
     )
     credential_id = view["credential"]["credential_id"]
-    share_page = view["credential"]["public_url"]
+    share_page = view["credential"]["share_url"]
     steps.done(
         "issuance issued the credential",
         credential=credential_id,

@@ -91,3 +91,19 @@ async def test_zero_means_no_limit(gate: Gate) -> None:
         await wait_until(lambda: gate.entered == 100)
         gate.release.set()
         assert {r.status_code for r in await asyncio.gather(*held)} == {200}
+
+
+async def test_event_streams_do_not_take_request_slots(
+    client: httpx.AsyncClient, gate: Gate
+) -> None:
+    """A live status stream stays open for minutes: it must not starve short requests,
+    and a full process must not refuse one (enrollment bounds streams itself, ADR 0026)."""
+    stream = {"Accept": "text/event-stream"}
+    streams = [asyncio.create_task(client.get("/slow", headers=stream)) for _ in range(LIMIT)]
+    await wait_until(lambda: gate.entered == LIMIT)
+    held = [asyncio.create_task(client.get("/slow")) for _ in range(LIMIT)]
+    await wait_until(lambda: gate.entered == 2 * LIMIT)
+    assert (await client.get("/slow")).status_code == 503
+    gate.release.set()
+    answers = await asyncio.gather(*streams, *held)
+    assert [r.status_code for r in answers] == [200] * (2 * LIMIT)

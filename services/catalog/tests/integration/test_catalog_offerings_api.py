@@ -125,15 +125,15 @@ async def test_create_is_idempotent(
     ("change", "field"),
     [
         ({"price": {"amount": -1, "currency": "EUR"}}, "body.price.amount"),
-        ({"price": {"amount": 100, "currency": "XYZ"}}, "price.currency"),
+        ({"price": {"amount": 100, "currency": "XYZ"}}, "body.price.currency"),
         ({"title": "x" * 201}, "body.title"),
         ({"description": "x" * 20_001}, "body.description"),
         (
             {"achievement": {"name": "", "description": "d", "criteria_narrative": "c"}},
-            "achievement.name",
+            "body.achievement.name",
         ),
-        ({"language": "English"}, "language"),
-        ({"skills": ["Bad!"]}, "skills.0"),
+        ({"language": "English"}, "body.language"),
+        ({"skills": ["Bad!"]}, "body.skills.0"),
         ({"level": "guru"}, "body.level"),
     ],
 )

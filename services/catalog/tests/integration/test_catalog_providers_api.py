@@ -41,10 +41,10 @@ async def test_registration_is_idempotent_and_the_secret_is_not_stored_in_clear(
 @pytest.mark.parametrize(
     ("change", "field"),
     [
-        ({"contact_email": "not-an-email"}, "contact_email"),
-        ({"website": "academy.example"}, "website"),
+        ({"contact_email": "not-an-email"}, "body.contact_email"),
+        ({"website": "academy.example"}, "body.website"),
         ({"name": ""}, "body.name"),
-        ({"description": "nul\u0000"}, "description"),
+        ({"description": "nul\u0000"}, "body.description"),
     ],
 )
 async def test_invalid_registration_is_422_and_writes_nothing(

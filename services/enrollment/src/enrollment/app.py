@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 from credmarket_platform.auth import TokenVerifier
@@ -47,7 +48,10 @@ def create_app(
     if settings.run_sweeps:
         tasks.append(
             sweep_task(
-                db, interval_s=settings.sweep_interval_s, batch_size=settings.sweep_batch_size
+                db,
+                interval_s=settings.sweep_interval_s,
+                batch_size=settings.sweep_batch_size,
+                keep_updates=timedelta(days=settings.live_keep_updates_days),
             )
         )
 

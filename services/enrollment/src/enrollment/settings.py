@@ -35,6 +35,9 @@ class EnrollmentSettings(ServiceSettings):
     # apart from the in-flight request cap and bounded here.
     live_max_streams: int = Field(default=1000, ge=1, validation_alias=_alias("LIVE_MAX_STREAMS"))
     live_heartbeat_s: float = Field(default=15.0, gt=0, validation_alias=_alias("LIVE_HEARTBEAT_S"))
+    live_keep_updates_days: float = Field(
+        default=30.0, gt=0, validation_alias=_alias("LIVE_KEEP_UPDATES_DAYS")
+    )
     live_max_stream_s: float = Field(
         default=1800.0, gt=0, validation_alias=_alias("LIVE_MAX_STREAM_S")
     )

@@ -1,4 +1,5 @@
-"""Scheduled work: cancel enrollments whose payment deadline passed.
+"""Scheduled work: cancel enrollments whose payment deadline passed, and forget live
+status updates older than their retention (ADR 0026).
 
 Safe with several replicas: each batch locks its rows with FOR UPDATE SKIP LOCKED,
 so two sweeps never take the same enrollment, and a payment handler holding an
@@ -11,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from credmarket_events.envelope import Envelope
@@ -45,8 +46,28 @@ async def cancel_overdue(
     return len(overdue)
 
 
+async def forget_old_updates(
+    db: Database, *, keep: timedelta, now: datetime | None = None, batch_size: int = 1000
+) -> int:
+    """One batch of the live status stream's history past its retention.
+
+    A stream replays from the enrollment's first update; after ``keep`` nobody resumes
+    that far back, and the enrollment itself still says where it stands.
+    """
+    cutoff = (now or datetime.now(UTC)) - keep
+    async with db.unit_of_work() as uow:
+        gone = await repository.forget_updates_before(uow.session, cutoff, batch_size)
+        await uow.commit()
+    return gone
+
+
 async def sweep_forever(
-    db: Database, *, interval_s: float, batch_size: int, clock: Callable[[], datetime] | None = None
+    db: Database,
+    *,
+    interval_s: float,
+    batch_size: int,
+    keep_updates: timedelta,
+    clock: Callable[[], datetime] | None = None,
 ) -> None:
     while True:
         try:
@@ -55,18 +76,22 @@ async def sweep_forever(
                 >= batch_size
             ):
                 pass
+            while await forget_old_updates(db, keep=keep_updates, now=clock() if clock else None):
+                pass
         except Exception as exc:  # the database may be away for a while
             log.warning("deadline sweep failed: %r; retrying", exc)
         await asyncio.sleep(interval_s)
 
 
-def sweep_task(db: Database, *, interval_s: float, batch_size: int) -> Any:
+def sweep_task(db: Database, *, interval_s: float, batch_size: int, keep_updates: timedelta) -> Any:
     """A lifespan task running the sweep in the background."""
 
     @contextlib.asynccontextmanager
     async def task(_app: Any) -> AsyncIterator[None]:
         runner = asyncio.create_task(
-            sweep_forever(db, interval_s=interval_s, batch_size=batch_size),
+            sweep_forever(
+                db, interval_s=interval_s, batch_size=batch_size, keep_updates=keep_updates
+            ),
             name="enrollment-deadline-sweep",
         )
         try:

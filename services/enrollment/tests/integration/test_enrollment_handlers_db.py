@@ -214,3 +214,20 @@ async def test_stale_and_duplicate_offering_versions_change_nothing(db: Database
     assert v1.price == Price(999, "EUR")
     assert kept is not None
     assert kept.price == Price(100, "EUR")
+
+
+async def test_live_status_history_is_stored_with_each_change_and_forgotten_after_retention(
+    db: Database,
+) -> None:
+    e = await pending_enrollment(db)
+    await deliver(db, make_event(PaymentInitiatedV1, payment_id=uuid.uuid4(), enrollment_id=e.id))
+    async with db.unit_of_work() as uow:
+        stored = await repository.updates_after(uow.session, e.id, 0, 10)
+    assert [kind for _, kind, _ in stored] == ["enrollment.requested", "payment.initiated"]
+    assert stored[0][0] < stored[1][0]
+
+    later = datetime.now(UTC) + timedelta(days=31)
+    assert await sweeps.forget_old_updates(db, keep=timedelta(days=60), now=later) == 0
+    assert await sweeps.forget_old_updates(db, keep=timedelta(days=30), now=later) == 2
+    async with db.unit_of_work() as uow:
+        assert await repository.updates_after(uow.session, e.id, 0, 10) == []

@@ -167,7 +167,8 @@ async def publish_offering(
         content = repo.content_of(row)
         violations = check_publishable(content)
         if violations:
-            raise invalid(violations)
+            # The stored draft is at fault, not this (bodiless) request.
+            raise invalid(violations, where=None)
         event = published_event(offering_id, row.provider_id, version, content, now)
         await repo.update_offering(
             uow.session,

@@ -10,24 +10,40 @@ from credmarket_platform.http.problems import ProblemError
 
 from catalog.domain.violations import Violation
 
+_DEFAULT = "default"
+
 
 def invalid(
     violations: list[Violation],
     title: str | None = None,
     *,
     kind: pt.ProblemType = pt.INVALID_CONTENT,
+    where: str | None = _DEFAULT,
 ) -> ProblemError:
     """Content that breaks a catalog rule, or (``kind=INVALID_REQUEST``) a bad query.
 
-    ``title`` is ignored: the answer's title is the catalogue's (ADR 0025); it stays for
-    callers written before the catalogue.
+    Fields are named as request validation names them (`body.price.amount`,
+    `query.cursor`), so a 422 reads the same whichever check found it; ``where`` is the
+    location (by default `body`, or `query` for a bad query; None for the stored resource,
+    as at publish). ``title`` is ignored: the answer's title is the catalogue's (ADR 0025);
+    it stays for callers written before the catalogue.
     """
     del title
+    if where == _DEFAULT:
+        where = "query" if kind is pt.INVALID_REQUEST else "body"
+
+    def located(field: str) -> str:
+        if where is None or field == where or field.startswith(f"{where}."):
+            return field
+        return f"{where}.{field}"
+
     return ProblemError(
         422,
-        detail="; ".join(f"{v.field}: {v.message}" for v in violations),
+        detail="; ".join(f"{located(v.field)}: {v.message}" for v in violations),
         type_=kind.type,
-        errors=[{"field": v.field, "message": v.message, "type": v.code} for v in violations],
+        errors=[
+            {"field": located(v.field), "message": v.message, "type": v.code} for v in violations
+        ],
     )
 
 

@@ -33,7 +33,7 @@ from catalog.db.tables import webhook_attempts, webhook_endpoints, webhook_messa
 from catalog.domain.webhook_retry import RetryPolicy
 from catalog.domain.webhook_signature import signature_header
 from catalog.settings import CatalogSettings
-from catalog.webhooks.fanout import WEBHOOK_CHANNEL
+from catalog.webhooks.fanout import WEBHOOK_CHANNEL, enqueue
 from catalog.webhooks.metrics import (
     WEBHOOK_ATTEMPTS,
     WEBHOOK_BACKLOG,
@@ -52,6 +52,7 @@ _LOCK_NAMESPACE = 0x0CA8
 # Longer than one attempt can take (its total timeout), so a lease never runs out
 # under a message still being sent; a crashed worker's messages come back after it.
 LEASE = timedelta(seconds=120)
+_COALESCE_S = 0.01
 
 _CLAIM = sa.text(
     """
@@ -169,6 +170,9 @@ class DeliveryWorker:
                     await asyncio.wait_for(
                         self._wake.wait(), timeout=self.settings.webhook_poll_interval_s
                     )
+                    # Wakes come per committed event and per finished send: gather the
+                    # ones of the next few milliseconds into one claim.
+                    await asyncio.sleep(_COALESCE_S)
         finally:
             if self._in_flight:
                 await asyncio.gather(*self._in_flight, return_exceptions=True)
@@ -375,9 +379,10 @@ class DeliveryWorker:
             disabled_at=now,
             updated_at=now,
         )
-        # Ops hear of it on the bus (credmarket-ops tail, the ops page); the provider
-        # sees the endpoint disabled, with the reason, through the API.
-        uow.emit_new(
+        # Ops hear of it on the bus (credmarket-ops tail), in the overview and through
+        # the alert on the counter; the provider sees the endpoint disabled, with the
+        # reason, through the API.
+        envelope = uow.emit_new(
             WebhookEndpointDisabledV1(
                 endpoint_id=message.endpoint_id,
                 provider_id=message.provider_id,
@@ -387,6 +392,11 @@ class DeliveryWorker:
                 last_error=error[:500],
             ),
             SOURCE,
+        )
+        # And the provider's other endpoints that asked for it (this one is disabled now,
+        # so it is not among them).
+        await enqueue(
+            uow.session, envelope, message.provider_id, f"endpoint:{message.endpoint_id}", now
         )
         WEBHOOK_ENDPOINTS_DISABLED.inc()
         log.warning(

@@ -247,6 +247,14 @@ async def record_updates(
     await session.execute(sa.select(sa.func.pg_notify(UPDATES_CHANNEL, str(enrollment_id))))
 
 
+async def forget_updates_before(session: AsyncSession, cutoff: datetime, limit: int) -> int:
+    """Drop one batch of live-status updates older than ``cutoff``; how many went."""
+    t = EnrollmentUpdate.__table__  # type: ignore[attr-defined]
+    oldest = sa.select(t.c.id).where(t.c.created_at < cutoff).order_by(t.c.id).limit(limit)
+    result = await session.execute(sa.delete(t).where(t.c.id.in_(oldest.scalar_subquery())))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
 async def updates_after(
     session: AsyncSession, enrollment_id: UUID, after_id: int, limit: int
 ) -> list[tuple[int, str, dict[str, Any]]]:
