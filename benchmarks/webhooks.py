@@ -30,6 +30,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+import sqlalchemy as sa
 import uvicorn
 from aiokafka import AIOKafkaProducer
 from catalog.app import create_app
@@ -88,6 +89,16 @@ async def wait_for(count: int, receiver: FastReceiver, within_s: float) -> None:
         if time.monotonic() > deadline:
             raise SystemExit(f"only {len(receiver.arrivals)} of {count} arrived in {within_s} s")
         await asyncio.sleep(0.01)
+
+
+async def wait_enqueued(app: Any, count: int) -> float:
+    engine = app.state.catalog.db.engine
+    while True:
+        async with engine.connect() as conn:
+            n = await conn.scalar(sa.text("SELECT count(*) FROM webhook_messages"))
+        if (n or 0) >= count:
+            return time.perf_counter()
+        await asyncio.sleep(0.05)
 
 
 async def main() -> None:
@@ -179,6 +190,8 @@ async def main() -> None:
             for i in range(args.events):
                 await produce(i)
             await producer.flush()
+            # When the consumer had fanned every event out: what delivery then waits on.
+            enqueued_at = await wait_enqueued(app, args.endpoints + args.events) - started
             await wait_for(args.endpoints + args.events, receiver, 600)
             elapsed = time.perf_counter() - started
             throughput = args.events / elapsed
@@ -218,6 +231,7 @@ async def main() -> None:
             "endpoints": args.endpoints,
             "seconds": round(elapsed, 2),
             "deliveries_per_s": round(throughput, 1),
+            "all_enqueued_after_s": round(enqueued_at, 2),
         },
         "latency_ms": latency,
     }

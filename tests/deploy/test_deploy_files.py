@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import yaml  # type: ignore[import-untyped]
+from catalog.webhooks import metrics as webhook_metrics
 from credmarket_events.topics import TOPICS
 from credmarket_infra.deploy import dashboard, topics
 from credmarket_platform.messaging import metrics as messaging_metrics
@@ -136,7 +137,7 @@ def test_no_secret_has_a_default_in_compose() -> None:
 
 def defined_metrics() -> set[str]:
     names: set[str] = set()
-    for module in (messaging_metrics, http_metrics, payments_metrics):
+    for module in (messaging_metrics, http_metrics, payments_metrics, webhook_metrics):
         for value in vars(module).values():
             if isinstance(value, MetricWrapperBase):
                 base = value._name
@@ -177,6 +178,7 @@ def test_alerts_use_metrics_the_code_defines() -> None:
         "CredmarketHttp5xxRateHigh",
         "CredmarketPartitionStuck",
         "CredmarketRefundNotPaidBack",
+        "CredmarketWebhookEndpointDisabled",
     } <= alerts
     known = defined_metrics()
     for rule in rules:

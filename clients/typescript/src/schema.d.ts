@@ -5649,6 +5649,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["catalog.Problem"];
                 };
             };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["catalog.Problem"];
+                };
+            };
             /** @description Internal Server Error */
             500: {
                 headers: {
@@ -6271,6 +6280,8 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
+                /** @description `wait=N` (RFC 7240): answer once payments has created the PaymentIntent (so `next_action` carries the client secret), waiting at most N seconds (10 at most). `Preference-Applied` says when it was honoured. */
+                prefer?: string | null;
                 /** @description Client-chosen unique key (1-200 printable ASCII characters, e.g. a UUID). A retry with the same key and body returns the first answer. */
                 "Idempotency-Key": string;
             };

@@ -61,7 +61,8 @@ async def _provider(client: httpx.AsyncClient, ops: dict[str, str]) -> dict[str,
         ("https://[::ffff:169.254.169.254]/hooks", "forbidden_address"),
         ("http://lms.academy.example/hooks", "https_required"),
         ("https://user:pw@lms.academy.example/hooks", "invalid_url"),
-        ("not a url", "https_required"),
+        ("not a url", "invalid_url"),
+        ("lms.academy.example/hooks", "https_required"),
     ],
 )
 async def test_an_endpoint_that_could_reach_inside_is_refused(
@@ -178,3 +179,30 @@ async def test_every_attempt_checks_where_the_name_leads_now() -> None:
         assert rx.requests == 1
         assert attempt.status_code == 401  # no secret: the receiver refuses it
         assert attempt.excerpt == "signature does not verify"
+
+
+async def test_text_postgresql_cannot_store_is_refused_not_a_500(
+    strict: httpx.AsyncClient, ops: dict[str, str]
+) -> None:
+    provider = await _provider(strict, ops)
+    response = await strict.post(
+        f"/v1/providers/{provider['id']}/webhook-endpoints",
+        json={
+            "url": "https://93.184.215.14/hooks",
+            "event_types": [ACTIVATED],
+            "description": "nul\u0000",
+        },
+        headers=provider["headers"],
+    )
+    assert response.status_code == 422, response.text
+    created = await strict.post(
+        f"/v1/providers/{provider['id']}/webhook-endpoints",
+        json={"url": "https://93.184.215.14/hooks", "event_types": [ACTIVATED]},
+        headers=provider["headers"],
+    )
+    endpoint = created.json()["endpoint"]["id"]
+    for path in (
+        f"/v1/webhook-endpoints/{endpoint}/messages/msg_%00",
+        f"/v1/webhook-endpoints/{endpoint}/messages/not-ours",
+    ):
+        assert (await strict.get(path, headers=provider["headers"])).status_code == 404

@@ -37,6 +37,7 @@ ISSUED = "credmarket.issuance.credential.issued.v1"
 CREDENTIAL_REVOKED = "credmarket.issuance.credential.revoked.v1"
 PUBLISHED = "credmarket.catalog.offering.published.v1"
 RETIRED = "credmarket.catalog.offering.retired.v1"
+DISABLED = "credmarket.catalog.webhook_endpoint.disabled.v1"
 
 
 class MovableClock:
@@ -205,13 +206,16 @@ async def test_every_event_type_arrives_once_in_order_per_enrollment(hooks: Hook
         await hooks.publish(make_event(CANCELLED, enrollment_id=second))
         offering_id = await _publish_offering(hooks, provider)
 
+        # Every type but the notice of a disabled endpoint (its own test, below).
+        expected = set(SUBSCRIBABLE) - {DISABLED}
+
         async def all_arrived() -> bool:
-            return {d.event["type"] for d in rx.deliveries} >= set(SUBSCRIBABLE)
+            return {d.event["type"] for d in rx.deliveries} >= expected
 
         await wait_until(all_arrived, timeout=60, message="not every event type arrived")
 
         ours = [d for d in rx.deliveries if "s" in d.verified_by]
-        assert {d.event["type"] for d in ours} == set(SUBSCRIBABLE)
+        assert {d.event["type"] for d in ours} == expected
         # One activation although the event came twice.
         by_enrollment = [
             d.event["type"] for d in ours if d.event["data"].get("enrollment_id") == first
@@ -290,9 +294,15 @@ async def test_an_endpoint_failing_for_the_whole_window_is_disabled_and_ops_are_
     hooks: Hooks,
 ) -> None:
     provider = await hooks.provider()
-    async with running_receiver(mode="fail", now=hooks.clock.now) as rx:
+    async with (
+        running_receiver(mode="fail", now=hooks.clock.now) as rx,
+        running_receiver(now=hooks.clock.now) as second,
+    ):
         created = await hooks.endpoint(provider, rx.url, [ACTIVATED])
         endpoint_id = created["endpoint"]["id"]
+        # The provider's other endpoint hears that this one was disabled.
+        other = await hooks.endpoint(provider, second.url, [DISABLED])
+        second.secrets["s"] = other["secret"]
         started = hooks.clock.now()
         pid = uuid.UUID(provider["id"])
         await hooks.publish(make_event(ACTIVATED, enrollment_id=uuid.uuid4(), provider_id=pid))
@@ -313,9 +323,18 @@ async def test_an_endpoint_failing_for_the_whole_window_is_disabled_and_ops_are_
         disabled_at = datetime.fromisoformat(state["disabled_at"])
         assert disabled_at - failing_since >= timedelta(days=3)
         assert disabled_at - started < timedelta(days=3, hours=8)
+        # Every attempt is recorded once it finished (a lease that ran out in the moved
+        # time may have sent it twice at once: at least once, never lost).
+        await hooks.app.state.webhook_delivery.drain()
         [message] = await hooks.messages(provider, endpoint_id)
         assert message["attempts"] > 5
         assert rx.requests == message["attempts"]
+        await wait_until(
+            lambda: bool(second.of_type(DISABLED)), timeout=30, message="no disabled notice"
+        )
+        [notice] = second.of_type(DISABLED)
+        assert notice.event["data"]["endpoint_id"] == endpoint_id
+        assert notice.event["data"]["last_error"] == "HTTP 500"
 
     # Ops: the event on the bus (through the outbox) and the overview.
     async with hooks.app.state.catalog.db.engine.connect() as conn:
@@ -345,6 +364,15 @@ async def _ping(
         return any(d.webhook_id == message_id for d in rx.deliveries)
 
     await wait_until(arrived, timeout=30, message=f"ping {message_id} never arrived")
+
+    async def recorded() -> bool:
+        response = await hooks.client.get(
+            f"/v1/webhook-endpoints/{endpoint_id}/messages/{message_id}",
+            headers=provider["headers"],
+        )
+        return bool(response.json()["status"] == "delivered")
+
+    await wait_until(recorded, timeout=30, message=f"ping {message_id} never recorded")
     [delivery] = [d for d in rx.deliveries if d.webhook_id == message_id]
     assert delivery.event["type"] == PING_TYPE
     return delivery.verified_by
@@ -531,3 +559,19 @@ async def test_ops_see_failing_endpoints_and_the_backlog_in_the_cli_and_the_page
         finally:
             server.should_exit = True
             await serving
+
+
+async def test_one_ping_at_a_time(hooks: Hooks) -> None:
+    provider = await hooks.provider()
+    async with running_receiver(mode="fail", now=hooks.clock.now) as rx:
+        created = await hooks.endpoint(provider, rx.url, [ACTIVATED])
+        endpoint_id = created["endpoint"]["id"]
+        path = f"/v1/webhook-endpoints/{endpoint_id}/pings"
+        first = await hooks.client.post(path, headers=provider["headers"])
+        assert first.status_code == 202
+        second = await hooks.client.post(path, headers=provider["headers"])
+        assert second.status_code == 429
+        assert second.headers["retry-after"] == "5"
+        await wait_until(lambda: rx.requests >= 1, timeout=30, message="ping never tried")
+        # Still pending (the receiver fails, a retry is due later): still refused.
+        assert (await hooks.client.post(path, headers=provider["headers"])).status_code == 429

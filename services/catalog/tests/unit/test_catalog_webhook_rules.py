@@ -107,6 +107,8 @@ def test_addresses_off_limits(address: str, reason: str | None) -> None:
         ("https://lms.example/#frag", False, ["invalid_url"]),
         ("https://lms.example:99999/", False, ["invalid_url"]),
         ("https://lms.example/" + "a" * 2000, False, ["too_long"]),
+        ("https://lms.example/a\x00b", False, ["invalid_url"]),
+        ("https://lms.example/a b", False, ["invalid_url"]),
     ],
 )
 def test_url_rules(url: str, allow_http: bool, codes: list[str]) -> None:

@@ -89,6 +89,12 @@ class UpdatesHub:
             await asyncio.sleep(backoff_s)
 
 
+def hub_of(app: FastAPI) -> UpdatesHub:
+    hub = getattr(app.state, HUB_ATTR)
+    assert isinstance(hub, UpdatesHub)
+    return hub
+
+
 def _setter(event: asyncio.Event) -> Callable[[object], None]:
     return lambda _conn: event.set()
 

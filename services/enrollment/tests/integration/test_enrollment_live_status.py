@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 import uvicorn
 from credmarket_events.payments import PaymentFailedV1, PaymentInitiatedV1, PaymentSucceededV1
 from credmarket_events.testing import make_event
@@ -165,3 +166,45 @@ async def test_only_its_learner_may_watch_an_enrollment(served: Served) -> None:
         async with http.stream("GET", path, headers=token("learner", learner)) as response:
             first = await next_event(events(response))
             assert (first.kind, first.data["status"]) == ("enrollment.activated", "active")
+
+
+async def test_a_purchase_that_prefers_to_wait_answers_with_the_client_secret(
+    served: Served,
+) -> None:
+    """`Prefer: wait=10`: the answer comes once payments announced the PaymentIntent."""
+    r = served.r
+    learner = uuid.uuid4()
+    offering = await publish_offering(r, price=4900)
+    purchase = asyncio.create_task(
+        r.client.post(
+            "/v1/enrollments",
+            json={"offering_id": str(offering.offering_id), "offering_version": 1},
+            headers={**token("learner", learner), **idem(), "Prefer": "wait=10"},
+        )
+    )
+
+    async def enrollment_id() -> str | None:
+        async with r.db.unit_of_work() as uow:
+            rows = await uow.session.execute(
+                sa.text("SELECT id FROM enrollments WHERE learner_id = :l"), {"l": learner}
+            )
+            found = rows.scalar_one_or_none()
+        return str(found) if found else None
+
+    async def committed() -> bool:
+        return await enrollment_id() is not None
+
+    await wait_until(committed, timeout=EVENT_TIMEOUT_S, message="purchase not committed")
+    eid = await enrollment_id()
+    assert eid is not None
+    assert not purchase.done(), "answered before the PaymentIntent existed"
+    initiated = make_event(
+        PaymentInitiatedV1, payment_id=uuid.uuid4(), enrollment_id=uuid.UUID(eid)
+    )
+    await produce(r.settings.kafka_bootstrap, r.settings.topic_prefix, initiated)
+
+    answer = await asyncio.wait_for(purchase, EVENT_TIMEOUT_S)
+    assert answer.status_code == 201, answer.text
+    assert answer.headers["preference-applied"] == "wait=10"
+    assert answer.json()["next_action"]["type"] == "confirm_payment"
+    assert answer.json()["next_action"]["client_secret"] == initiated.client_secret

@@ -6,6 +6,7 @@ from dataclasses import replace
 from uuid import uuid4
 
 from enrollment.api.next_action import NextActionType, next_action
+from enrollment.api.prefer_wait import preferred_wait
 from enrollment.domain.status import EnrollmentStatus
 from enrollment.domain.values import CredentialLink
 from enrollment_factories import at, in_status, pending
@@ -61,3 +62,11 @@ def test_active_waits_for_completion_then_for_the_credential_then_nothing() -> N
 def test_cancelled_and_revoked_have_nothing_next() -> None:
     for status in (EnrollmentStatus.CANCELLED, EnrollmentStatus.REVOKED):
         assert next_action(in_status(status), prefix="", learner=True).type is (NextActionType.NONE)
+
+
+def test_prefer_wait_is_read_as_rfc_7240_says_and_capped() -> None:
+    assert preferred_wait(None) is None
+    assert preferred_wait("respond-async") is None
+    assert preferred_wait("wait=5") == 5
+    assert preferred_wait("respond-async, wait=600") == 10
+    assert preferred_wait("wait=0") is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any, Literal
 from uuid import UUID
@@ -28,6 +29,16 @@ from catalog.runtime import CatalogRuntime, runtime
 from catalog.webhooks.fanout import notify_delivery
 
 router = APIRouter(tags=["webhooks"])
+
+_MESSAGE_ID = re.compile(r"^msg_[0-9a-f]{32}\Z")
+
+
+def _message_id(raw: str) -> str:
+    # Anything not shaped like one of ours is no message of ours: a 404, not a query.
+    if not _MESSAGE_ID.match(raw):
+        raise not_found("message")
+    return raw
+
 
 # Each message shows its latest attempts; the count says how many there were.
 _ATTEMPTS_SHOWN = 5
@@ -82,7 +93,7 @@ async def get_message(
 ) -> WebhookMessage:
     async with rt.db.unit_of_work() as uow:
         await owned_endpoint(uow.session, principal, endpoint_id)
-        row = await hooks.get_message(uow.session, endpoint_id, message_id[:40])
+        row = await hooks.get_message(uow.session, endpoint_id, _message_id(message_id))
         if row is None:
             raise not_found("message")
         attempts = await hooks.attempts_of(uow.session, [row.seq], _ATTEMPTS_SHOWN)
@@ -104,7 +115,9 @@ async def redeliver_message(
     now = rt.clock.now()
     async with rt.db.unit_of_work() as uow:
         await owned_endpoint(uow.session, principal, endpoint_id)
-        if not await hooks.redeliver_message(uow.session, endpoint_id, message_id[:40], now):
+        if not await hooks.redeliver_message(
+            uow.session, endpoint_id, _message_id(message_id), now
+        ):
             raise not_found("message")
         await notify_delivery(uow.session)
         await uow.commit()

@@ -30,6 +30,7 @@ from catalog.api.webhook_models import (
 from catalog.api.webhook_views import endpoint_view
 from catalog.db import repository as repo
 from catalog.db import webhook_repository as hooks
+from catalog.domain.text_rules import check_text
 from catalog.domain.violations import Violation
 from catalog.domain.webhook_event_types import PING_TYPE, SUBSCRIBABLE, unknown_types
 from catalog.domain.webhook_payload import ping
@@ -54,6 +55,12 @@ def _event_type_violations(event_types: list[str]) -> list[Violation]:
             f"not an event type one can subscribe to: {', '.join(sorted(unknown))}",
         )
     ]
+
+
+def _description_violations(description: str | None) -> list[Violation]:
+    if description is None:
+        return []
+    return check_text("description", description, max_length=500, min_length=0)
 
 
 async def owned_endpoint(
@@ -98,7 +105,11 @@ async def create_endpoint(
     rt: CatalogRuntime = Depends(runtime),
 ) -> WebhookEndpointCreated:
     ensure_own_provider(principal, provider_id)
-    violations = _event_type_violations(body.event_types) + await check_url(body.url, rt.settings)
+    violations = (
+        _event_type_violations(body.event_types)
+        + _description_violations(body.description)
+        + await check_url(body.url, rt.settings)
+    )
     if violations:
         raise invalid(violations)
     now = rt.clock.now()
@@ -199,6 +210,7 @@ async def update_endpoint(
         changes["event_types"] = sorted(set(changes["event_types"]))
     if "url" in changes:
         violations += await check_url(changes["url"], rt.settings)
+    violations += _description_violations(changes.get("description"))
     if violations:
         raise invalid(violations)
     now = rt.clock.now()
@@ -271,7 +283,7 @@ async def rotate_secret(
     "/v1/webhook-endpoints/{endpoint_id}/pings",
     status_code=202,
     summary="Send a test event to the endpoint; its attempts show in the delivery log",
-    responses=problem_responses(pt.NOT_FOUND, pt.WEBHOOK_ENDPOINT_DISABLED),
+    responses=problem_responses(pt.NOT_FOUND, pt.WEBHOOK_ENDPOINT_DISABLED, pt.RATE_LIMITED),
 )
 async def send_ping(
     endpoint_id: UUID,
@@ -287,6 +299,14 @@ async def send_ping(
                 409,
                 detail="the endpoint is disabled; enable it first",
                 type_=pt.WEBHOOK_ENDPOINT_DISABLED.type,
+            )
+        if await hooks.ping_pending(uow.session, endpoint_id):
+            # One at a time: pings must not turn the catalog into a way to flood a URL.
+            raise ProblemError(
+                429,
+                detail="a ping to this endpoint is still on its way",
+                type_=pt.RATE_LIMITED.type,
+                headers={"Retry-After": "5"},
             )
         event_id = str(new_id())
         await hooks.insert_messages(

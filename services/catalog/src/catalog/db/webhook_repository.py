@@ -20,6 +20,7 @@ from catalog.db.tables import (
     webhook_messages,
     webhook_secrets,
 )
+from catalog.domain.webhook_event_types import PING_TYPE
 
 DbRow = Row[*tuple[Any, ...]]
 
@@ -212,6 +213,17 @@ async def insert_messages(session: AsyncSession, rows: list[dict[str, Any]]) -> 
         .returning(webhook_messages.c.seq)
     )
     return len((await session.execute(stmt)).all())
+
+
+async def ping_pending(session: AsyncSession, endpoint_id: UUID) -> bool:
+    stmt = sa.select(
+        sa.exists().where(
+            webhook_messages.c.endpoint_id == endpoint_id,
+            webhook_messages.c.event_type == PING_TYPE,
+            webhook_messages.c.status == "pending",
+        )
+    )
+    return bool((await session.execute(stmt)).scalar_one())
 
 
 async def get_message(session: AsyncSession, endpoint_id: UUID, message_id: str) -> DbRow | None:

@@ -10,7 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from credmarket_events.catalog import OfferingPublishedV1, OfferingRetiredV1
+from credmarket_events.catalog import (
+    OfferingPublishedV1,
+    OfferingRetiredV1,
+    WebhookEndpointDisabledV1,
+)
 from credmarket_events.enrollment import (
     EnrollmentActivatedV1,
     EnrollmentCancelledV1,
@@ -27,7 +31,7 @@ PING_TYPE = "credmarket.catalog.webhook_endpoint.ping.v1"
 class Deliverable:
     event_type: str
     # Deliveries of one endpoint with the same key go out one at a time, in order.
-    ordered_by: Literal["enrollment_id", "offering_id"]
+    ordered_by: Literal["enrollment_id", "offering_id", "endpoint_id"]
 
 
 DELIVERABLE: dict[str, Deliverable] = {
@@ -41,6 +45,8 @@ DELIVERABLE: dict[str, Deliverable] = {
         Deliverable(CredentialRevokedV1.event_type, "enrollment_id"),
         Deliverable(OfferingPublishedV1.event_type, "offering_id"),
         Deliverable(OfferingRetiredV1.event_type, "offering_id"),
+        # To the provider's other endpoints: one of its receivers stopped getting events.
+        Deliverable(WebhookEndpointDisabledV1.event_type, "endpoint_id"),
     )
 }
 

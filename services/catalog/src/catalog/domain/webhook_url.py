@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlsplit
 
+from catalog.domain.text_rules import is_storable
 from catalog.domain.violations import Violation
 
 MAX_URL_LENGTH = 2000
@@ -19,6 +20,8 @@ _METADATA = frozenset({ipaddress.ip_address("fd00:ec2::254")})
 
 
 def url_violations(url: str, *, allow_http: bool) -> list[Violation]:
+    if not is_storable(url) or any(c.isspace() or ord(c) < 0x20 for c in url):
+        return [Violation("url", "invalid_url", "must not contain spaces or control characters")]
     if len(url) > MAX_URL_LENGTH:
         return [Violation("url", "too_long", f"at most {MAX_URL_LENGTH} characters")]
     try:

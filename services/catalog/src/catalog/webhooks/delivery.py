@@ -33,7 +33,7 @@ from catalog.db.tables import webhook_attempts, webhook_endpoints, webhook_messa
 from catalog.domain.webhook_retry import RetryPolicy
 from catalog.domain.webhook_signature import signature_header
 from catalog.settings import CatalogSettings
-from catalog.webhooks.fanout import WEBHOOK_CHANNEL
+from catalog.webhooks.fanout import WEBHOOK_CHANNEL, enqueue
 from catalog.webhooks.metrics import (
     WEBHOOK_ATTEMPTS,
     WEBHOOK_BACKLOG,
@@ -52,6 +52,7 @@ _LOCK_NAMESPACE = 0x0CA8
 # Longer than one attempt can take (its total timeout), so a lease never runs out
 # under a message still being sent; a crashed worker's messages come back after it.
 LEASE = timedelta(seconds=120)
+_COALESCE_S = 0.01
 
 _CLAIM = sa.text(
     """
@@ -169,6 +170,9 @@ class DeliveryWorker:
                     await asyncio.wait_for(
                         self._wake.wait(), timeout=self.settings.webhook_poll_interval_s
                     )
+                    # Wakes come per committed event and per finished send: gather the
+                    # ones of the next few milliseconds into one claim.
+                    await asyncio.sleep(_COALESCE_S)
         finally:
             if self._in_flight:
                 await asyncio.gather(*self._in_flight, return_exceptions=True)
@@ -288,11 +292,37 @@ class DeliveryWorker:
         return await send(self.client, message.url, headers, body, self.limits)
 
     async def record(self, message: Claimed, attempt: Attempt) -> None:
+        """The attempt, the message's new state and the endpoint's health, in one
+        transaction. The endpoint row is locked first, as the API locks it before it
+        touches the endpoint's messages (removal, re-enabling): the same order
+        everywhere, so the two never deadlock."""
         now = self.clock.now()
         WEBHOOK_ATTEMPTS.labels(attempt.outcome).inc()
         attempts = message.attempts + 1
+        error = None if attempt.ok else attempt.error or f"HTTP {attempt.status_code}"
         async with self.db.unit_of_work() as uow:
             session = uow.session
+            health = (
+                dict(failing_since=None, last_error=None, last_success_at=now)
+                if error is None
+                else dict(
+                    failing_since=sa.func.coalesce(webhook_endpoints.c.failing_since, now),
+                    last_error=error[:500],
+                )
+            )
+            endpoint = (
+                await session.execute(
+                    sa.update(webhook_endpoints)
+                    .where(webhook_endpoints.c.id == message.endpoint_id)
+                    .values(**health)
+                    .returning(
+                        webhook_endpoints.c.enabled,
+                        webhook_endpoints.c.failing_since,
+                        webhook_endpoints.c.url,
+                        webhook_endpoints.c.deleted_at,
+                    )
+                )
+            ).one()
             await session.execute(
                 sa.insert(webhook_attempts).values(
                     message_seq=message.seq,
@@ -303,60 +333,28 @@ class DeliveryWorker:
                     response_excerpt=attempt.excerpt,
                 )
             )
-            if attempt.ok:
-                await session.execute(
-                    sa.update(webhook_messages)
-                    .where(webhook_messages.c.seq == message.seq)
-                    .values(
-                        status="delivered",
-                        delivered_at=now,
-                        attempts=attempts,
-                        last_attempt_at=now,
-                        leased_until=None,
-                    )
+            if error is None:
+                state: dict[str, Any] = dict(status="delivered", delivered_at=now)
+            elif endpoint.deleted_at is not None:
+                # Removed while this attempt was on its way: nothing more will go.
+                state = dict(status="failed")
+            else:
+                retry_at = self.policy.next_attempt(message.enqueued_at, attempts, now, self.rng)
+                state = dict(
+                    status="pending" if retry_at is not None else "failed",
+                    next_attempt_at=retry_at or now,
                 )
-                await session.execute(
-                    sa.update(webhook_endpoints)
-                    .where(webhook_endpoints.c.id == message.endpoint_id)
-                    .values(failing_since=None, last_error=None, last_success_at=now)
-                )
-                await uow.commit()
-                if message.attempts == 0:
-                    WEBHOOK_EVENT_TO_DELIVERY.observe(
-                        max((now - message.event_time).total_seconds(), 0.0)
-                    )
-                return
-            retry_at = self.policy.next_attempt(message.enqueued_at, attempts, now, self.rng)
             await session.execute(
                 sa.update(webhook_messages)
                 .where(webhook_messages.c.seq == message.seq)
-                .values(
-                    status="pending" if retry_at is not None else "failed",
-                    next_attempt_at=retry_at or now,
-                    attempts=attempts,
-                    last_attempt_at=now,
-                    leased_until=None,
-                )
+                .values(**state, attempts=attempts, last_attempt_at=now, leased_until=None)
             )
-            error = attempt.error or f"HTTP {attempt.status_code}"
-            endpoint = (
-                await session.execute(
-                    sa.update(webhook_endpoints)
-                    .where(webhook_endpoints.c.id == message.endpoint_id)
-                    .values(
-                        failing_since=sa.func.coalesce(webhook_endpoints.c.failing_since, now),
-                        last_error=error[:500],
-                    )
-                    .returning(
-                        webhook_endpoints.c.enabled,
-                        webhook_endpoints.c.failing_since,
-                        webhook_endpoints.c.url,
-                    )
-                )
-            ).one()
-            if endpoint.enabled and self.policy.endpoint_exhausted(endpoint.failing_since, now):
+            exhausted = self.policy.endpoint_exhausted(endpoint.failing_since, now)
+            if error is not None and endpoint.enabled and exhausted:
                 await self._disable(uow, message, endpoint.url, endpoint.failing_since, now, error)
             await uow.commit()
+        if error is None and message.attempts == 0:
+            WEBHOOK_EVENT_TO_DELIVERY.observe(max((now - message.event_time).total_seconds(), 0.0))
 
     async def _disable(
         self,
@@ -375,9 +373,10 @@ class DeliveryWorker:
             disabled_at=now,
             updated_at=now,
         )
-        # Ops hear of it on the bus (credmarket-ops tail, the ops page); the provider
-        # sees the endpoint disabled, with the reason, through the API.
-        uow.emit_new(
+        # Ops hear of it on the bus (credmarket-ops tail), in the overview and through
+        # the alert on the counter; the provider sees the endpoint disabled, with the
+        # reason, through the API.
+        envelope = uow.emit_new(
             WebhookEndpointDisabledV1(
                 endpoint_id=message.endpoint_id,
                 provider_id=message.provider_id,
@@ -387,6 +386,11 @@ class DeliveryWorker:
                 last_error=error[:500],
             ),
             SOURCE,
+        )
+        # And the provider's other endpoints that asked for it (this one is disabled now,
+        # so it is not among them).
+        await enqueue(
+            uow.session, envelope, message.provider_id, f"endpoint:{message.endpoint_id}", now
         )
         WEBHOOK_ENDPOINTS_DISABLED.inc()
         log.warning(

@@ -14,11 +14,11 @@ from credmarket_platform.http import problem_types as pt
 from credmarket_platform.http.idempotency import idempotency_key
 from credmarket_platform.http.pagination import cursor_query, limit_query
 from credmarket_platform.http.problems import ProblemError, problem_responses
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from sqlalchemy.exc import IntegrityError
 
 from enrollment import changes
-from enrollment.api import access
+from enrollment.api import access, prefer_wait
 from enrollment.api.dependencies import database, emitter, gateway_prefix, settings
 from enrollment.api.enrollments_models import (
     MAX_INT4,
@@ -30,6 +30,7 @@ from enrollment.db import repository
 from enrollment.domain import lifecycle, purchase
 from enrollment.domain.errors import DomainRefusal, TransitionRefused
 from enrollment.domain.status import CancelReason, EnrollmentStatus
+from enrollment.live_updates import hub_of
 from enrollment.settings import EnrollmentSettings
 
 router = APIRouter(prefix="/v1/enrollments", tags=["enrollments"])
@@ -95,8 +96,15 @@ def _already_enrolled(existing_id: UUID) -> ProblemError:
 )
 async def create_enrollment(
     body: PurchaseRequest,
+    request: Request,
     response: Response,
     principal: Principal = require("learner"),
+    prefer: str | None = Header(
+        default=None,
+        description="`wait=N` (RFC 7240): answer once payments has created the PaymentIntent "
+        "(so `next_action` carries the client secret), waiting at most N seconds (10 at most). "
+        "`Preference-Applied` says when it was honoured.",
+    ),
     _key: str | None = idempotency_key(required=True),
     db: Database = Depends(database),
     prefix: str = Depends(gateway_prefix),
@@ -141,7 +149,12 @@ async def create_enrollment(
             raise
         raise _already_enrolled(winner.id) from None
     response.headers["Location"] = f"/v1/enrollments/{transition.after.id}"
-    return EnrollmentView.of(transition.after, show_client_secret=True, prefix=prefix)
+    enrollment = transition.after
+    wait_s = prefer_wait.preferred_wait(prefer)
+    if wait_s is not None and enrollment.status is EnrollmentStatus.PENDING_PAYMENT:
+        enrollment = await prefer_wait.until_intent(db, hub_of(request.app), enrollment, wait_s)
+        response.headers["Preference-Applied"] = f"wait={wait_s}"
+    return EnrollmentView.of(enrollment, show_client_secret=True, prefix=prefix)
 
 
 @router.get(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from typing import Any, cast
+from typing import Any
 from uuid import UUID
 
 from credmarket_platform.auth import Principal, require
@@ -24,7 +24,7 @@ from fastapi.responses import StreamingResponse
 from enrollment.api import access
 from enrollment.api.dependencies import database, settings
 from enrollment.db import repository
-from enrollment.live_updates import HUB_ATTR, UpdatesHub
+from enrollment.live_updates import UpdatesHub, hub_of
 from enrollment.settings import EnrollmentSettings
 
 router = APIRouter(prefix="/v1/enrollments", tags=["enrollments"])
@@ -55,10 +55,6 @@ _DESCRIPTION = (
     "with `Last-Event-ID`. A browser's EventSource cannot send `Authorization`: read it "
     "with fetch() (ADR 0026)."
 )
-
-
-def _hub(request: Request) -> UpdatesHub:
-    return cast(UpdatesHub, getattr(request.app.state, HUB_ATTR))
 
 
 def _message(update_id: int, kind: str, data: dict[str, Any]) -> str:
@@ -95,7 +91,7 @@ async def enrollment_events(
         e = await repository.load(uow.session, enrollment_id)
     if e is None or not access.can_see(principal, e):
         raise access.not_found(enrollment_id)
-    hub = _hub(request)
+    hub = hub_of(request.app)
     if hub.full:
         raise ProblemError(
             503,
