@@ -5649,6 +5649,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["catalog.Problem"];
                 };
             };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["catalog.Problem"];
+                };
+            };
             /** @description Internal Server Error */
             500: {
                 headers: {

@@ -292,11 +292,37 @@ class DeliveryWorker:
         return await send(self.client, message.url, headers, body, self.limits)
 
     async def record(self, message: Claimed, attempt: Attempt) -> None:
+        """The attempt, the message's new state and the endpoint's health, in one
+        transaction. The endpoint row is locked first, as the API locks it before it
+        touches the endpoint's messages (removal, re-enabling): the same order
+        everywhere, so the two never deadlock."""
         now = self.clock.now()
         WEBHOOK_ATTEMPTS.labels(attempt.outcome).inc()
         attempts = message.attempts + 1
+        error = None if attempt.ok else attempt.error or f"HTTP {attempt.status_code}"
         async with self.db.unit_of_work() as uow:
             session = uow.session
+            health = (
+                dict(failing_since=None, last_error=None, last_success_at=now)
+                if error is None
+                else dict(
+                    failing_since=sa.func.coalesce(webhook_endpoints.c.failing_since, now),
+                    last_error=error[:500],
+                )
+            )
+            endpoint = (
+                await session.execute(
+                    sa.update(webhook_endpoints)
+                    .where(webhook_endpoints.c.id == message.endpoint_id)
+                    .values(**health)
+                    .returning(
+                        webhook_endpoints.c.enabled,
+                        webhook_endpoints.c.failing_since,
+                        webhook_endpoints.c.url,
+                        webhook_endpoints.c.deleted_at,
+                    )
+                )
+            ).one()
             await session.execute(
                 sa.insert(webhook_attempts).values(
                     message_seq=message.seq,
@@ -307,60 +333,28 @@ class DeliveryWorker:
                     response_excerpt=attempt.excerpt,
                 )
             )
-            if attempt.ok:
-                await session.execute(
-                    sa.update(webhook_messages)
-                    .where(webhook_messages.c.seq == message.seq)
-                    .values(
-                        status="delivered",
-                        delivered_at=now,
-                        attempts=attempts,
-                        last_attempt_at=now,
-                        leased_until=None,
-                    )
+            if error is None:
+                state: dict[str, Any] = dict(status="delivered", delivered_at=now)
+            elif endpoint.deleted_at is not None:
+                # Removed while this attempt was on its way: nothing more will go.
+                state = dict(status="failed")
+            else:
+                retry_at = self.policy.next_attempt(message.enqueued_at, attempts, now, self.rng)
+                state = dict(
+                    status="pending" if retry_at is not None else "failed",
+                    next_attempt_at=retry_at or now,
                 )
-                await session.execute(
-                    sa.update(webhook_endpoints)
-                    .where(webhook_endpoints.c.id == message.endpoint_id)
-                    .values(failing_since=None, last_error=None, last_success_at=now)
-                )
-                await uow.commit()
-                if message.attempts == 0:
-                    WEBHOOK_EVENT_TO_DELIVERY.observe(
-                        max((now - message.event_time).total_seconds(), 0.0)
-                    )
-                return
-            retry_at = self.policy.next_attempt(message.enqueued_at, attempts, now, self.rng)
             await session.execute(
                 sa.update(webhook_messages)
                 .where(webhook_messages.c.seq == message.seq)
-                .values(
-                    status="pending" if retry_at is not None else "failed",
-                    next_attempt_at=retry_at or now,
-                    attempts=attempts,
-                    last_attempt_at=now,
-                    leased_until=None,
-                )
+                .values(**state, attempts=attempts, last_attempt_at=now, leased_until=None)
             )
-            error = attempt.error or f"HTTP {attempt.status_code}"
-            endpoint = (
-                await session.execute(
-                    sa.update(webhook_endpoints)
-                    .where(webhook_endpoints.c.id == message.endpoint_id)
-                    .values(
-                        failing_since=sa.func.coalesce(webhook_endpoints.c.failing_since, now),
-                        last_error=error[:500],
-                    )
-                    .returning(
-                        webhook_endpoints.c.enabled,
-                        webhook_endpoints.c.failing_since,
-                        webhook_endpoints.c.url,
-                    )
-                )
-            ).one()
-            if endpoint.enabled and self.policy.endpoint_exhausted(endpoint.failing_since, now):
+            exhausted = self.policy.endpoint_exhausted(endpoint.failing_since, now)
+            if error is not None and endpoint.enabled and exhausted:
                 await self._disable(uow, message, endpoint.url, endpoint.failing_since, now, error)
             await uow.commit()
+        if error is None and message.attempts == 0:
+            WEBHOOK_EVENT_TO_DELIVERY.observe(max((now - message.event_time).total_seconds(), 0.0))
 
     async def _disable(
         self,
