@@ -14,7 +14,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 started=$SECONDS
 say() { printf 'compose-check: %s (+%ss)\n' "$*" "$((SECONDS - started))"; }
-uv_cmd() { if command -v uv >/dev/null 2>&1; then uv "$@"; else python3 -m uv "$@"; fi; }
+# The project's uv, as ./dev finds or installs it (PATH has none on a fresh machine).
+uv_cmd() { ./dev uv "$@"; }
 
 if [[ " $* " != *" --docker-host "* ]]; then
   say "podman (infra/containers/podman-setup.sh)"
