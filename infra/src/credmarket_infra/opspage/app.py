@@ -97,7 +97,7 @@ def create_app(settings: OpsPageSettings, *, verifier: TokenVerifier | None = No
                 "Not Found",
                 f"no dead letter at {body.dlq_topic}/{body.partition}/{body.offset}",
             )
-        [outcome] = await replay(target, [letter], force=body.force, by=f"page:{principal.subject_id}")
+        [outcome] = await replay(target, [letter], force=body.force, by=f"page:{principal.subject}")
         if outcome.status == "skipped":
             raise ProblemError(409, "Already replayed", outcome.message)
         if outcome.status == "failed":
