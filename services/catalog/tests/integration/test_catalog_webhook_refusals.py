@@ -154,6 +154,12 @@ async def test_another_providers_endpoint_is_out_of_reach(
     # Nothing changed for the owner; and without a token nothing at all.
     mine = await strict.get(f"/v1/webhook-endpoints/{endpoint}", headers=owner["headers"])
     assert mine.json()["enabled"] is True
+    # The secret was shown once, at creation: never again.
+    assert created.json()["secret"] not in mine.text
+    listed = await strict.get(
+        f"/v1/providers/{owner['id']}/webhook-endpoints", headers=owner["headers"]
+    )
+    assert created.json()["secret"] not in listed.text
     assert (await strict.get(f"/v1/webhook-endpoints/{endpoint}")).status_code == 401
     # Ops see it.
     assert (await strict.get(f"/v1/webhook-endpoints/{endpoint}", headers=ops)).status_code == 200

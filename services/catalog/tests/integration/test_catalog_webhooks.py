@@ -401,6 +401,13 @@ async def test_a_rotated_secret_verifies_with_both_during_the_overlap_then_only_
 
         hooks.clock.advance(timedelta(hours=1, seconds=1))
         assert await _ping(hooks, provider, endpoint_id, rx) == {"new"}
+        # At rest the secrets are sealed, not stored as given.
+        async with hooks.app.state.catalog.db.engine.connect() as conn:
+            stored = (await conn.execute(sa.text("SELECT ciphertext FROM webhook_secrets"))).all()
+        assert len(stored) == 2
+        for secret in (created["secret"], rotated.json()["secret"]):
+            key = secret.removeprefix("whsec_").encode()
+            assert all(key not in bytes(row[0]) for row in stored)
 
 
 async def test_redelivery_of_one_message_and_of_everything_since_a_time(hooks: Hooks) -> None:
