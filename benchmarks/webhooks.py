@@ -101,6 +101,26 @@ async def wait_enqueued(app: Any, count: int) -> float:
         await asyncio.sleep(0.05)
 
 
+async def latency_hops(app: Any, last: int) -> dict[str, Any]:
+    """Where the latency goes, from the delivery log: event -> enqueued (the consumer
+    and the fan-out), enqueued -> delivered (claim, sign, send, record)."""
+    async with app.state.catalog.db.engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                sa.text(
+                    "SELECT extract(epoch FROM enqueued_at - event_time) * 1000,"
+                    " extract(epoch FROM delivered_at - enqueued_at) * 1000"
+                    " FROM webhook_messages ORDER BY seq DESC LIMIT :n"
+                ),
+                {"n": last},
+            )
+        ).all()
+    return {
+        "event_to_enqueued": percentiles([float(r[0]) for r in rows], 1),
+        "enqueued_to_delivered": percentiles([float(r[1]) for r in rows if r[1] is not None], 1),
+    }
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=3000)
@@ -208,6 +228,7 @@ async def main() -> None:
                 await produce(i)
                 await producer.flush()
             await wait_for(before + steady, receiver, 120)
+            hops = await latency_hops(app, steady)
             latencies = []
             for arrived, event_time in list(receiver.arrivals.values())[latency_ids_start:]:
                 produced = datetime.fromisoformat(event_time.replace("Z", "+00:00")).timestamp()
@@ -234,6 +255,7 @@ async def main() -> None:
             "all_enqueued_after_s": round(enqueued_at, 2),
         },
         "latency_ms": latency,
+        "latency_hops_ms": hops,
     }
     print(json.dumps(result, indent=2))
     print(
