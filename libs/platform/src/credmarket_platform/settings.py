@@ -75,6 +75,8 @@ class ServiceSettings(BaseSettings):
     # once (0: no limit). Sized so a full process still answers within a few hundred
     # ms at our per-request costs (docs/adr/0018).
     http_max_in_flight: int = Field(default=64, ge=0)
+    # Request bodies, counted as read (0: no limit); the gateway's limit is the same.
+    http_max_body_bytes: int = Field(default=1024 * 1024, ge=0)
 
     # Development conveniences (built-in key-encryption keys, an HS256 token secret) are
     # allowed only with CREDMARKET_DEV_MODE=true; without it a service refuses to start

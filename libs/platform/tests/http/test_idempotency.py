@@ -312,3 +312,44 @@ async def test_unauthenticated_requests_do_not_burn_the_key(
     assert anonymous.status_code == 401
     ok = await client.post("/orders", json={"item": "a"}, headers=headers())
     assert ok.status_code == 201
+
+
+async def test_keys_are_scoped_by_issuer_and_canonical_subject(
+    db: Database, gate: asyncio.Event
+) -> None:
+    # Issue 19: the scope was the raw `sub`; two issuers' "42" shared keys, while one
+    # learner's UUID in two spellings did not.
+    verifier = TokenVerifier(
+        [
+            TrustedIssuer("idp-a", hs256_secret=SECRET.encode()),
+            TrustedIssuer("idp-b", hs256_secret=SECRET.encode()),
+        ],
+        audience="credmarket",
+    )
+    app = create_service_app(
+        ServiceSettings(),
+        title="t",
+        version="1",
+        routers=[_router(db, gate)],
+        token_verifier=verifier,
+        idempotency_store=IdempotencyStore(db.engine, in_flight_timeout=timedelta(minutes=5)),
+        configure_logs=False,
+    )
+
+    def as_(issuer: str, subject: str) -> dict[str, str]:
+        token = mint_token(subject, "learner", issuer=issuer, secret=SECRET)
+        return {"Authorization": f"Bearer {token}", "Idempotency-Key": "same-key"}
+
+    learner = "5b0c6a0e-9d53-4d6f-8f0e-2f9c1c7e4a11"
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://svc") as client:
+        a = await client.post("/orders", json={"item": "a"}, headers=as_("idp-a", "42"))
+        b = await client.post("/orders", json={"item": "a"}, headers=as_("idp-b", "42"))
+        assert a.json()["id"] != b.json()["id"]
+        lower = await client.post("/orders", json={"item": "a"}, headers=as_("idp-a", learner))
+        upper = await client.post(
+            "/orders", json={"item": "a"}, headers=as_("idp-a", learner.upper())
+        )
+        assert upper.headers.get("idempotent-replayed") == "true"
+        assert upper.json()["id"] == lower.json()["id"]
+    assert await _effect_count(db) == 3

@@ -64,6 +64,10 @@ class WebhookReceiver:
     requests: int = 0
     duplicates: int = 0
     unverified: int = 0
+    # Set: every request waits for it before it is answered (a slow receiver).
+    hold: asyncio.Event | None = None
+    in_flight: int = 0
+    most_in_flight: int = 0
     _server: uvicorn.Server | None = None
     _task: asyncio.Task[None] | None = None
 
@@ -91,6 +95,16 @@ class WebhookReceiver:
             if not message.get("more_body"):
                 break
         self.requests += 1
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            if self.hold is not None:
+                await self.hold.wait()
+            await self._answer(body, scope, send)
+        finally:
+            self.in_flight -= 1
+
+    async def _answer(self, body: bytes, scope: Any, send: Any) -> None:
         if self.mode == "fail":
             await _answer(send, 500, b"receiver failing on purpose")
             return

@@ -6,6 +6,7 @@ Time is the test's: the app's clock is moved on by hours and days instead of wai
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -575,3 +576,73 @@ async def test_one_ping_at_a_time(hooks: Hooks) -> None:
         await wait_until(lambda: rx.requests >= 1, timeout=30, message="ping never tried")
         # Still pending (the receiver fails, a retry is due later): still refused.
         assert (await hooks.client.post(path, headers=provider["headers"])).status_code == 429
+
+
+async def test_a_slow_receiver_holds_its_own_slots_never_another_providers(
+    hooks: Hooks,
+) -> None:
+    slow_provider = await hooks.provider()
+    fast_provider = await hooks.provider()
+    release = asyncio.Event()
+    async with (
+        running_receiver(now=hooks.clock.now, hold=release) as slow,
+        running_receiver(now=hooks.clock.now) as fast,
+    ):
+        slow_endpoint = await hooks.endpoint(slow_provider, slow.url, [ACTIVATED])
+        slow.secrets["s"] = slow_endpoint["secret"]
+        fast_endpoint = await hooks.endpoint(fast_provider, fast.url, [ACTIVATED])
+        fast.secrets["s"] = fast_endpoint["secret"]
+        slow_id, fast_id = uuid.UUID(slow_provider["id"]), uuid.UUID(fast_provider["id"])
+        for _ in range(12):
+            await hooks.publish(
+                make_event(ACTIVATED, enrollment_id=uuid.uuid4(), provider_id=slow_id)
+            )
+        limit = hooks.settings.webhook_endpoint_concurrency
+        await wait_until(lambda: slow.in_flight == limit, timeout=60, message="slow not busy")
+        for _ in range(5):
+            await hooks.publish(
+                make_event(ACTIVATED, enrollment_id=uuid.uuid4(), provider_id=fast_id)
+            )
+        # The fast provider's receiver gets everything while the slow one still holds.
+        await wait_until(lambda: len(fast.deliveries) == 5, timeout=60, message="fast starved")
+        assert slow.in_flight == limit
+        assert not slow.deliveries
+        release.set()
+        await wait_until(lambda: len(slow.deliveries) == 12, timeout=60, message="slow lost some")
+        assert slow.most_in_flight == limit
+
+
+async def test_a_disabled_endpoint_waits_and_gets_what_it_missed_once_enabled(
+    hooks: Hooks,
+) -> None:
+    provider = await hooks.provider()
+    async with running_receiver(now=hooks.clock.now) as rx:
+        created = await hooks.endpoint(provider, rx.url, [ACTIVATED])
+        rx.secrets["s"] = created["secret"]
+        endpoint_id = created["endpoint"]["id"]
+        path = f"/v1/webhook-endpoints/{endpoint_id}"
+        off = await hooks.client.patch(path, json={"enabled": False}, headers=provider["headers"])
+        assert off.status_code == 200, off.text
+        assert off.json()["disabled_reason"] == "provider"
+        # A ping to a disabled endpoint is refused.
+        ping = await hooks.client.post(f"{path}/pings", headers=provider["headers"])
+        assert ping.status_code == 409
+        pid = uuid.UUID(provider["id"])
+        # Enqueued for an endpoint that is enabled when the event arrives: re-enable first
+        # so the message exists, then take it away and watch it wait.
+        on = await hooks.client.patch(path, json={"enabled": True}, headers=provider["headers"])
+        assert on.json()["enabled"] is True
+        await hooks.publish(make_event(ACTIVATED, enrollment_id=uuid.uuid4(), provider_id=pid))
+        await wait_until(lambda: len(rx.deliveries) == 1, timeout=60, message="not delivered")
+        await hooks.client.patch(path, json={"enabled": False}, headers=provider["headers"])
+        # Redelivery of everything is asked while disabled: it waits for the endpoint.
+        since = (hooks.clock.now() - timedelta(hours=1)).isoformat()
+        again = await hooks.client.post(
+            f"{path}/redeliveries", json={"since": since}, headers=provider["headers"]
+        )
+        assert again.json() == {"redelivered": 1}
+        [waiting] = await hooks.messages(provider, endpoint_id)
+        assert waiting["status"] == "pending"
+        assert rx.requests == 1
+        await hooks.client.patch(path, json={"enabled": True}, headers=provider["headers"])
+        await wait_until(lambda: rx.duplicates == 1, timeout=30, message="not sent once enabled")

@@ -11,6 +11,7 @@ from credmarket_platform.auth.dependencies import install_auth
 from credmarket_platform.auth.verifier import TokenVerifier
 from credmarket_platform.failures import PLATFORM_FAILURES, FailurePolicy
 from credmarket_platform.http.contract import install_contract_openapi
+from credmarket_platform.http.body_limit import BodyLimitMiddleware
 from credmarket_platform.http.health import ReadyCheck, health_router
 from credmarket_platform.http.idempotency import IdempotencyStore, install_idempotency
 from credmarket_platform.http.load_shedding import InFlightLimitMiddleware
@@ -71,6 +72,7 @@ def create_service_app(
     # idempotency (a shed request claims no key).
     if settings.http_max_in_flight > 0:
         app.add_middleware(InFlightLimitMiddleware, limit=settings.http_max_in_flight)
+    app.add_middleware(BodyLimitMiddleware, limit=settings.http_max_body_bytes)
     app.add_middleware(RequestContextMiddleware, failures=failures)
     app.add_middleware(HttpMetricsMiddleware, service=settings.service_name)
     # Outermost: the 500s and 503s made by the request context get the headers too.

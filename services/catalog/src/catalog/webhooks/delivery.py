@@ -98,6 +98,7 @@ class Claimed:
     enqueued_at: datetime
     event_time: datetime
     status_before: str
+    leased_until: datetime
     secrets: list[str]
 
 
@@ -236,6 +237,7 @@ class DeliveryWorker:
                         webhook_messages.c.enqueued_at,
                         webhook_messages.c.event_time,
                         webhook_messages.c.status,
+                        webhook_messages.c.leased_until,
                     )
                 )
             ).all()
@@ -265,6 +267,7 @@ class DeliveryWorker:
                     enqueued_at=r.enqueued_at,
                     event_time=r.event_time,
                     status_before=r.status,
+                    leased_until=r.leased_until,
                     secrets=secrets.get(r.endpoint_id, []),
                 )
                 for r in rows
@@ -347,7 +350,17 @@ class DeliveryWorker:
             await session.execute(
                 sa.update(webhook_messages)
                 .where(webhook_messages.c.seq == message.seq)
-                .values(**state, attempts=attempts, last_attempt_at=now, leased_until=None)
+                .values(attempts=webhook_messages.c.attempts + 1, last_attempt_at=now)
+            )
+            # Only while our lease holds: a redelivery asked meanwhile (which drops the
+            # lease) must not be overwritten by this attempt's outcome, nor a newer claim's.
+            await session.execute(
+                sa.update(webhook_messages)
+                .where(
+                    webhook_messages.c.seq == message.seq,
+                    webhook_messages.c.leased_until == message.leased_until,
+                )
+                .values(**state, leased_until=None)
             )
             exhausted = self.policy.endpoint_exhausted(endpoint.failing_since, now)
             if error is not None and endpoint.enabled and exhausted:

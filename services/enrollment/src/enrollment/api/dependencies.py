@@ -35,7 +35,7 @@ def emitter(uow: UnitOfWork) -> Callable[[EventData], None]:
     return emit
 
 
-_PREFIX = re.compile(r"^(/[a-z][a-z0-9-]{0,30})?$")
+_PREFIX = re.compile(r"^(/[a-z][a-z0-9-]{0,30})?\Z")
 
 
 def gateway_prefix(request: Request) -> str:

@@ -189,7 +189,7 @@ async def list_enrollments(
         f = repository.ListFilter(
             provider_id=access.subject_id(principal), status=status, offering_id=offering_id
         )
-    scope = pagination.scope_of(principal.role, principal.subject, f)
+    scope = pagination.scope_of(principal.role, principal.subject_id, f)
     after = None
     if cursor is not None:
         created_at, last_id = pagination.decode_cursor(cursor, scope, size=2)

@@ -90,7 +90,7 @@ async def list_credentials(
         if subject is None:
             return CredentialPage(items=[], limit=limit, offset=offset)
         issuer_filter = subject
-    scope = pagination.scope_of(principal.role, principal.subject, learner_id, issuer_filter)
+    scope = pagination.scope_of(principal.role, principal.subject_id, learner_id, issuer_filter)
     after = None
     if cursor is not None:
         issued_at, last_id = pagination.decode_cursor(cursor, scope, size=2)
