@@ -347,20 +347,17 @@ class DeliveryWorker:
                     status="pending" if retry_at is not None else "failed",
                     next_attempt_at=retry_at or now,
                 )
+            # The outcome lands only while our lease holds: a redelivery asked meanwhile
+            # (which drops the lease) must not be overwritten by it, nor a newer claim's.
+            ours = webhook_messages.c.leased_until == message.leased_until
+            outcome = {
+                name: sa.case((ours, value), else_=webhook_messages.c[name])
+                for name, value in {**state, "leased_until": None}.items()
+            }
             await session.execute(
                 sa.update(webhook_messages)
                 .where(webhook_messages.c.seq == message.seq)
-                .values(attempts=webhook_messages.c.attempts + 1, last_attempt_at=now)
-            )
-            # Only while our lease holds: a redelivery asked meanwhile (which drops the
-            # lease) must not be overwritten by this attempt's outcome, nor a newer claim's.
-            await session.execute(
-                sa.update(webhook_messages)
-                .where(
-                    webhook_messages.c.seq == message.seq,
-                    webhook_messages.c.leased_until == message.leased_until,
-                )
-                .values(**state, leased_until=None)
+                .values(attempts=webhook_messages.c.attempts + 1, last_attempt_at=now, **outcome)
             )
             exhausted = self.policy.endpoint_exhausted(endpoint.failing_since, now)
             if error is not None and endpoint.enabled and exhausted:

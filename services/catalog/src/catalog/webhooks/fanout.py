@@ -16,6 +16,7 @@ from catalog.domain.webhook_payload import structured
 from catalog.ids import new_id
 
 WEBHOOK_CHANNEL = "credmarket_webhooks"
+_NOTIFIED = "credmarket_webhooks_notified"
 
 
 def message_id() -> str:
@@ -59,5 +60,11 @@ async def enqueue(
 
 async def notify_delivery(session: AsyncSession) -> None:
     # Delivered by PostgreSQL only when (and if) the transaction commits: the delivery
-    # workers wake at once instead of at their next poll.
+    # workers wake at once instead of at their next poll. Once per transaction is
+    # enough (PostgreSQL folds identical notifications anyway): the consumer handles a
+    # batch of events in one.
+    transaction = session.get_transaction()
+    if transaction is not None and session.info.get(_NOTIFIED) is transaction:
+        return
+    session.info[_NOTIFIED] = transaction
     await session.execute(sa.select(sa.func.pg_notify(WEBHOOK_CHANNEL, "")))
