@@ -230,15 +230,17 @@ def test_links_are_named_alike(doc: Doc) -> None:
 # --- headers -----------------------------------------------------------------------------
 
 
-def test_required_headers_are_documented_required(doc: Doc) -> None:
+def test_required_headers_are_documented_required(
+    doc: Doc, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import importlib
-    import os
 
     from credmarket_platform.http.contract import _marks
     from fastapi import routing
     from fastapi.routing import APIRoute
 
-    os.environ.setdefault("CREDMARKET_DEV_MODE", "true")
+    # Only for this test: a leaked dev mode would change what later tests' settings allow.
+    monkeypatch.setenv("CREDMARKET_DEV_MODE", "true")
     enforced: set[tuple[str, str, str]] = set()
     for service in ("catalog", "enrollment", "payments", "issuance"):
         app = importlib.import_module(f"{service}.app").create_app()

@@ -103,6 +103,20 @@ async def test_a_learner_buys_pays_and_gets_the_credential_without_reloading(
     # Everything happened in the one page load.
     assert await page.get_attribute("body", "data-loaded-at") == loaded_at
 
+    # Into a wallet: the offer as a QR code, a link and the transaction code to type.
+    await page.click("#add-to-wallet")
+    await page.wait_for_selector("#wallet-offer:not([hidden])", timeout=STEP_MS)
+    qr = await page.get_attribute("#wallet-qr", "src")
+    assert qr is not None
+    assert qr.startswith("data:image/svg+xml")
+    assert await page.eval_on_selector("#wallet-qr", "img => img.naturalWidth") > 0
+    offer_link = await page.get_attribute("#wallet-link", "href")
+    assert offer_link is not None
+    assert offer_link.startswith("openid-credential-offer://?credential_offer=")
+    tx_code = await page.inner_text("#wallet-tx-code")
+    assert len(tx_code) == 6
+    assert tx_code.isdigit()
+
     await page.click("#share-link")
     await page.wait_for_url(share_url, timeout=STEP_MS)
     # The share page names what was achieved: the offering's achievement (its title).
@@ -126,3 +140,67 @@ async def test_a_declined_card_is_shown_and_another_card_pays(
     assert "payment.failed" in kinds
     assert kinds.index("payment.failed") < kinds.index("enrollment.activated")
     assert await page.get_attribute("body", "data-loaded-at") == loaded_at
+
+
+async def test_a_learner_lets_a_badge_host_in_from_the_storefront(
+    system: System, page: Any
+) -> None:
+    import base64
+    import hashlib
+    import secrets
+
+    import httpx
+
+    learner_id = str(uuid.uuid4())
+    learner = system.token("learner", learner_id)
+    callback = f"{system.gateway_url}/docs/"  # plain http: the dev stack runs in dev mode
+    async with httpx.AsyncClient(base_url=system.gateway_url, timeout=30) as http:
+        registered = await http.post(
+            "/ims/ob/v3p0/auth/register",
+            json={"client_name": "Backpack Example", "redirect_uris": [callback]},
+        )
+        assert registered.status_code == 201, registered.text
+        client = registered.json()
+        verifier = secrets.token_urlsafe(48)
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+        start = await http.get(
+            "/ims/ob/v3p0/auth/authorize",
+            params={
+                "response_type": "code",
+                "client_id": client["client_id"],
+                "redirect_uri": callback,
+                "scope": "https://purl.imsglobal.org/spec/ob/v3p0/scope/profile.readonly",
+                "state": "xyz",
+                "code_challenge": challenge.rstrip(b"=").decode(),
+                "code_challenge_method": "S256",
+            },
+        )
+        assert start.status_code == 302, start.text
+        consent_url = start.headers["location"]
+        assert consent_url.startswith(f"{system.gateway_url}/storefront/?request=")
+
+        await page.goto(f"{consent_url}#token={learner}")
+        await page.wait_for_selector("#consent:not([hidden])", timeout=STEP_MS)
+        assert await page.inner_text("#consent-client") == "Backpack Example"
+        assert "profile" in await page.inner_text("#consent-scopes")
+        await page.click("#consent-approve")
+        await page.wait_for_url(f"{callback}?code=*", timeout=STEP_MS)
+        back = httpx.URL(page.url).params
+        assert back["state"] == "xyz"
+
+        tokens = await http.post(
+            "/ims/ob/v3p0/auth/token",
+            data={
+                "grant_type": "authorization_code",
+                "code": back["code"],
+                "redirect_uri": callback,
+                "code_verifier": verifier,
+            },
+            auth=(client["client_id"], client["client_secret"]),
+        )
+        assert tokens.status_code == 200, tokens.text
+        profile = await http.get(
+            "/ims/ob/v3p0/profile",
+            headers={"Authorization": f"Bearer {tokens.json()['access_token']}"},
+        )
+        assert profile.json()["id"] == f"urn:uuid:{learner_id}"

@@ -45,12 +45,15 @@ async def test_trace_by_correlation_id_orders_hops_and_derives_handled_by(
     assert trace["hops"][0]["since_previous_ms"] is None
     assert [h["since_previous_ms"] for h in trace["hops"][1:]] == [1500.0] * 4
     assert trace["duration_ms"] == 6000.0
+    # Every group the registry names as a consumer, by name: catalog (provider webhooks)
+    # has not read it yet here.
     assert trace["hops"][0]["groups"] == [
+        {"group": f"{topic_prefix}catalog", "status": "pending", "committed": None},
         {
             "group": f"{topic_prefix}payments",
             "status": "handled",
             "committed": sent[requested.id].offset + 1,
-        }
+        },
     ]
     assert trace["hops"][1]["id"] == initiated.id
     assert trace["hops"][1]["groups"] == [

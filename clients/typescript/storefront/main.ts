@@ -208,7 +208,11 @@ function onLiveEvent(event: LiveEvent): void {
       say("Paid: you are enrolled. Your credential arrives when the provider reports your result.");
       break;
     case "credential.issued":
-      showCredential(event.data.share_url ?? "", event.data.credential_url ?? "");
+      showCredential(
+        event.data.share_url ?? "",
+        event.data.credential_url ?? "",
+        event.data.credential_id ?? "",
+      );
       break;
     case "enrollment.revoked":
     case "credential.revoked":
@@ -256,13 +260,69 @@ function showDecline(reason: string): void {
   shown.textContent = `${reason} Try another card.`;
 }
 
-function showCredential(shareUrl: string, credentialUrl: string): void {
+function showCredential(shareUrl: string, credentialUrl: string, credentialId: string): void {
   const box = $("#credential");
   box.hidden = false;
+  box.dataset.id = credentialId;
   const share = $<HTMLAnchorElement>("#share-link");
   share.href = shareUrl;
   $<HTMLAnchorElement>("#credential-link").href = credentialUrl;
+  $<HTMLButtonElement>("#add-to-wallet").onclick = () => void offerToWallet(credentialId);
   say("Your credential is issued.");
+}
+
+// --- take the credential out (ADR 0027) ---------------------------------------------------------
+
+async function offerToWallet(credentialId: string): Promise<void> {
+  const { data: offer, error } = await api.POST(
+    "/issuance/v1/credentials/{credential_id}/wallet-offers",
+    { params: { path: { credential_id: credentialId } }, body: { tx_code: true } },
+  );
+  if (error) {
+    say(problemText(error));
+    return;
+  }
+  $<HTMLImageElement>("#wallet-qr").src = offer.qr_code;
+  $<HTMLAnchorElement>("#wallet-link").href = offer.credential_offer_uri;
+  $("#wallet-tx-code").textContent = offer.tx_code ?? "(no code needed)";
+  $("#wallet-expires").textContent = new Date(offer.expires_at).toLocaleTimeString();
+  $("#wallet-offer").hidden = false;
+}
+
+// A badge host (Open Badges 3.0 API) sends the learner here with ?request=<id> to ask for
+// access; the answer sends the browser back to the host.
+async function showConsent(requestId: string): Promise<void> {
+  if (!token) {
+    say("Sign in to answer the badge host's request, then reload this page.");
+    return;
+  }
+  const path = { request_id: requestId };
+  const { data: request, error } = await api.GET(
+    "/issuance/v1/badge-hosts/authorization-requests/{request_id}",
+    { params: { path } },
+  );
+  if (error) {
+    say(problemText(error));
+    return;
+  }
+  $("#consent-client").textContent = request.client_name;
+  const scopes = $("#consent-scopes");
+  scopes.textContent = "";
+  for (const scope of request.scopes) scopes.append(el("li", { "data-scope": scope.scope }, scope.description));
+  $("#consent").hidden = false;
+  const answer = async (approve: boolean) => {
+    const { data: decision, error: refused } = await api.POST(
+      "/issuance/v1/badge-hosts/authorization-requests/{request_id}/decision",
+      { params: { path }, body: { approve } },
+    );
+    if (refused) {
+      say(problemText(refused));
+      return;
+    }
+    location.assign(decision.redirect_to);
+  };
+  $<HTMLButtonElement>("#consent-approve").onclick = () => void answer(true);
+  $<HTMLButtonElement>("#consent-deny").onclick = () => void answer(false);
 }
 
 function loadScript(src: string): Promise<void> {
@@ -291,6 +351,8 @@ function showSignIn(): void {
 }
 
 showSignIn();
+const consentRequest = new URLSearchParams(location.search).get("request");
+if (consentRequest) void showConsent(consentRequest);
 $<HTMLFormElement>("#search").addEventListener("submit", (event) => void search(event));
 // Set once per page load: a test that sees the same value at the end knows there was no reload.
 document.body.dataset.loadedAt = String(performance.timeOrigin);

@@ -708,7 +708,11 @@ function onLiveEvent(event) {
       say("Paid: you are enrolled. Your credential arrives when the provider reports your result.");
       break;
     case "credential.issued":
-      showCredential(event.data.share_url ?? "", event.data.credential_url ?? "");
+      showCredential(
+        event.data.share_url ?? "",
+        event.data.credential_url ?? "",
+        event.data.credential_id ?? ""
+      );
       break;
     case "enrollment.revoked":
     case "credential.revoked":
@@ -752,13 +756,63 @@ function showDecline(reason) {
   shown.hidden = false;
   shown.textContent = `${reason} Try another card.`;
 }
-function showCredential(shareUrl, credentialUrl) {
+function showCredential(shareUrl, credentialUrl, credentialId) {
   const box = $("#credential");
   box.hidden = false;
+  box.dataset.id = credentialId;
   const share = $("#share-link");
   share.href = shareUrl;
   $("#credential-link").href = credentialUrl;
+  $("#add-to-wallet").onclick = () => void offerToWallet(credentialId);
   say("Your credential is issued.");
+}
+async function offerToWallet(credentialId) {
+  const { data: offer, error } = await api.POST(
+    "/issuance/v1/credentials/{credential_id}/wallet-offers",
+    { params: { path: { credential_id: credentialId } }, body: { tx_code: true } }
+  );
+  if (error) {
+    say(problemText(error));
+    return;
+  }
+  $("#wallet-qr").src = offer.qr_code;
+  $("#wallet-link").href = offer.credential_offer_uri;
+  $("#wallet-tx-code").textContent = offer.tx_code ?? "(no code needed)";
+  $("#wallet-expires").textContent = new Date(offer.expires_at).toLocaleTimeString();
+  $("#wallet-offer").hidden = false;
+}
+async function showConsent(requestId) {
+  if (!token) {
+    say("Sign in to answer the badge host's request, then reload this page.");
+    return;
+  }
+  const path = { request_id: requestId };
+  const { data: request, error } = await api.GET(
+    "/issuance/v1/badge-hosts/authorization-requests/{request_id}",
+    { params: { path } }
+  );
+  if (error) {
+    say(problemText(error));
+    return;
+  }
+  $("#consent-client").textContent = request.client_name;
+  const scopes = $("#consent-scopes");
+  scopes.textContent = "";
+  for (const scope of request.scopes) scopes.append(el("li", { "data-scope": scope.scope }, scope.description));
+  $("#consent").hidden = false;
+  const answer = async (approve) => {
+    const { data: decision, error: refused } = await api.POST(
+      "/issuance/v1/badge-hosts/authorization-requests/{request_id}/decision",
+      { params: { path }, body: { approve } }
+    );
+    if (refused) {
+      say(problemText(refused));
+      return;
+    }
+    location.assign(decision.redirect_to);
+  };
+  $("#consent-approve").onclick = () => void answer(true);
+  $("#consent-deny").onclick = () => void answer(false);
 }
 function loadScript(src) {
   if (document.querySelector(`script[src="${CSS.escape(src)}"]`)) return Promise.resolve();
@@ -782,6 +836,8 @@ function showSignIn() {
   };
 }
 showSignIn();
+var consentRequest = new URLSearchParams(location.search).get("request");
+if (consentRequest) void showConsent(consentRequest);
 $("#search").addEventListener("submit", (event) => void search(event));
 document.body.dataset.loadedAt = String(performance.timeOrigin);
 document.body.dataset.ready = "true";

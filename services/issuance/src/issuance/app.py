@@ -54,7 +54,7 @@ def create_app(settings: IssuanceSettings | None = None, *, configure_logs: bool
         ),
         dev_mode=settings.dev_mode,
         badge_host_consent_url=settings.badge_host_consent_url
-        or f"{settings.public_base_url.rstrip('/')}/consent",
+        or f"{settings.public_base_url.rstrip('/')}/storefront/",
     )
 
     @asynccontextmanager

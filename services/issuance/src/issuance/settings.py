@@ -67,7 +67,9 @@ class IssuanceSettings(ServiceSettings):
         default=None,
         validation_alias=AliasChoices("CREDMARKET_ISSUANCE_BADGE_HOST_CONSENT_URL"),
         description="The frontend page where a learner approves a badge host's access "
-        "(Open Badges 3.0 API); it receives ?request=<id>. Default: <public base>/consent.",
+        "(Open Badges 3.0 API); it receives ?request=<id>. Default: <public base>/storefront/, "
+        "the reference storefront the dev stack's gateway serves; set it wherever the "
+        "frontend is served from.",
     )
 
     def kek_ring(self) -> KeyEncryptionKeyRing:
