@@ -16,6 +16,7 @@ import uvicorn
 from credmarket_events.payments import PaymentFailedV1, PaymentInitiatedV1, PaymentSucceededV1
 from credmarket_events.testing import make_event
 from credmarket_testing.wait import wait_until
+from enrollment.live_updates import hub_of
 from enrollment_harness import (
     Running,
     idem,
@@ -208,3 +209,35 @@ async def test_a_purchase_that_prefers_to_wait_answers_with_the_client_secret(
     assert answer.headers["preference-applied"] == "wait=10"
     assert answer.json()["next_action"]["type"] == "confirm_payment"
     assert answer.json()["next_action"]["client_secret"] == initiated.client_secret
+
+
+async def test_streams_are_bounded_in_number_and_in_time(served: Served) -> None:
+    r = served.r
+    learner = uuid.uuid4()
+    offering = await publish_offering(r, price=0)
+    bought = await r.client.post(
+        "/v1/enrollments",
+        json={"offering_id": str(offering.offering_id), "offering_version": 1},
+        headers={**token("learner", learner), **idem()},
+    )
+    url = f"{served.url}/v1/enrollments/{bought.json()['id']}/events"
+    auth = token("learner", learner)
+    hub_of(r.app).max_streams = 1
+    r.settings.live_max_stream_s = 2
+
+    async with httpx.AsyncClient(timeout=EVENT_TIMEOUT_S) as http:
+        async with http.stream("GET", url, headers=auth) as first:
+            stream = events(first)
+            assert (await next_event(stream)).kind == "enrollment.activated"
+            refused = await http.get(url, headers=auth)
+            assert refused.status_code == 503
+            assert refused.json()["type"] == "urn:credmarket:problem:overloaded"
+            assert refused.headers["retry-after"] == "5"
+
+            # The stream ends by itself once its time is up; the client reconnects.
+            async def the_rest() -> list[Event]:
+                return [event async for event in stream]
+
+            assert await asyncio.wait_for(the_rest(), EVENT_TIMEOUT_S) == []
+        async with http.stream("GET", url, headers=auth) as again:
+            assert again.status_code == 200
