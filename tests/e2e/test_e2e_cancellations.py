@@ -86,9 +86,15 @@ async def test_an_unpaid_enrollment_is_cancelled_when_the_deadline_passes(
     await wait_until(
         lambda: _is(system, intent, "canceled"), timeout=20, message="intent not cancelled"
     )
-    rows = await system.query(
-        "payments",
-        "SELECT status FROM payments WHERE enrollment_id = $1",
-        uuid.UUID(enrollment["id"]),
-    )
-    assert [r["status"] for r in rows] == ["cancelled"]
+
+    # Payments calls Stripe first and records the outcome after (ADR 0020): the row
+    # follows the intent, so it is waited for, not read at once.
+    async def recorded_cancelled() -> bool:
+        rows = await system.query(
+            "payments",
+            "SELECT status FROM payments WHERE enrollment_id = $1",
+            uuid.UUID(enrollment["id"]),
+        )
+        return [r["status"] for r in rows] == ["cancelled"]
+
+    await wait_until(recorded_cancelled, timeout=20, message="payment not recorded cancelled")
