@@ -10,8 +10,8 @@ from fastapi import APIRouter, FastAPI
 from credmarket_platform.auth.dependencies import install_auth
 from credmarket_platform.auth.verifier import TokenVerifier
 from credmarket_platform.failures import PLATFORM_FAILURES, FailurePolicy
-from credmarket_platform.http.contract import install_contract_openapi
 from credmarket_platform.http.body_limit import BodyLimitMiddleware
+from credmarket_platform.http.contract import install_contract_openapi
 from credmarket_platform.http.health import ReadyCheck, health_router
 from credmarket_platform.http.idempotency import IdempotencyStore, install_idempotency
 from credmarket_platform.http.load_shedding import InFlightLimitMiddleware
