@@ -22,6 +22,7 @@ from issuance.actions.badge_host_resources import (
     upsert_credential,
 )
 from issuance.actions.dependencies import IssuanceDeps
+from issuance.api.bounded_body import read_at_most
 from issuance.api.dependencies import get_deps, unit_of_work
 from issuance.db import badge_host_repository as repo
 from issuance.db.tables import BadgeHostGrant
@@ -81,12 +82,10 @@ class _Refused(Exception):
 
 
 async def _body(request: Request) -> bytes:
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY_BYTES:
-            raise _Refused(_status_info(413, "invalid_data", "the body is too large"))
-    return bytes(body)
+    body = await read_at_most(request, MAX_BODY_BYTES)
+    if body is None:
+        raise _Refused(_status_info(413, "invalid_data", "the body is too large"))
+    return body
 
 
 async def _grant(

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import Response
 
 from issuance.actions.dependencies import IssuanceDeps
+from issuance.api.bounded_body import read_at_most
 from issuance.api.dependencies import get_database, get_deps, unit_of_work
 from issuance.api.verify_models import VerificationReport
 from issuance.api.verify_routes import verification_report
@@ -77,15 +78,10 @@ async def baked_svg(credential_id: UUID, uow: UnitOfWork = Depends(unit_of_work)
 
 
 async def _read_bounded(request: Request) -> bytes:
-    # Counted as read: a missing or false Content-Length must not let a body past the limit.
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BAKED_BYTES:
-            raise ProblemError(
-                413, "Baked badge too large", f"Send at most {MAX_BAKED_BYTES} bytes."
-            )
-    return bytes(body)
+    body = await read_at_most(request, MAX_BAKED_BYTES)
+    if body is None:
+        raise ProblemError(413, "Baked badge too large", f"Send at most {MAX_BAKED_BYTES} bytes.")
+    return body
 
 
 @router.post(

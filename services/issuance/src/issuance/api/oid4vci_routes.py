@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from issuance.actions.dependencies import IssuanceDeps
 from issuance.actions.wallet_delivery import WalletRequestError, deliver_to_wallet
 from issuance.actions.wallet_offers import TokenGrant, new_nonce, redeem_offer
+from issuance.api.bounded_body import read_at_most
 from issuance.api.dependencies import get_deps, unit_of_work
 from issuance.domain.oid4vci_metadata import (
     CONFIGURATION_ID,
@@ -47,15 +48,6 @@ def _error(error: str, description: str, status: int = 400) -> JSONResponse:
     return JSONResponse(
         {"error": error, "error_description": description}, status_code=status, headers=headers
     )
-
-
-async def _bounded(request: Request) -> bytes | None:
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_REQUEST_BYTES:
-            return None
-    return bytes(body)
 
 
 @router.get(
@@ -95,7 +87,7 @@ async def token(
     uow: UnitOfWork = Depends(unit_of_work),
     deps: IssuanceDeps = Depends(get_deps),
 ) -> JSONResponse:
-    body = await _bounded(request)
+    body = await read_at_most(request, MAX_REQUEST_BYTES)
     if body is None:
         return _error("invalid_request", f"send at most {MAX_REQUEST_BYTES} bytes")
     try:
@@ -164,7 +156,7 @@ async def credential(
     scheme, _, access_token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() not in ("bearer", "dpop") or not access_token:
         return _error("invalid_token", "an access token from the token endpoint is required", 401)
-    body = await _bounded(request)
+    body = await read_at_most(request, MAX_REQUEST_BYTES)
     if body is None:
         return _error("invalid_credential_request", f"send at most {MAX_REQUEST_BYTES} bytes")
     try:

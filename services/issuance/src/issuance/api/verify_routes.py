@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Request
 
 from issuance.actions.dependencies import IssuanceDeps
 from issuance.actions.verifying import verify
+from issuance.api.bounded_body import read_at_most
 from issuance.api.dependencies import get_database, get_deps
 from issuance.api.verify_models import CheckOut, VerificationReport
 from issuance.credentials.document_loader import unknown_contexts
@@ -53,12 +54,10 @@ async def read_bounded_body(request: Request, limit: int) -> bytes:
     length = request.headers.get("content-length", "")
     if length.isascii() and length.isdigit() and int(length) > limit:
         raise _too_large(limit)
-    received = bytearray()
-    async for chunk in request.stream():
-        received += chunk
-        if len(received) > limit:
-            raise _too_large(limit)
-    return bytes(received)
+    body = await read_at_most(request, limit)
+    if body is None:
+        raise _too_large(limit)
+    return body
 
 
 async def credential_body(
