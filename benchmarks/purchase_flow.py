@@ -60,6 +60,13 @@ from typing import Any
 import aiohttp
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from credmarket_events.enrollment import (
+    EnrollmentActivatedV1,
+    EnrollmentCompletedV1,
+    EnrollmentRequestedV1,
+)
+from credmarket_events.issuance import CredentialIssuedV1
+from credmarket_events.payments import PaymentInitiatedV1, PaymentSucceededV1
 from credmarket_testing.infra import Infra
 from credmarket_testing.kafka import create_topics, delete_topics
 from credmarket_testing.ports import free_port
@@ -78,12 +85,12 @@ from benchmarks.common import (
 
 log = logging.getLogger("purchase_flow")
 
-T_REQUESTED = "credmarket.enrollment.enrollment.requested.v1"
-T_ACTIVATED = "credmarket.enrollment.enrollment.activated.v1"
-T_COMPLETED = "credmarket.enrollment.enrollment.completed.v1"
-T_INITIATED = "credmarket.payments.payment.initiated.v1"
-T_SUCCEEDED = "credmarket.payments.payment.succeeded.v1"
-T_ISSUED = "credmarket.issuance.credential.issued.v1"
+T_REQUESTED = EnrollmentRequestedV1.event_type
+T_ACTIVATED = EnrollmentActivatedV1.event_type
+T_COMPLETED = EnrollmentCompletedV1.event_type
+T_INITIATED = PaymentInitiatedV1.event_type
+T_SUCCEEDED = PaymentSucceededV1.event_type
+T_ISSUED = CredentialIssuedV1.event_type
 TOPICS = ("enrollment.enrollments", "payments.payments", "issuance.credentials")
 BROWSER_KEY = "sk_test_credmarket_browser"
 CARD = "4242424242424242"

@@ -19,7 +19,10 @@ from credmarket_testing.system import System
 from credmarket_testing.wait import wait_until
 
 if TYPE_CHECKING:
-    from tests.faults.conftest import Flow, Ledger, PatientShop, StartSystem
+    from credmarket_testing.ledger import Ledger
+    from credmarket_testing.shop import Flow, PatientShop
+
+    from tests.faults.conftest import StartSystem
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 

@@ -15,7 +15,10 @@ from credmarket_testing.system import SERVICE_NAMES, System
 from credmarket_testing.wait import wait_until
 
 if TYPE_CHECKING:
-    from tests.faults.conftest import Flow, Ledger, Shop, StartSystem
+    from credmarket_testing.ledger import Ledger
+    from credmarket_testing.shop import Flow, Shop
+
+    from tests.faults.conftest import StartSystem
 
 pytestmark = pytest.mark.e2e
 
