@@ -44,7 +44,8 @@ from credmarket_testing.system import System
 
 from benchmarks.catalog_search import copy_catalog
 from benchmarks.common import STACK, loadavg, machine, stack_infra, stop_cleanly_on_sigterm
-from benchmarks.purchase_flow import Driver, localstripe_webhook, prepare
+from benchmarks.purchase_flow.driver import Driver
+from benchmarks.purchase_flow.system_setup import localstripe_webhook, prepare
 
 
 def vegeta_bin() -> str:

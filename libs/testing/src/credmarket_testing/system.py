@@ -334,7 +334,8 @@ class System:
         return self.logs_dir / self.prefix / "gateway"
 
     def render_gateway_conf(self) -> str:
-        from credmarket_infra.gateway.nginx_conf import local_target, render_nginx_conf
+        from credmarket_infra.gateway.nginx_conf import render_nginx_conf
+        from credmarket_infra.gateway.nginx_target import local_target
         from credmarket_infra.gateway.settings import GatewaySettings
 
         settings = (self.gateway_settings or GatewaySettings()).with_(port=self.ports["gateway"])
