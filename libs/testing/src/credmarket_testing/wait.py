@@ -25,3 +25,18 @@ async def wait_until(
         if time.monotonic() >= deadline:
             raise AssertionError(f"{message} (after {timeout:.1f}s)")
         await asyncio.sleep(interval)
+
+
+def wait_until_sync(
+    predicate: Callable[[], bool],
+    timeout: float = 10.0,
+    interval: float = 0.05,
+    message: str = "condition not met",
+) -> None:
+    """`wait_until` for code that has no event loop (a thread's fixture, a hypothesis
+    state machine's rule): poll `predicate` until it is truthy."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"{message} (after {timeout:.1f}s)")
+        time.sleep(interval)

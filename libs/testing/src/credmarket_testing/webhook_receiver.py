@@ -20,6 +20,8 @@ from typing import Any, Literal
 import uvicorn
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from credmarket_testing.wait import wait_until
+
 Mode = Literal["ok", "fail"]
 
 
@@ -135,10 +137,14 @@ class WebhookReceiver:
         )
         self._server = uvicorn.Server(config)
         self._task = asyncio.create_task(self._server.serve())
-        while not self._server.started:
-            if self._task.done():
-                self._task.result()
-            await asyncio.sleep(0.01)
+        task, server = self._task, self._server
+
+        def started() -> bool:
+            if task.done():
+                task.result()  # it failed to start: say why
+            return bool(server.started)
+
+        await wait_until(started, timeout=10, interval=0.01, message="the receiver did not start")
 
     async def stop(self) -> None:
         if self._server is not None and self._task is not None:
