@@ -8,9 +8,8 @@ not load is reloaded, Stripe.js retries while Stripe is away.
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import functools
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from credmarket_infra.demo.stripe_js import BROWSER_TEST_KEY, TEST_CARD_OK, conf
 
 from credmarket_testing.stripe_probe import STRIPE_LOOKUP_KEY
 from credmarket_testing.system import SERVICE_NAMES, System
+from credmarket_testing.wait import wait_until
 
 FLOW_TIMEOUT_S = 45.0
 OUTAGE_FLOW_TIMEOUT_S = 240.0
@@ -167,24 +167,33 @@ class PatientShop(Shop):
     async def _patiently(
         self, what: str, request: Callable[[], Any], timeout_s: float = OUTAGE_FLOW_TIMEOUT_S
     ) -> httpx.Response:
-        deadline = time.monotonic() + timeout_s
+        answered: list[httpx.Response] = []
         last = "no answer"
-        while True:
+
+        async def answers() -> bool:
+            nonlocal last
             try:
                 response: httpx.Response = await request()
-                if response.status_code < 500:
-                    return response
-                last = f"{response.status_code} {response.text[:200]}"
             except httpx.TransportError as exc:
                 last = repr(exc)
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{what}: still failing after {timeout_s}s ({last})")
-            await asyncio.sleep(0.5)
+                return False
+            if response.status_code >= 500:
+                last = f"{response.status_code} {response.text[:200]}"
+                return False
+            answered.append(response)
+            return True
+
+        await wait_until(
+            answers, timeout=timeout_s, interval=0.5, message=lambda: f"{what}: still {last}"
+        )
+        return answered[-1]
 
     async def buy(self, flow: Flow) -> Flow:
-        deadline = time.monotonic() + OUTAGE_FLOW_TIMEOUT_S
-        while True:
-            # One purchase request, repeated with its key until answered.
+        answers: list[httpx.Response] = []
+
+        async def listed() -> bool:
+            # One purchase request, repeated with its key until answered; a new key for the
+            # next try, since the answer is stored under this one.
             response = await self._patiently(
                 "the purchase",
                 functools.partial(
@@ -195,12 +204,15 @@ class PatientShop(Shop):
                     idempotency_key=str(uuid.uuid4()),
                 ),
             )
-            not_listed_yet = response.status_code == 404 or (
-                response.status_code == 409 and "Retry-After" in response.headers
+            answers.append(response)
+            return not (
+                response.status_code == 404
+                or (response.status_code == 409 and "Retry-After" in response.headers)
             )
-            if not not_listed_yet or time.monotonic() > deadline:
-                break
-            await asyncio.sleep(0.2)  # stored under that key: the next try needs a new one
+
+        with contextlib.suppress(AssertionError):  # never listed: the answer below says so
+            await wait_until(listed, timeout=OUTAGE_FLOW_TIMEOUT_S, interval=0.2)
+        response = answers[-1]
         if response.status_code == 409 and response.json().get("enrollment_id"):
             # An attempt went through but its answer was lost (the database failed
             # between the purchase's commit and the recording of its answer): the
@@ -215,38 +227,44 @@ class PatientShop(Shop):
     async def wait(
         self, flow: Flow, what: str, done: Any, timeout_s: float = OUTAGE_FLOW_TIMEOUT_S
     ) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout_s
         url = self.market.routes.url("enrollment", f"/v1/enrollments/{flow.enrollment_id}")
         headers = {"Authorization": f"Bearer {flow.learner_token}"}
         view: dict[str, Any] = {}
-        while True:
+
+        async def reached() -> bool:
             response = await self._patiently(
                 what, lambda: self.http.get(url, headers=headers), timeout_s
             )
             assert response.status_code == 200, response.text
-            view = response.json()
-            if done(view):
-                return view
-            if time.monotonic() > deadline:
-                raise AssertionError(
-                    f"waited {timeout_s}s for {what}; last: {view}\n{self.system.logs()}"
-                )
-            await asyncio.sleep(0.2)
+            view.clear()
+            view.update(response.json())
+            return bool(done(view))
+
+        await wait_until(
+            reached,
+            timeout=timeout_s,
+            interval=0.2,
+            message=lambda: f"waited for {what}; last: {view}\n{self.system.logs()}",
+        )
+        return view
 
     async def pay(self, flow: Flow) -> None:
-        deadline = time.monotonic() + OUTAGE_FLOW_TIMEOUT_S
-        while True:
+        async def paid() -> bool:
             try:
                 await Shop.pay(self, flow)
-                return
-            except (httpx.TransportError, httpx.HTTPStatusError) as exc:
-                if isinstance(exc, httpx.HTTPStatusError) and exc.response.status_code < 500:
-                    if await self._intent_succeeded(flow):
-                        return  # confirmed before Stripe went away; the answer was lost
-                    raise
-                if time.monotonic() > deadline:
-                    raise
-            await asyncio.sleep(0.5)
+            except httpx.HTTPStatusError as exc:
+                if exc.response.status_code >= 500:
+                    return False
+                if await self._intent_succeeded(flow):
+                    return True  # confirmed before Stripe went away; the answer was lost
+                raise
+            except httpx.TransportError:
+                return False
+            return True
+
+        await wait_until(
+            paid, timeout=OUTAGE_FLOW_TIMEOUT_S, interval=0.5, message="Stripe.js could not pay"
+        )
 
     async def _intent_succeeded(self, flow: Flow) -> bool:
         response = await self.http.get(
