@@ -15,6 +15,7 @@ from typing import Any
 
 import aiohttp
 from credmarket_testing.ports import free_port
+from credmarket_testing.stripe_probe import register_stripe_webhook
 from credmarket_testing.system import System
 from credmarket_testing.wait import wait_until
 
@@ -80,13 +81,14 @@ async def prepare(system: System, http: aiohttp.ClientSession) -> tuple[dict[str
 
 
 async def localstripe_webhook(system: System, deliver: bool) -> None:
-    """Let localstripe deliver to this system's payments, or not at all (events: none)."""
-    data = {"url": f"{system.url('payments')}/v1/stripe/webhook", "secret": system.webhook_secret}
-    if not deliver:
-        data["events[0]"] = "none"
-    url = f"{system.infra.stripe_api_base}/_config/webhooks/{system.prefix}"
-    async with aiohttp.ClientSession() as http, http.post(url, data=data) as r:
-        r.raise_for_status()
+    """Let localstripe deliver to this system's payments, or not at all."""
+    await register_stripe_webhook(
+        system.infra.stripe_api_base,
+        system.prefix,
+        f"{system.url('payments')}/v1/stripe/webhook",
+        system.webhook_secret,
+        events=None if deliver else [],
+    )
 
 
 @contextlib.asynccontextmanager

@@ -6,12 +6,15 @@ from __future__ import annotations
 import json
 import uuid
 
-import httpx
 import pytest
 from credmarket_events.enrollment import RefundRequestedV1
 from credmarket_infra.demo.client import Marketplace
 from credmarket_testing.actors import Learner, Provider, buy, pay
-from credmarket_testing.stripe_probe import stripe_event_for, stripe_refunds_of
+from credmarket_testing.stripe_probe import (
+    register_stripe_webhook,
+    stripe_event_for,
+    stripe_refunds_of,
+)
 from credmarket_testing.stripe_webhooks import stripe_signature
 from credmarket_testing.system import System
 from credmarket_testing.wait import wait_until
@@ -25,13 +28,13 @@ STRIPE_KEY = "sk_test_credmarket_e2e"
 async def hold_webhooks(system: System) -> None:
     """Stripe's delivery is late (it retries, or 3-D Secure was slow): nothing arrives
     until the test delivers it, so the learner's cancel lands first."""
-    async with httpx.AsyncClient(timeout=10) as http:
-        # JSON: the stand-in takes the event filter only as a list; [] lets nothing through.
-        response = await http.post(
-            f"{system.infra.stripe_api_base}/_config/webhooks/{system.prefix}",
-            json={"url": "http://127.0.0.1:9/held", "secret": system.webhook_secret, "events": []},
-        )
-        response.raise_for_status()
+    await register_stripe_webhook(
+        system.infra.stripe_api_base,
+        system.prefix,
+        "http://127.0.0.1:9/held",
+        system.webhook_secret,
+        events=[],
+    )
 
 
 async def test_paid_after_the_learner_cancelled_is_refunded_once_and_stays_cancelled(

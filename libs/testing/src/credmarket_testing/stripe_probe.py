@@ -105,6 +105,26 @@ async def stripe_event_for(
     raise AssertionError(f"Stripe has no {event_type} event for {intent_id}")
 
 
+async def register_stripe_webhook(
+    stripe_api_base: str, name: str, url: str, secret: str, *, events: list[str] | None = None
+) -> None:
+    """Have the Stripe stand-in deliver its events to ``url`` as endpoint ``name``, signed
+    with ``secret``; ``events`` filters them (``[]``: none gets through)."""
+    body: dict[str, Any] = {"url": url, "secret": secret}
+    if events is not None:
+        body["events"] = events  # as JSON: the stand-in takes the filter only as a list
+    async with httpx.AsyncClient(timeout=10) as client:
+        response = await client.post(f"{stripe_api_base}/_config/webhooks/{name}", json=body)
+        response.raise_for_status()
+
+
+async def forget_stripe_webhook(stripe_api_base: str, name: str) -> None:
+    """The stand-in posts every event to every endpoint it knows: forget this one."""
+    with contextlib.suppress(httpx.HTTPError):
+        async with httpx.AsyncClient(timeout=10) as client:
+            await client.delete(f"{stripe_api_base}/_config/webhooks/{name}")
+
+
 class StripeProbe:
     """A webhook endpoint of our own at the Stripe stand-in, registered after the system's.
 
@@ -130,22 +150,14 @@ class StripeProbe:
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
-        await self._register(f"http://127.0.0.1:{self.port}/webhook")
+        await register_stripe_webhook(
+            self.stripe_api_base, self.name, f"http://127.0.0.1:{self.port}/webhook", self.secret
+        )
 
     async def stop(self) -> None:
-        with contextlib.suppress(httpx.HTTPError):
-            async with httpx.AsyncClient(timeout=10) as client:
-                await client.delete(f"{self.stripe_api_base}/_config/webhooks/{self.name}")
+        await forget_stripe_webhook(self.stripe_api_base, self.name)
         if self._runner is not None:
             await self._runner.cleanup()
-
-    async def _register(self, url: str) -> None:
-        data = {"url": url, "secret": self.secret}
-        async with httpx.AsyncClient(timeout=10) as client:
-            response = await client.post(
-                f"{self.stripe_api_base}/_config/webhooks/{self.name}", data=data
-            )
-            response.raise_for_status()
 
     def events_for(self, intent_id: str, event_type: str) -> list[tuple[bytes, str]]:
         out = []

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import os
 import secrets
 import signal
@@ -31,7 +30,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
-import httpx
 from credmarket_events.topics import TOPICS
 from credmarket_platform.auth.tokens import mint_token
 from credmarket_platform.db.migrations import upgrade_async
@@ -41,6 +39,7 @@ from credmarket_testing.infra import Infra
 from credmarket_testing.kafka import create_topics, delete_topics
 from credmarket_testing.ports import free_port
 from credmarket_testing.service_process import ServiceProcess, migrations_dir
+from credmarket_testing.stripe_probe import forget_stripe_webhook, register_stripe_webhook
 from credmarket_testing.stripe_stand_in import StripeStandIn
 
 if TYPE_CHECKING:
@@ -312,22 +311,16 @@ class System:
         """Stripe (the stand-in) delivers its events to this system's payments service
         (through the gateway, byte for byte, when there is one)."""
         base = f"{self.gateway_url}/payments" if self.gateway else self.url("payments")
-        async with httpx.AsyncClient(timeout=10) as client:
-            response = await client.post(
-                f"{self.stripe_api_base}/_config/webhooks/{self.prefix}",
-                data={"url": f"{base}/v1/stripe/webhook", "secret": self.webhook_secret},
-            )
-            response.raise_for_status()
+        await register_stripe_webhook(
+            self.stripe_api_base, self.prefix, f"{base}/v1/stripe/webhook", self.webhook_secret
+        )
 
     async def stop(self) -> None:
         await self.stop_gateway()
         for procs in self.replicas.values():
             for p in procs:
                 await p.stop()
-        with contextlib.suppress(httpx.HTTPError):
-            # The stand-in posts every event to every webhook it knows: forget this one.
-            async with httpx.AsyncClient(timeout=5) as client:
-                await client.delete(f"{self.stripe_api_base}/_config/webhooks/{self.prefix}")
+        await forget_stripe_webhook(self.stripe_api_base, self.prefix)
         if self.stripe is not None:
             await self.stripe.stop()
         for proxy in self.proxies.values():
