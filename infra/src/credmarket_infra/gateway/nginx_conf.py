@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from credmarket_platform.http import problem_types
 
@@ -100,22 +101,26 @@ def _upstreams(upstreams: Mapping[str, Sequence[str]]) -> list[str]:
     return upstream_blocks
 
 
+def _exact(path: str, **options: Any) -> list[str]:
+    """An exact route to a service's own path: /<service>/v1/… goes to <service> as /v1/…."""
+    service = path.split("/")[1]
+    return api_location(
+        f"= {path}",
+        service,
+        prefix=f"/{service}",
+        upstream_uri=path.removeprefix(f"/{service}"),
+        **options,
+    )
+
+
 def _api_routes(settings: GatewaySettings) -> list[str]:
     """The services' APIs: the rate-limited and byte-exact routes first (exact matches win
     anyway), then each service under its prefix and issuance's public documents."""
+    verify = ("verify", settings.verify_limit)
     loc: list[str] = []
-    loc += api_location(
-        f"= {PROVIDER_TOKENS_PATH}",
-        "catalog",
-        prefix="/catalog",
-        upstream_uri="/v1/provider-tokens",
-        limit=("provider_token", settings.token_limit),
-    )
-    loc += api_location(
-        f"= {PURCHASE_PATH}",
-        "enrollment",
-        prefix="/enrollment",
-        upstream_uri="/v1/enrollments",
+    loc += _exact(PROVIDER_TOKENS_PATH, limit=("provider_token", settings.token_limit))
+    loc += _exact(
+        PURCHASE_PATH,
         limit=("purchase", settings.purchase_limit),
         redirect_prefix="/enrollment",
     )
@@ -127,36 +132,11 @@ def _api_routes(settings: GatewaySettings) -> list[str]:
         upstream_uri="$1$is_args$args",
         stream_timeout_s=STREAM_READ_TIMEOUT_S,
     )
-    loc += api_location(
-        f"= {VERIFY_PATH}",
-        "issuance",
-        prefix="/issuance",
-        upstream_uri="/v1/verify",
-        limit=("verify", settings.verify_limit),
-    )
+    loc += _exact(VERIFY_PATH, limit=verify)
     # A baked badge is verified like its JSON: same work, same budget.
-    loc += api_location(
-        f"= {BAKED_VERIFY_PATH}",
-        "issuance",
-        prefix="/issuance",
-        upstream_uri="/v1/verify/baked",
-        limit=("verify", settings.verify_limit),
-    )
-    loc += api_location(
-        f"= {SEARCH_PATH}",
-        "catalog",
-        prefix="/catalog",
-        upstream_uri="/v1/offerings",
-        cache="catalog_search",
-    )
-    loc += api_location(
-        f"= {WEBHOOK_PATH}",
-        "payments",
-        prefix="/payments",
-        upstream_uri="/v1/stripe/webhook",
-        cors=False,
-        raw_body=True,
-    )
+    loc += _exact(BAKED_VERIFY_PATH, limit=verify)
+    loc += _exact(SEARCH_PATH, cache="catalog_search")
+    loc += _exact(WEBHOOK_PATH, cors=False, raw_body=True)
     for service in SERVICES:
         loc += api_location(
             f"/{service}/",
@@ -168,9 +148,7 @@ def _api_routes(settings: GatewaySettings) -> list[str]:
     for public in ISSUANCE_PUBLIC_PREFIXES:
         loc += api_location(public, "issuance", prefix="", upstream_uri="")
     for wallet in WALLET_PATHS:
-        loc += api_location(
-            wallet, "issuance", prefix="", upstream_uri="", limit=("verify", settings.verify_limit)
-        )
+        loc += api_location(wallet, "issuance", prefix="", upstream_uri="", limit=verify)
     return loc
 
 
