@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import sys
 import tempfile
-import time
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -64,19 +63,25 @@ async def prepare(system: System, http: aiohttp.ClientSession) -> tuple[dict[str
         offering = await r.json()
         assert r.status in (200, 201), offering
     # Enrollment learns of the offering from catalog's events; issuance of the provider.
-    deadline = time.monotonic() + 30
-    while True:
+    last = ""
+
+    async def enrollment_knows_it() -> bool:
+        nonlocal last
         learner = system.token("learner", email="first@bench.example")
         async with http.post(
             f"{system.url('enrollment')}/v1/enrollments",
             json={"offering_id": offering["id"], "offering_version": offering["version"]},
             headers={"Authorization": f"Bearer {learner}", "Idempotency-Key": str(uuid.uuid4())},
         ) as r:
-            if r.status == 201:
-                break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"enrollment never learned the offering: {await r.text()}")
-        await asyncio.sleep(0.2)
+            last = await r.text()
+            return r.status == 201
+
+    await wait_until(
+        enrollment_knows_it,
+        timeout=30,
+        interval=0.2,
+        message=lambda: f"enrollment never learned the offering: {last}",
+    )
     return offering, provider
 
 
