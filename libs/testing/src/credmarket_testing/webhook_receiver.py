@@ -25,6 +25,17 @@ from credmarket_testing.wait import wait_until
 Mode = Literal["ok", "fail"]
 
 
+async def read_body(receive: Any) -> bytes:
+    """An ASGI request's whole body, however many messages it comes in."""
+    body = b""
+    while True:
+        message = await receive()
+        chunk: bytes = message.get("body", b"")
+        body += chunk
+        if not message.get("more_body"):
+            return body
+
+
 class ClockedWebhook(Webhook):
     """The package's verification, with the receiver's idea of now taken from the test's
     clock: a test that moves time on by days moves it for both sides."""
@@ -90,12 +101,7 @@ class WebhookReceiver:
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await read_body(receive)
         self.requests += 1
         self.in_flight += 1
         self.most_in_flight = max(self.most_in_flight, self.in_flight)
