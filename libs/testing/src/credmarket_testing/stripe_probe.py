@@ -3,6 +3,7 @@ webhook endpoint of the test's own at the Stripe stand-in."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import uuid
@@ -10,11 +11,12 @@ from collections.abc import Iterable
 from typing import Any
 
 import httpx
-from aiohttp import web
+import uvicorn
 from credmarket_infra.demo.stripe_js import BROWSER_TEST_KEY
 
 from credmarket_testing.ports import free_port
 from credmarket_testing.wait import wait_until
+from credmarket_testing.webhook_receiver import read_body
 
 # A key the Stripe stand-in accepts, as ops would use to look at Stripe's dashboard.
 STRIPE_LOOKUP_KEY = BROWSER_TEST_KEY
@@ -138,26 +140,47 @@ class StripeProbe:
         self.name = f"probe-{uuid.uuid4().hex[:8]}"
         self.port = free_port()
         self.received: list[tuple[bytes, str]] = []
-        self._runner: web.AppRunner | None = None
+        self._server: uvicorn.Server | None = None
+        self._task: asyncio.Task[None] | None = None
 
-    async def _receive(self, request: web.Request) -> web.Response:
-        self.received.append((await request.read(), request.headers.get("Stripe-Signature", "")))
-        return web.json_response({"received": True})
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """ASGI: keep every delivery as it came, answer as a healthy endpoint does."""
+        if scope["type"] != "http":
+            return
+        body = await read_body(receive)
+        signature = dict(scope["headers"]).get(b"stripe-signature", b"").decode()
+        self.received.append((body, signature))
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
+        await send({"type": "http.response.body", "body": b'{"received":true}'})
 
     async def start(self) -> None:
-        app = web.Application()
-        app.router.add_post("/webhook", self._receive)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+        config = uvicorn.Config(
+            self, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"
+        )
+        server = self._server = uvicorn.Server(config)
+        task = self._task = asyncio.create_task(server.serve())
+
+        def serving() -> bool:
+            if task.done():
+                task.result()  # it failed to start: say why
+            return bool(server.started)
+
+        await wait_until(serving, timeout=10, interval=0.01, message="the probe did not start")
         await register_stripe_webhook(
             self.stripe_api_base, self.name, f"http://127.0.0.1:{self.port}/webhook", self.secret
         )
 
     async def stop(self) -> None:
         await forget_stripe_webhook(self.stripe_api_base, self.name)
-        if self._runner is not None:
-            await self._runner.cleanup()
+        if self._server is not None and self._task is not None:
+            self._server.should_exit = True
+            await self._task
 
     def events_for(self, intent_id: str, event_type: str) -> list[tuple[bytes, str]]:
         out = []
