@@ -37,21 +37,11 @@ async def system(start_system: StartSystem) -> AsyncIterator[System]:
         yield s
 
 
-async def journey(shop: PatientShop, flow: Flow) -> Flow:
-    await shop.buy(flow)
-    await shop.wait_initiated(flow)
-    await shop.pay(flow)
-    await shop.wait_active(flow)
-    await shop.complete(flow)
-    await shop.wait_credential(flow)
-    return flow
-
-
 async def purchases(shop: PatientShop) -> tuple[list[Flow], list[asyncio.Task[Flow]]]:
     provider = await shop.new_provider("Outage Academy")
     offering = await shop.new_offering(provider)
     flows = [shop.learner(provider, offering) for _ in range(PURCHASES)]
-    return flows, [asyncio.create_task(journey(shop, f)) for f in flows]
+    return flows, [asyncio.create_task(shop.run_to_credential(f)) for f in flows]
 
 
 async def outage(stop: Callable[[], Awaitable[None]], start: Callable[[], Awaitable[None]]) -> None:

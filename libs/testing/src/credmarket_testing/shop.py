@@ -146,7 +146,8 @@ class Shop:
         return flow
 
     async def run_to_credential(self, flow: Flow) -> Flow:
-        """The whole journey without faults: buy, pay, complete, credential."""
+        """The whole journey: buy, pay, complete, credential (a PatientShop rides out
+        faults on the way)."""
         await self.purchase_paid(flow)
         await self.complete(flow)
         await self.wait_credential(flow)
