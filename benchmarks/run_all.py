@@ -35,6 +35,7 @@ from benchmarks import (
 from benchmarks.common import ROOT, loadavg, machine, stop_cleanly_on_sigterm
 from benchmarks.plots import plot_cdf, plot_cpu, plot_hops, plot_http, plot_issuance
 from benchmarks.purchase_flow.analysis import summary as purchase_flow_summary
+from benchmarks.purchase_flow.run import Options as PurchaseFlowOptions
 from benchmarks.purchase_flow.run import run as purchase_flow_run
 from benchmarks.report import report
 from benchmarks.targets import TARGETS, verdicts
@@ -91,7 +92,15 @@ def main() -> None:
     if "flow" not in args.skip:
         results["purchase_flow"] = asyncio.run(
             purchase_flow_run(
-                args.n, args.rate, args.max_inflight, "self", args.localstripe_n, "WARNING", 120.0
+                PurchaseFlowOptions(
+                    n=args.n,
+                    rate=args.rate,
+                    max_inflight=args.max_inflight,
+                    webhook="self",
+                    localstripe_n=args.localstripe_n,
+                    log_level="WARNING",
+                    timeout_s=120.0,
+                )
             )
         )
         print(purchase_flow_summary(results["purchase_flow"]), flush=True)

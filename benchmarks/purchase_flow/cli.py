@@ -11,7 +11,7 @@ from pathlib import Path
 from benchmarks import purchase_flow
 from benchmarks.common import stop_cleanly_on_sigterm
 from benchmarks.purchase_flow.analysis import summary
-from benchmarks.purchase_flow.run import run
+from benchmarks.purchase_flow.run import Options, run
 
 
 def main() -> None:
@@ -36,14 +36,16 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s")
     result = asyncio.run(
         run(
-            args.n,
-            args.rate,
-            args.max_inflight,
-            args.webhook,
-            args.localstripe_n,
-            args.log_level,
-            args.timeout,
-            args.shared_stripe,
+            Options(
+                n=args.n,
+                rate=args.rate,
+                max_inflight=args.max_inflight,
+                webhook=args.webhook,
+                localstripe_n=args.localstripe_n,
+                log_level=args.log_level,
+                timeout_s=args.timeout,
+                shared_stripe=args.shared_stripe,
+            )
         )
     )
     print(summary(result))

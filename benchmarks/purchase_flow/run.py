@@ -8,6 +8,7 @@ import contextlib
 import dataclasses
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -24,39 +25,40 @@ from benchmarks.purchase_flow.system_setup import localstripe_webhook, prepare, 
 log = logging.getLogger("purchase_flow")
 
 
-async def run(
-    n: int,
-    rate: float | None,
-    max_inflight: int,
-    webhook: str,
-    localstripe_n: int,
-    log_level: str,
-    timeout_s: float,
-    shared_stripe: bool = False,
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Options:
+    """What one run is asked for (the command line's options)."""
+
+    n: int  # flows per phase
+    rate: float | None  # the fixed phase's flows/s; None: half of what max sustained
+    max_inflight: int
+    webhook: str  # "self" (the driver delivers, signed) or "localstripe"
+    localstripe_n: int  # flows with localstripe's own delivery; 0: no such phase
+    log_level: str
+    timeout_s: float  # per flow
+    shared_stripe: bool = False  # the stack's localstripe instead of a fresh one
+
+
+async def run(options: Options) -> dict[str, Any]:
     async with contextlib.AsyncExitStack() as stack:
         infra = stack_infra()
-        if not shared_stripe:
+        if not options.shared_stripe:
             infra = dataclasses.replace(
                 infra, stripe_api_base=await stack.enter_async_context(private_localstripe())
             )
-        result = await _run(
-            infra, n, rate, max_inflight, webhook, localstripe_n, log_level, timeout_s
-        )
-        result["setup"]["localstripe"] = "shared (the stack's)" if shared_stripe else "private"
+        result = await _run(infra, options)
+        shared = options.shared_stripe
+        result["setup"]["localstripe"] = "shared (the stack's)" if shared else "private"
         return result
 
 
-async def _run(
-    infra: Infra,
-    n: int,
-    rate: float | None,
-    max_inflight: int,
-    webhook: str,
-    localstripe_n: int,
-    log_level: str,
-    timeout_s: float,
-) -> dict[str, Any]:
+async def _run(infra: Infra, options: Options) -> dict[str, Any]:
+    n, rate, webhook, log_level = options.n, options.rate, options.webhook, options.log_level
+    max_inflight, localstripe_n, timeout_s = (
+        options.max_inflight,
+        options.localstripe_n,
+        options.timeout_s,
+    )
     system = System(
         infra,
         logs_dir=STACK / "logs" / "bench",
