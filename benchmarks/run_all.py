@@ -378,8 +378,11 @@ def report(results: dict[str, Any]) -> str:
             f"**{messaging['pipeline']['per_s']} events/s** "
             f"({messaging['pipeline']['cpu_us_per_event']} µs CPU/event, "
             f"**{messaging['pipeline_over_raw']:.0%}** of raw); alone, the outbox writes (one "
-            f"transaction each) ran at {messaging['outbox_writes']['per_s']} events/s and the "
-            f"relay + consumer drained them at {messaging['relay_and_consumer']['per_s']}/s.",
+            f"transaction each) ran at {messaging['outbox_writes']['per_s']} events/s "
+            f"({messaging['outbox_writes']['cpu_us_per_event']} µs), the relay at "
+            f"{messaging['relay']['per_s']}/s ({messaging['relay']['cpu_us_per_event']} µs), "
+            f"the consumer at {messaging['consumer']['per_s']}/s "
+            f"({messaging['consumer']['cpu_us_per_event']} µs).",
             "",
         ]
     out += ["## Against the targets", "", _row(["target", "measured", "met"]), _row(["---"] * 3)]

@@ -11,11 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 OUTBOX_CHANNEL = "credmarket_outbox"
 
-_WRITE_OUTBOX = f"""
+_WRITE_OUTBOX = """
 INSERT INTO outbox (event_id, event_type, topic, key, value, headers)
 SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[],
                      $5::bytea[], $6::jsonb[])
-RETURNING pg_notify('{OUTBOX_CHANNEL}', '')
+RETURNING pg_notify($7, '')
 """
 
 
@@ -65,8 +65,9 @@ class UnitOfWork:
         # (the NOTIFY rides on RETURNING: no round trip of its own; PostgreSQL delivers
         # it once, when and if the transaction commits).
         connection = await self.session.connection()
-        raw = await connection.get_raw_connection()
-        await raw.driver_connection.execute(_WRITE_OUTBOX, *columns)
+        driver = (await connection.get_raw_connection()).driver_connection
+        assert driver is not None  # a checked-out connection has its driver's connection
+        await driver.execute(_WRITE_OUTBOX, *columns, OUTBOX_CHANNEL)
         self.emitted.clear()
 
     async def commit(self) -> None:
