@@ -19,7 +19,7 @@ from credmarket_events.issuance import CredentialIssuedV1, CredentialRevokedV1
 from credmarket_events.testing import assert_valid_event, make_event
 from credmarket_events.topics import CREDENTIALS, dead_letter_topic
 from credmarket_platform.db.tables import outbox
-from credmarket_platform.messaging.consumer import inbox_has
+from credmarket_platform.messaging.inbox import inbox_has
 from credmarket_platform.messaging.metrics import EVENTS_FAILED
 from credmarket_testing.kafka import consume_all
 from credmarket_testing.wait import wait_until
