@@ -60,14 +60,13 @@ class UnitOfWork:
             )
             for column, value in zip(columns, row, strict=True):
                 column.append(value)
-        # Every emitting transaction runs this: one prepared statement on the driver,
-        # bypassing the ORM's statement building, writes the rows and wakes the relays
-        # (the NOTIFY rides on RETURNING: no round trip of its own; PostgreSQL delivers
-        # it once, when and if the transaction commits).
+        # Every emitting transaction runs this: one prepared statement, passed to the
+        # driver as it is (no statement building by the ORM), inside the session's
+        # transaction, writes the rows and wakes the relays (the NOTIFY rides on
+        # RETURNING: no round trip of its own; PostgreSQL delivers it once, when and if
+        # the transaction commits).
         connection = await self.session.connection()
-        driver = (await connection.get_raw_connection()).driver_connection
-        assert driver is not None  # a checked-out connection has its driver's connection
-        await driver.execute(_WRITE_OUTBOX, *columns, OUTBOX_CHANNEL)
+        await connection.exec_driver_sql(_WRITE_OUTBOX, (*columns, OUTBOX_CHANNEL))
         self.emitted.clear()
 
     async def commit(self) -> None:

@@ -26,11 +26,13 @@ async def claim(session: AsyncSession, group: str, events: list[tuple[str, str]]
     """
     if not events:
         return set()
+    # Through the session's connection (exec_driver_sql: no statement building), so that
+    # it runs inside the transaction the session began, never on its own.
     connection = await session.connection()
-    driver = (await connection.get_raw_connection()).driver_connection
-    assert driver is not None  # a checked-out connection has its driver's connection
-    rows = await driver.fetch(_CLAIM, group, [e for e, _ in events], [t for _, t in events])
-    return {row[0] for row in rows}
+    result = await connection.exec_driver_sql(
+        _CLAIM, (group, [e for e, _ in events], [t for _, t in events])
+    )
+    return {row[0] for row in result}
 
 
 async def inbox_has(db: Database, group: str, event_id: str) -> bool:
