@@ -26,6 +26,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import uvloop
+
 from benchmarks import (
     http_load,
     messaging_throughput,
@@ -126,7 +128,7 @@ def main() -> None:
                 search_engine.run(search_engine.options(large))
             )
     if "messaging" not in args.skip:
-        results["messaging"] = asyncio.run(messaging_throughput.measure(5000, 16))
+        results["messaging"] = uvloop.run(messaging_throughput.measure(5000, 16))
         print("messaging", results["messaging"], flush=True)
     if "issuance" not in args.skip:
         results["issuance_core"] = issuance_core(5.0)

@@ -119,6 +119,12 @@ def summary(result: dict[str, Any]) -> str:
     floor = result.get("floor", {})
     for key, value in floor.items():
         lines.append(f"floor {key}: {value}")
+    idle = result.get("idle")
+    if idle:
+        lines.append(
+            f"idle {idle['seconds']} s, cpu cores: "
+            + ", ".join(f"{k} {v}" for k, v in sorted(idle["cpu_cores"].items()))
+        )
     for name, phase in result.get("phases", {}).items():
         lines.append(
             f"{name}: offered {phase['rate_offered'] or 'max'}/s, completed "

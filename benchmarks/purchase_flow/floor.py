@@ -1,8 +1,10 @@
-"""The raw floor on the same broker and server: an aiokafka produce→consume round trip
-(acks=all, idempotent producer) and one PostgreSQL commit (single-row INSERT)."""
+"""The floors: on the same broker and server, an aiokafka produce→consume round trip
+(acks=all, idempotent producer) and one PostgreSQL commit (single-row INSERT); and the
+system's own idle cost, the CPU it burns with no traffic at all."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from typing import Any
@@ -12,6 +14,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from credmarket_testing.infra import Infra
 from credmarket_testing.kafka import create_topics, delete_topics
 
+from benchmarks import cpu
 from benchmarks.common import percentiles
 
 
@@ -58,3 +61,18 @@ async def postgres_floor(dsn: str, n: int = 500) -> dict[str, Any]:
     finally:
         await conn.close()
     return {"insert_commit_ms": percentiles(times, 3)}
+
+
+IDLE_S = 15.0
+
+
+async def idle_cost(seconds: float) -> dict[str, Any]:
+    """CPU each component burns with no traffic at all: the system's fixed cost.
+
+    Polls, heartbeats, relays' back-up polls and sweeps cost this whatever the load, so
+    at a light load it is shared by few flows: what makes a flow dearer at half load.
+    """
+    before, started = cpu.snapshot(), time.monotonic()
+    await asyncio.sleep(seconds)
+    elapsed = time.monotonic() - started
+    return {"seconds": round(elapsed, 1), "cpu_cores": cpu.usage(before, cpu.snapshot(), elapsed)}

@@ -19,7 +19,7 @@ from benchmarks import cpu
 from benchmarks.common import STACK, loadavg, machine, stack_infra
 from benchmarks.purchase_flow.analysis import HOPS, analyse, read_events
 from benchmarks.purchase_flow.driver import TOPICS, Driver, Flow, sustained_rate
-from benchmarks.purchase_flow.floor import kafka_floor, postgres_floor
+from benchmarks.purchase_flow.floor import IDLE_S, idle_cost, kafka_floor, postgres_floor
 from benchmarks.purchase_flow.system_setup import localstripe_webhook, prepare, private_localstripe
 
 log = logging.getLogger("purchase_flow")
@@ -101,6 +101,7 @@ async def _run(infra: Infra, options: Options) -> dict[str, Any]:
                 ),
                 "load_after": loadavg(),
             }
+            result["idle"] = await idle_cost(IDLE_S)
             # The max phase first: the fixed phase's default rate is half of what the
             # system just sustained ("p99 ... at half that rate", issue 11).
             phases: list[tuple[str, int, float | None, bool]] = [
