@@ -67,12 +67,24 @@ def verdicts(results: dict[str, Any]) -> list[tuple[str, Any, float, bool]]:
         )
     load = results.get("http_load")
     if load:
-        verify = [r for r in load["runs"] if "verify" in r["endpoint"]]
+        # Issue 24: through the gateway, counted only where p99 stayed within 50 ms.
+        verify = [
+            r
+            for r in load["runs"]
+            if r["endpoint"].startswith("gateway") and "verify" in r["endpoint"]
+        ]
         if verify:
             v.append(
                 (
-                    "verify ≥ 500/s over HTTP (best achieved)",
-                    max(r["throughput_per_s"] for r in verify),
+                    "verify ≥ 500/s through the gateway with p99 ≤ 50 ms (best achieved)",
+                    max(
+                        (
+                            r["throughput_per_s"]
+                            for r in verify
+                            if r["p99_ms"] <= 50 and r["success_ratio"] == 1
+                        ),
+                        default=0.0,
+                    ),
                     TARGETS["verify_http_per_s"],
                     True,
                 )
