@@ -23,7 +23,6 @@ from fastapi import FastAPI
 from enrollment.db.repository import UPDATES_CHANNEL
 
 log = logging.getLogger("enrollment.live_updates")
-HUB_ATTR = "enrollment_updates_hub"
 
 
 class UpdatesHub:
@@ -89,20 +88,13 @@ class UpdatesHub:
             await asyncio.sleep(backoff_s)
 
 
-def hub_of(app: FastAPI) -> UpdatesHub:
-    hub = getattr(app.state, HUB_ATTR)
-    assert isinstance(hub, UpdatesHub)
-    return hub
-
-
 def _setter(event: asyncio.Event) -> Callable[[object], None]:
     return lambda _conn: event.set()
 
 
 def live_updates_task(hub: UpdatesHub) -> LifespanTask:
     @asynccontextmanager
-    async def task(app: FastAPI) -> AsyncIterator[None]:
-        setattr(app.state, HUB_ATTR, hub)
+    async def task(_app: FastAPI) -> AsyncIterator[None]:
         runner = asyncio.create_task(hub.listen(), name="enrollment-live-updates")
         try:
             yield

@@ -14,7 +14,6 @@ from credmarket_platform.messaging.handlers import HandlerRegistry
 from credmarket_platform.messaging.wiring import consumer_runner, consumer_task, messaging_tasks
 from fastapi import FastAPI
 
-from issuance.actions.dependencies import IssuanceDeps
 from issuance.api import (
     badge_host_consent_routes,
     badge_host_routes,
@@ -26,8 +25,8 @@ from issuance.api import (
     verify_routes,
     wallet_offer_routes,
 )
-from issuance.domain.key_validity import RotationPolicy
 from issuance.handlers import enrollment_registry, provider_registry
+from issuance.runtime import IssuanceRuntime
 from issuance.settings import IssuanceSettings
 
 VERSION = "0.1.0"
@@ -41,21 +40,13 @@ def _consumer(
     return consumer_task(consumer_runner(settings, db, registry, group=group))
 
 
-def create_app(settings: IssuanceSettings | None = None, *, configure_logs: bool = True) -> FastAPI:
-    settings = settings or IssuanceSettings()
-    db = Database.for_service(settings)
-    deps = IssuanceDeps(
-        public_base_url=settings.public_base_url.rstrip("/"),
-        kek_ring=settings.kek_ring(),
-        status_list_size=settings.status_list_size,
-        max_verify_body_bytes=settings.max_verify_body_bytes,
-        rotation_policy=RotationPolicy(
-            per_day=settings.key_rotations_per_day, max_keys=settings.max_issuer_keys
-        ),
-        dev_mode=settings.dev_mode,
-        badge_host_consent_url=settings.badge_host_consent_url
-        or f"{settings.public_base_url.rstrip('/')}/storefront/",
-    )
+def create_app(
+    settings: IssuanceSettings | None = None, runtime: IssuanceRuntime | None = None
+) -> FastAPI:
+    """``runtime``: what the app shares, built from ``settings`` unless given."""
+    rt = runtime or IssuanceRuntime.from_settings(settings or IssuanceSettings())
+    settings = rt.settings
+    db = rt.db
 
     @asynccontextmanager
     async def database(_app: Any) -> AsyncIterator[None]:
@@ -66,8 +57,8 @@ def create_app(settings: IssuanceSettings | None = None, *, configure_logs: bool
 
     tasks: list[LifespanTask] = [database, *messaging_tasks(settings, db, None)]
     if settings.run_consumer:
-        tasks.append(_consumer(settings, db, provider_registry(deps), settings.provider_group()))
-        tasks.append(_consumer(settings, db, enrollment_registry(deps), settings.group()))
+        tasks.append(_consumer(settings, db, provider_registry(rt), settings.provider_group()))
+        tasks.append(_consumer(settings, db, enrollment_registry(rt), settings.group()))
 
     app = create_service_app(
         settings,
@@ -89,8 +80,6 @@ def create_app(settings: IssuanceSettings | None = None, *, configure_logs: bool
         lifespan_tasks=tasks,
         ready_checks={"database": db.ping, "kafka": kafka_metadata_check(settings.kafka_bootstrap)},
         idempotency_store=IdempotencyStore(db.engine),
-        configure_logs=configure_logs,
     )
-    app.state.database = db
-    app.state.issuance_deps = deps
+    app.state.runtime = rt
     return app

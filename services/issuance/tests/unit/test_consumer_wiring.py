@@ -33,7 +33,7 @@ def test_both_groups_take_the_commit_interval_and_back_off_from_the_settings(
         consumer_max_attempts=9,
         topic_prefix="t.",
     )
-    issuance_app.create_app(settings, configure_logs=False)  # built, never started
+    issuance_app.create_app(settings)  # built, never started
     assert sorted(r.group for r in built) == sorted([settings.group(), settings.provider_group()])
     for runner in built:
         assert runner.commit_interval_s == 2.5

@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from credmarket_platform.db import Database
 from credmarket_platform.http.app_factory import create_service_app
 from credmarket_platform.http.health import kafka_metadata_check
 from credmarket_platform.http.idempotency import IdempotencyStore
@@ -21,27 +20,24 @@ from payments.api import (
     refunds_routes,
     webhook_routes,
 )
-from payments.api.dependencies import RUNTIME_ATTR
 from payments.failures import PAYMENTS_FAILURES
 from payments.handlers import build_registry
-from payments.runtime import Runtime
+from payments.runtime import PaymentsRuntime
 from payments.settings import PaymentsSettings
-from payments.stripe_gateway import StripeGateway
 from payments.sweeps import running_sweeps
 
 VERSION = "0.1.0"
 
 
 def create_app(
-    settings: PaymentsSettings | None = None,
-    *,
-    stripe_gateway: StripeGateway | None = None,
-    configure_logs: bool = True,
+    settings: PaymentsSettings | None = None, runtime: PaymentsRuntime | None = None
 ) -> FastAPI:
-    settings = settings or PaymentsSettings()
-    db = Database.for_service(settings)
-    gateway = stripe_gateway or StripeGateway.from_settings(settings)
-    rt = Runtime(settings=settings, db=db, stripe=gateway)
+    """``runtime``: what the app shares, built from ``settings`` unless given (tests give
+    one with their own Stripe gateway)."""
+    rt = runtime or PaymentsRuntime.from_settings(settings or PaymentsSettings())
+    settings = rt.settings
+    db = rt.db
+    gateway = rt.stripe
 
     @asynccontextmanager
     async def resources(_app: Any) -> AsyncIterator[None]:
@@ -80,8 +76,7 @@ def create_app(
         ],
         ready_checks={"database": db.ping, "kafka": kafka_metadata_check(settings.kafka_bootstrap)},
         idempotency_store=IdempotencyStore(db.engine),
-        configure_logs=configure_logs,
         failures=PAYMENTS_FAILURES,
     )
-    setattr(app.state, RUNTIME_ATTR, rt)
+    app.state.runtime = rt
     return app

@@ -43,14 +43,14 @@ from payments.domain.stripe_params import (
     payment_intent_params,
 )
 from payments.requested_refunds import call_refund_requested, record_refund_requested
-from payments.runtime import Runtime
+from payments.runtime import PaymentsRuntime
 from payments.settlement import mark_cancelled, mark_succeeded, record_intent
 from payments.stripe_gateway import IntentInfo
 
 log = logging.getLogger(__name__)
 
 
-async def _claim_payment(rt: Runtime, data: EnrollmentRequestedV1) -> bool:
+async def _claim_payment(rt: PaymentsRuntime, data: EnrollmentRequestedV1) -> bool:
     """Commit the ``creating`` row; True when this call created it (no earlier attempt)."""
     now = rt.clock()
     split = split_payment(data.quoted_price.amount, rt.settings.platform_fee_bps)
@@ -83,7 +83,7 @@ async def _claim_payment(rt: Runtime, data: EnrollmentRequestedV1) -> bool:
     return claimed
 
 
-async def _payment(rt: Runtime, enrollment_id: UUID) -> Payment | None:
+async def _payment(rt: PaymentsRuntime, enrollment_id: UUID) -> Payment | None:
     """The row as committed, read without a lock (the recording step re-checks it)."""
     async with rt.db.unit_of_work() as uow:
         payment = await repository.payment_by_enrollment(uow.session, enrollment_id)
@@ -93,7 +93,7 @@ async def _payment(rt: Runtime, enrollment_id: UUID) -> Payment | None:
 
 
 async def call_enrollment_requested(
-    envelope: Envelope[EnrollmentRequestedV1], *, rt: Runtime
+    envelope: Envelope[EnrollmentRequestedV1], *, rt: PaymentsRuntime
 ) -> IntentInfo | None:
     """The intent at Stripe for this enrollment; None when it is recorded already."""
     data = envelope.data
@@ -136,7 +136,7 @@ async def call_enrollment_requested(
 
 
 async def record_enrollment_requested(
-    ctx: HandlerContext[EnrollmentRequestedV1], intent: IntentInfo | None, *, rt: Runtime
+    ctx: HandlerContext[EnrollmentRequestedV1], intent: IntentInfo | None, *, rt: PaymentsRuntime
 ) -> None:
     if intent is None:
         return
@@ -166,7 +166,7 @@ class Cancelled:
 
 
 async def call_enrollment_cancelled(
-    envelope: Envelope[EnrollmentCancelledV1], *, rt: Runtime
+    envelope: Envelope[EnrollmentCancelledV1], *, rt: PaymentsRuntime
 ) -> Cancelled | None:
     payment = await _payment(rt, envelope.data.enrollment_id)
     if payment is None or payment.status not in (
@@ -185,7 +185,7 @@ async def call_enrollment_cancelled(
 
 
 async def record_enrollment_cancelled(
-    ctx: HandlerContext[EnrollmentCancelledV1], cancelled: Cancelled | None, *, rt: Runtime
+    ctx: HandlerContext[EnrollmentCancelledV1], cancelled: Cancelled | None, *, rt: PaymentsRuntime
 ) -> None:
     if cancelled is None:
         return
@@ -208,7 +208,7 @@ async def record_enrollment_cancelled(
     mark_cancelled(payment, reason=ctx.data.reason.value, now=now, emit=ctx.emit)
 
 
-def build_registry(rt: Runtime) -> HandlerRegistry:
+def build_registry(rt: PaymentsRuntime) -> HandlerRegistry:
     registry = HandlerRegistry()
     registry.register_call(
         EnrollmentRequestedV1,

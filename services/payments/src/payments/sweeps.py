@@ -20,14 +20,14 @@ import stripe
 
 from payments.db import repository
 from payments.domain.status import PaymentStatus
-from payments.runtime import SOURCE, Runtime
+from payments.runtime import SOURCE, PaymentsRuntime
 from payments.settlement import mark_cancelled, mark_succeeded
 from payments.stripe_gateway import IntentInfo
 
 log = logging.getLogger(__name__)
 
 
-async def reconcile_once(rt: Runtime) -> int:
+async def reconcile_once(rt: PaymentsRuntime) -> int:
     """Settle what Stripe already knows; returns how many payments changed."""
     now = rt.clock()
     older_than = now - timedelta(seconds=rt.settings.reconcile_after_s)
@@ -49,7 +49,7 @@ async def reconcile_once(rt: Runtime) -> int:
     return changed
 
 
-async def _settle(rt: Runtime, payment_id: UUID, intent: IntentInfo) -> bool:
+async def _settle(rt: PaymentsRuntime, payment_id: UUID, intent: IntentInfo) -> bool:
     if intent.status not in ("succeeded", "canceled"):
         return False  # still payable (a declined card included): looked at next period
     now = rt.clock()
@@ -70,7 +70,7 @@ async def _settle(rt: Runtime, payment_id: UUID, intent: IntentInfo) -> bool:
 
 
 @contextlib.asynccontextmanager
-async def running_sweeps(rt: Runtime) -> AsyncIterator[None]:
+async def running_sweeps(rt: PaymentsRuntime) -> AsyncIterator[None]:
     async def loop() -> None:
         while True:
             try:

@@ -53,7 +53,6 @@ def fuzzed_app(
             reconcile_after_s=0.0,
             reconcile_interval_s=0.5,
         ),
-        configure_logs=False,
     )
     yield app
     # Stop the app (relay, sweeps, pools) before its database is dropped.
@@ -62,7 +61,7 @@ def fuzzed_app(
 
 # Only the OpenAPI document comes from this instance; requests go to `fuzzed_app`
 # (schemathesis' lazy from_fixture loader does not run on pytest 9).
-schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(configure_logs=False))
+schema = schemathesis.openapi.from_asgi("/openapi.json", create_app())
 
 
 @schema.parametrize()

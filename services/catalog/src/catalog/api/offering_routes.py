@@ -13,6 +13,7 @@ from credmarket_platform.http.problems import ProblemError, problem_responses
 from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from catalog.api.dependencies import get_runtime
 from catalog.api.offering_models import NewOffering, Offering, OfferingPage, OfferingPatch
 from catalog.api.offering_views import offering_view
 from catalog.api.refusals import caller_provider_id, conflict, invalid, not_found
@@ -27,7 +28,7 @@ from catalog.domain.offering_rules import check_draft, check_publishable
 from catalog.domain.search_query import SortOrder
 from catalog.domain.violations import TransitionRefused, Violation
 from catalog.ids import new_id
-from catalog.runtime import SOURCE, CatalogRuntime, runtime
+from catalog.runtime import SOURCE, CatalogRuntime
 from catalog.webhooks.fanout import enqueue
 
 T = TypeVar("T")
@@ -48,7 +49,7 @@ async def create_offering(
     response: Response,
     principal: Principal = require("provider"),
     _key: str | None = idempotency_key(required=False),
-    rt: CatalogRuntime = Depends(runtime),
+    rt: CatalogRuntime = Depends(get_runtime),
 ) -> Offering:
     provider_id = caller_provider_id(principal)
     content = body.to_content()
@@ -74,7 +75,7 @@ async def list_my_offerings(
     limit: int = Query(default=20, ge=1, le=100),
     cursor: str | None = Query(default=None, max_length=1000),
     principal: Principal = require("provider"),
-    rt: CatalogRuntime = Depends(runtime),
+    rt: CatalogRuntime = Depends(get_runtime),
 ) -> OfferingPage:
     provider_id = caller_provider_id(principal)
     fingerprint = f"mine\x1f{provider_id}\x1f{status or ''}"
@@ -101,7 +102,7 @@ async def list_my_offerings(
 async def get_my_offering(
     offering_id: UUID,
     principal: Principal = require("provider"),
-    rt: CatalogRuntime = Depends(runtime),
+    rt: CatalogRuntime = Depends(get_runtime),
 ) -> Offering:
     async with rt.db.unit_of_work() as uow:
         row = await _mine(uow.session, principal, offering_id)
@@ -117,7 +118,7 @@ async def edit_offering(
     offering_id: UUID,
     body: OfferingPatch,
     principal: Principal = require("provider"),
-    rt: CatalogRuntime = Depends(runtime),
+    rt: CatalogRuntime = Depends(get_runtime),
 ) -> Offering:
     changes, achievement_changes = body.changes()
     now = utcnow()
@@ -158,7 +159,7 @@ async def edit_offering(
 async def publish_offering(
     offering_id: UUID,
     principal: Principal = require("provider"),
-    rt: CatalogRuntime = Depends(runtime),
+    rt: CatalogRuntime = Depends(get_runtime),
 ) -> Offering:
     now = utcnow()
     async with rt.db.unit_of_work() as uow:
@@ -199,7 +200,7 @@ async def publish_offering(
 async def retire_offering(
     offering_id: UUID,
     principal: Principal = require("provider"),
-    rt: CatalogRuntime = Depends(runtime),
+    rt: CatalogRuntime = Depends(get_runtime),
 ) -> Offering:
     now = utcnow()
     async with rt.db.unit_of_work() as uow:

@@ -16,6 +16,7 @@ from credmarket_platform.http.problems import problem_responses
 from fastapi import APIRouter, Depends, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from catalog.api.dependencies import get_runtime
 from catalog.api.provider_models import (
     ApiKeyPage,
     IssuedApiKey,
@@ -33,7 +34,7 @@ from catalog.domain.api_keys import issue_key, key_usable
 from catalog.domain.provider_profile import ProviderProfile, check_profile
 from catalog.domain.violations import Violation
 from catalog.ids import new_id
-from catalog.runtime import SOURCE, CatalogRuntime, runtime
+from catalog.runtime import SOURCE, CatalogRuntime
 
 router = APIRouter(prefix="/v1/providers", tags=["providers"])
 
@@ -49,7 +50,7 @@ async def register_provider(
     response: Response,
     principal: Principal = require("ops"),
     _key: str | None = idempotency_key(required=False),
-    rt: CatalogRuntime = Depends(runtime),
+    rt: CatalogRuntime = Depends(get_runtime),
 ) -> ProviderRegistered:
     profile = ProviderProfile(**body.model_dump())
     violations = check_profile(profile)
@@ -88,7 +89,7 @@ async def register_provider(
 async def get_provider(
     provider_id: UUID,
     principal: Principal | None = Depends(optional_principal),
-    rt: CatalogRuntime = Depends(runtime),
+    rt: CatalogRuntime = Depends(get_runtime),
 ) -> Provider:
     async with rt.db.unit_of_work() as uow:
         row = await repo.get_provider(uow.session, provider_id)
@@ -110,7 +111,7 @@ async def update_provider(
     provider_id: UUID,
     body: ProviderPatch,
     principal: Principal = require("ops", "provider"),
-    rt: CatalogRuntime = Depends(runtime),
+    rt: CatalogRuntime = Depends(get_runtime),
 ) -> Provider:
     ensure_own_provider(principal, provider_id)
     changes = body.model_dump(exclude_unset=True)
@@ -149,7 +150,7 @@ async def list_api_keys(
     principal: Principal = require("ops", "provider"),
     limit: int = limit_query(20, 100),
     cursor: str | None = cursor_query(),
-    rt: CatalogRuntime = Depends(runtime),
+    rt: CatalogRuntime = Depends(get_runtime),
 ) -> ApiKeyPage:
     ensure_own_provider(principal, provider_id)
     now = utcnow()
@@ -184,7 +185,7 @@ async def issue_api_key(
     body: KeyRotation,
     principal: Principal = require("ops", "provider"),
     _key: str | None = idempotency_key(required=False),
-    rt: CatalogRuntime = Depends(runtime),
+    rt: CatalogRuntime = Depends(get_runtime),
 ) -> IssuedApiKey:
     ensure_own_provider(principal, provider_id)
     now = utcnow()
@@ -223,7 +224,7 @@ async def revoke_api_key(
     provider_id: UUID,
     key_id: UUID,
     principal: Principal = require("ops", "provider"),
-    rt: CatalogRuntime = Depends(runtime),
+    rt: CatalogRuntime = Depends(get_runtime),
 ) -> Response:
     ensure_own_provider(principal, provider_id)
     now = utcnow()

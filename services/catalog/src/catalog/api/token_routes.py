@@ -10,11 +10,12 @@ from credmarket_platform.http.idempotency import idempotency_key
 from credmarket_platform.http.problems import ProblemError, problem_responses
 from fastapi import APIRouter, Depends, Response
 
+from catalog.api.dependencies import get_runtime
 from catalog.api.token_models import Jwks, ProviderToken, SigningKey, TokenRequest
 from catalog.clock import utcnow
 from catalog.db import repository as repo
 from catalog.domain.api_keys import hash_secret, key_usable, parse_key, secret_matches
-from catalog.runtime import CatalogRuntime, runtime
+from catalog.runtime import CatalogRuntime
 
 router = APIRouter(tags=["provider tokens"])
 
@@ -38,7 +39,7 @@ def _rejected() -> ProblemError:
     responses=problem_responses(pt.UNAUTHORIZED, pt.TEMPORARILY_UNAVAILABLE),
 )
 async def exchange_api_key(
-    body: TokenRequest, rt: CatalogRuntime = Depends(runtime)
+    body: TokenRequest, rt: CatalogRuntime = Depends(get_runtime)
 ) -> ProviderToken:
     presented = parse_key(body.api_key)
     now = utcnow()
@@ -75,7 +76,7 @@ async def exchange_api_key(
     "/.well-known/jwks.json",
     summary="Public keys that verify provider tokens (JWKS)",
 )
-async def jwks(response: Response, rt: CatalogRuntime = Depends(runtime)) -> Jwks:
+async def jwks(response: Response, rt: CatalogRuntime = Depends(get_runtime)) -> Jwks:
     keep = timedelta(seconds=rt.settings.provider_token_ttl_s + rt.settings.signing_key_overlap_s)
     async with rt.db.unit_of_work() as uow:
         document = await rt.signing_keys.jwks(uow.session, utcnow(), keep)
@@ -93,7 +94,7 @@ async def jwks(response: Response, rt: CatalogRuntime = Depends(runtime)) -> Jwk
 async def rotate_signing_key(
     principal: Principal = require("ops"),
     _key: str | None = idempotency_key(required=False),
-    rt: CatalogRuntime = Depends(runtime),
+    rt: CatalogRuntime = Depends(get_runtime),
 ) -> SigningKey:
     now = utcnow()
     async with rt.db.unit_of_work() as uow:

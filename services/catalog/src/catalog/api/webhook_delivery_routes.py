@@ -13,6 +13,7 @@ from credmarket_platform.http.pagination import cursor_query, limit_query
 from credmarket_platform.http.problems import problem_responses
 from fastapi import APIRouter, Depends, Query
 
+from catalog.api.dependencies import get_runtime
 from catalog.api.refusals import not_found
 from catalog.api.webhook_models import (
     Redelivered,
@@ -25,7 +26,7 @@ from catalog.api.webhook_models import (
 from catalog.api.webhook_routes import owned_endpoint
 from catalog.api.webhook_views import endpoint_view, message_view
 from catalog.db import webhook_repository as hooks
-from catalog.runtime import CatalogRuntime, runtime
+from catalog.runtime import CatalogRuntime
 from catalog.webhooks.fanout import notify_delivery
 
 router = APIRouter(tags=["webhooks"])
@@ -58,7 +59,7 @@ async def list_messages(
     limit: int = limit_query(50, 200),
     cursor: str | None = cursor_query(),
     principal: Principal = require("ops", "provider"),
-    rt: CatalogRuntime = Depends(runtime),
+    rt: CatalogRuntime = Depends(get_runtime),
 ) -> WebhookMessagePage:
     scope = pagination.scope_of("webhook-messages", endpoint_id, status)
     if cursor is not None:
@@ -89,7 +90,7 @@ async def get_message(
     endpoint_id: UUID,
     message_id: str,
     principal: Principal = require("ops", "provider"),
-    rt: CatalogRuntime = Depends(runtime),
+    rt: CatalogRuntime = Depends(get_runtime),
 ) -> WebhookMessage:
     async with rt.db.unit_of_work() as uow:
         await owned_endpoint(uow.session, principal, endpoint_id)
@@ -110,7 +111,7 @@ async def redeliver_message(
     endpoint_id: UUID,
     message_id: str,
     principal: Principal = require("ops", "provider"),
-    rt: CatalogRuntime = Depends(runtime),
+    rt: CatalogRuntime = Depends(get_runtime),
 ) -> Redelivered:
     now = rt.clock.now()
     async with rt.db.unit_of_work() as uow:
@@ -134,7 +135,7 @@ async def redeliver_since(
     endpoint_id: UUID,
     body: RedeliverSinceIn,
     principal: Principal = require("ops", "provider"),
-    rt: CatalogRuntime = Depends(runtime),
+    rt: CatalogRuntime = Depends(get_runtime),
 ) -> Redelivered:
     now = rt.clock.now()
     async with rt.db.unit_of_work() as uow:
@@ -152,7 +153,7 @@ async def redeliver_since(
 )
 async def overview(
     principal: Principal = require("ops"),
-    rt: CatalogRuntime = Depends(runtime),
+    rt: CatalogRuntime = Depends(get_runtime),
 ) -> WebhookOverview:
     now = rt.clock.now()
     async with rt.db.unit_of_work() as uow:

@@ -15,6 +15,7 @@ from credmarket_platform.http.problems import ProblemError, problem_responses
 from fastapi import APIRouter, Depends, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from catalog.api.dependencies import get_runtime
 from catalog.api.refusals import conflict, ensure_own_provider, invalid, not_found
 from catalog.api.webhook_models import (
     PingSent,
@@ -36,7 +37,7 @@ from catalog.domain.webhook_event_types import PING_TYPE, SUBSCRIBABLE, unknown_
 from catalog.domain.webhook_payload import ping
 from catalog.domain.webhook_signature import new_secret
 from catalog.ids import new_id
-from catalog.runtime import SOURCE, CatalogRuntime, runtime
+from catalog.runtime import SOURCE, CatalogRuntime
 from catalog.webhooks.fanout import message_id, notify_delivery
 from catalog.webhooks.registration import check_url
 from catalog.webhooks.secrets import seal
@@ -102,7 +103,7 @@ async def create_endpoint(
     response: Response,
     principal: Principal = require("ops", "provider"),
     _key: str | None = idempotency_key(required=False),
-    rt: CatalogRuntime = Depends(runtime),
+    rt: CatalogRuntime = Depends(get_runtime),
 ) -> WebhookEndpointCreated:
     ensure_own_provider(principal, provider_id)
     violations = (
@@ -149,7 +150,7 @@ async def list_endpoints(
     principal: Principal = require("ops", "provider"),
     limit: int = limit_query(20, 100),
     cursor: str | None = cursor_query(),
-    rt: CatalogRuntime = Depends(runtime),
+    rt: CatalogRuntime = Depends(get_runtime),
 ) -> WebhookEndpointPage:
     ensure_own_provider(principal, provider_id)
     async with rt.db.unit_of_work() as uow:
@@ -181,7 +182,7 @@ async def list_endpoints(
 async def get_endpoint(
     endpoint_id: UUID,
     principal: Principal = require("ops", "provider"),
-    rt: CatalogRuntime = Depends(runtime),
+    rt: CatalogRuntime = Depends(get_runtime),
 ) -> WebhookEndpoint:
     async with rt.db.unit_of_work() as uow:
         row = await owned_endpoint(uow.session, principal, endpoint_id)
@@ -197,7 +198,7 @@ async def update_endpoint(
     endpoint_id: UUID,
     body: WebhookEndpointPatch,
     principal: Principal = require("ops", "provider"),
-    rt: CatalogRuntime = Depends(runtime),
+    rt: CatalogRuntime = Depends(get_runtime),
 ) -> WebhookEndpoint:
     changes = body.model_dump(exclude_unset=True)
     if any(changes.get(f, "") is None for f in ("url", "event_types", "enabled")):
@@ -240,7 +241,7 @@ async def update_endpoint(
 async def delete_endpoint(
     endpoint_id: UUID,
     principal: Principal = require("ops", "provider"),
-    rt: CatalogRuntime = Depends(runtime),
+    rt: CatalogRuntime = Depends(get_runtime),
 ) -> Response:
     now = rt.clock.now()
     async with rt.db.unit_of_work() as uow:
@@ -265,7 +266,7 @@ async def rotate_secret(
     body: SecretRotationIn,
     principal: Principal = require("ops", "provider"),
     _key: str | None = idempotency_key(required=False),
-    rt: CatalogRuntime = Depends(runtime),
+    rt: CatalogRuntime = Depends(get_runtime),
 ) -> SecretRotated:
     now = rt.clock.now()
     async with rt.db.unit_of_work() as uow:
@@ -288,7 +289,7 @@ async def rotate_secret(
 async def send_ping(
     endpoint_id: UUID,
     principal: Principal = require("ops", "provider"),
-    rt: CatalogRuntime = Depends(runtime),
+    rt: CatalogRuntime = Depends(get_runtime),
 ) -> PingSent:
     now = rt.clock.now()
     msg_id = message_id()

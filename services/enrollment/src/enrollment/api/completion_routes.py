@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 from credmarket_platform.auth import Principal, require
-from credmarket_platform.db.database import Database
 from credmarket_platform.http import problem_types as pt
 from credmarket_platform.http.idempotency import idempotency_key
 from credmarket_platform.http.problems import ProblemError, problem_responses
@@ -14,12 +13,13 @@ from fastapi import APIRouter, Depends
 
 from enrollment import changes
 from enrollment.api import access
-from enrollment.api.dependencies import database, emitter
+from enrollment.api.dependencies import emitter, get_runtime
 from enrollment.api.enrollments_models import CompletionRequest, EnrollmentView
 from enrollment.db import repository
 from enrollment.domain import lifecycle
 from enrollment.domain.errors import TransitionRefused
 from enrollment.domain.values import CompletionReport
+from enrollment.runtime import EnrollmentRuntime
 
 router = APIRouter(prefix="/v1/enrollments", tags=["enrollments"])
 
@@ -36,7 +36,7 @@ async def report_completion(
     body: CompletionRequest,
     principal: Principal = require("provider"),
     _key: str | None = idempotency_key(required=False),
-    db: Database = Depends(database),
+    runtime: EnrollmentRuntime = Depends(get_runtime),
 ) -> EnrollmentView:
     access.subject_id(principal)
     now = datetime.now(UTC)
@@ -47,7 +47,7 @@ async def report_completion(
         evidence_narrative=body.evidence_narrative,
         reported_at=now,
     )
-    async with db.unit_of_work() as uow:
+    async with runtime.db.unit_of_work() as uow:
         e = await repository.load(uow.session, enrollment_id, for_update=True)
         # Another provider's enrollment is "not found": its existence is not their business.
         if e is None or not access.can_see(principal, e):

@@ -8,7 +8,6 @@ from typing import Annotated, NoReturn
 from uuid import UUID
 
 from credmarket_platform.auth import Principal, require
-from credmarket_platform.db.database import Database
 from credmarket_platform.http import pagination
 from credmarket_platform.http import problem_types as pt
 from credmarket_platform.http.idempotency import idempotency_key
@@ -19,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from enrollment import changes
 from enrollment.api import access, prefer_wait
-from enrollment.api.dependencies import database, emitter, gateway_prefix, settings
+from enrollment.api.dependencies import emitter, get_gateway_prefix, get_runtime
 from enrollment.api.enrollments_models import (
     MAX_INT4,
     EnrollmentPage,
@@ -30,8 +29,7 @@ from enrollment.db import repository
 from enrollment.domain import lifecycle, purchase
 from enrollment.domain.errors import DomainRefusal, TransitionRefused
 from enrollment.domain.status import CancelReason, EnrollmentStatus
-from enrollment.live_updates import hub_of
-from enrollment.settings import EnrollmentSettings
+from enrollment.runtime import EnrollmentRuntime
 
 router = APIRouter(prefix="/v1/enrollments", tags=["enrollments"])
 
@@ -106,9 +104,8 @@ async def create_enrollment(
         "`Preference-Applied` says when it was honoured.",
     ),
     _key: str | None = idempotency_key(required=True),
-    db: Database = Depends(database),
-    prefix: str = Depends(gateway_prefix),
-    cfg: EnrollmentSettings = Depends(settings),
+    runtime: EnrollmentRuntime = Depends(get_runtime),
+    prefix: str = Depends(get_gateway_prefix),
 ) -> EnrollmentView:
     learner_id = access.subject_id(principal)
     buyer = purchase.Buyer(
@@ -118,7 +115,7 @@ async def create_enrollment(
     )
     now = datetime.now(UTC)
     try:
-        async with db.unit_of_work() as uow:
+        async with runtime.db.unit_of_work() as uow:
             existing = await repository.find_live(uow.session, learner_id, body.offering_id)
             if existing is not None:
                 raise _already_enrolled(existing.id)
@@ -137,13 +134,13 @@ async def create_enrollment(
                 buyer=buyer,
                 version=version,
                 now=now,
-                payment_window=cfg.payment_window,
+                payment_window=runtime.settings.payment_window,
             )
             await changes.apply(uow.session, transition, now=now, emit=emitter(uow))
             await uow.commit()
     except IntegrityError:
         # Another purchase of the same offering by this learner committed first.
-        async with db.unit_of_work() as uow:
+        async with runtime.db.unit_of_work() as uow:
             winner = await repository.find_live(uow.session, learner_id, body.offering_id)
         if winner is None:
             raise
@@ -152,7 +149,7 @@ async def create_enrollment(
     enrollment = transition.after
     wait_s = prefer_wait.preferred_wait(prefer)
     if wait_s is not None and enrollment.status is EnrollmentStatus.PENDING_PAYMENT:
-        enrollment = await prefer_wait.until_intent(db, hub_of(request.app), enrollment, wait_s)
+        enrollment = await prefer_wait.until_intent(runtime.db, runtime.updates, enrollment, wait_s)
         response.headers["Preference-Applied"] = f"wait={wait_s}"
     return EnrollmentView.of(enrollment, show_client_secret=True, prefix=prefix)
 
@@ -177,8 +174,8 @@ async def list_enrollments(
             description="Deprecated: use `cursor`. Kept for one version.",
         ),
     ] = 0,
-    db: Database = Depends(database),
-    prefix: str = Depends(gateway_prefix),
+    runtime: EnrollmentRuntime = Depends(get_runtime),
+    prefix: str = Depends(get_gateway_prefix),
 ) -> EnrollmentPage:
     f = repository.ListFilter(status=status, offering_id=offering_id)
     if principal.role == "learner":
@@ -197,7 +194,7 @@ async def list_enrollments(
             after = (datetime.fromisoformat(created_at), UUID(last_id))
         except ValueError:
             raise pagination.invalid_cursor() from None
-    async with db.unit_of_work() as uow:
+    async with runtime.db.unit_of_work() as uow:
         items, total = await repository.list_page(
             uow.session, f, limit=limit + 1, offset=0 if after else offset, after=after
         )
@@ -225,10 +222,10 @@ async def list_enrollments(
 async def get_enrollment(
     enrollment_id: UUID,
     principal: Principal = require("learner", "provider", "ops"),
-    db: Database = Depends(database),
-    prefix: str = Depends(gateway_prefix),
+    runtime: EnrollmentRuntime = Depends(get_runtime),
+    prefix: str = Depends(get_gateway_prefix),
 ) -> EnrollmentView:
-    async with db.unit_of_work() as uow:
+    async with runtime.db.unit_of_work() as uow:
         e = await repository.load(uow.session, enrollment_id)
     if e is None or not access.can_see(principal, e):
         raise access.not_found(enrollment_id)
@@ -243,14 +240,14 @@ async def get_enrollment(
 async def cancel_enrollment(
     enrollment_id: UUID,
     principal: Principal = require("learner", "ops"),
-    db: Database = Depends(database),
-    prefix: str = Depends(gateway_prefix),
+    runtime: EnrollmentRuntime = Depends(get_runtime),
+    prefix: str = Depends(get_gateway_prefix),
 ) -> EnrollmentView:
     now = datetime.now(UTC)
     reason = (
         CancelReason.OPS_CANCELLED if principal.role == "ops" else CancelReason.LEARNER_CANCELLED
     )
-    async with db.unit_of_work() as uow:
+    async with runtime.db.unit_of_work() as uow:
         e = await repository.load(uow.session, enrollment_id, for_update=True)
         if e is None or not access.can_see(principal, e):
             raise access.not_found(enrollment_id)

@@ -15,7 +15,6 @@ from datetime import datetime
 from credmarket_events.issuance import CredentialDeliveredV1
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from issuance.actions.dependencies import IssuanceDeps
 from issuance.actions.keyring import current_signing_key
 from issuance.actions.status_lists import allocate_bit, set_bit
 from issuance.actions.wallet_offers import NONCE_PURPOSE
@@ -27,6 +26,7 @@ from issuance.db import repository, wallet_repository
 from issuance.db.tables import Credential, DeliveredCredential
 from issuance.domain.public_urls import status_list_url
 from issuance.domain.wallet_offers import nonce_expiry, secret_hash
+from issuance.runtime import IssuanceRuntime
 
 
 class WalletRequestError(Exception):
@@ -44,9 +44,9 @@ class Delivery:
 
 
 async def deliver_to_wallet(
-    session: AsyncSession, access_token: str, proof: str, deps: IssuanceDeps
+    session: AsyncSession, access_token: str, proof: str, rt: IssuanceRuntime
 ) -> Delivery:
-    now = deps.clock()
+    now = rt.clock()
     offer = await wallet_repository.offer_by_token(session, secret_hash(access_token))
     if (
         offer is None
@@ -56,10 +56,10 @@ async def deliver_to_wallet(
     ):
         raise WalletRequestError("invalid_token", "unknown, expired or used access token", 401)
     try:
-        verified = verify_holder_proof(proof, audience=deps.public_base_url, now=now)
+        verified = verify_holder_proof(proof, audience=rt.public_base_url, now=now)
     except HolderProofError as exc:
         raise WalletRequestError("invalid_proof", str(exc)) from None
-    expires = nonce_expiry(deps.derived_secret(NONCE_PURPOSE), verified.nonce, now)
+    expires = nonce_expiry(rt.derived_secret(NONCE_PURPOSE), verified.nonce, now)
     if expires is None or not await wallet_repository.spend_nonce(
         session, secret_hash(verified.nonce), expires
     ):
@@ -70,7 +70,7 @@ async def deliver_to_wallet(
     assert credential is not None, "offers reference their credential (foreign key)"
     if credential.revoked_at is not None:
         raise WalletRequestError("credential_request_denied", "the credential was revoked")
-    copy_row = await _holder_bound_copy(session, credential, verified.holder.did, offer.id, deps)
+    copy_row = await _holder_bound_copy(session, credential, verified.holder.did, offer.id, rt)
     offer.delivered_at = now
     await session.flush()
     event = CredentialDeliveredV1(
@@ -91,18 +91,18 @@ async def _holder_bound_copy(
     credential: Credential,
     holder_did: str,
     offer_id: uuid.UUID,
-    deps: IssuanceDeps,
+    rt: IssuanceRuntime,
 ) -> DeliveredCredential:
-    now = deps.clock()
-    key = await current_signing_key(session, credential.issuer_id, deps)
-    status_list, index = await allocate_bit(session, credential.issuer_id, key, deps, now)
+    now = rt.clock()
+    key = await current_signing_key(session, credential.issuer_id, rt)
+    status_list, index = await allocate_bit(session, credential.issuer_id, key, rt, now)
     copy_id = uuid.uuid4()
     document = copy.deepcopy(credential.document)
     document.pop("proof", None)
     document["id"] = f"urn:uuid:{copy_id}"
     document["credentialSubject"]["id"] = holder_did
     document["credentialStatus"] = build_status_entry(
-        status_list_url(deps.public_base_url, status_list.id), index
+        status_list_url(rt.public_base_url, status_list.id), index
     )
     try:
         signed = ob3.sign_open_badge(
@@ -130,7 +130,7 @@ async def _holder_bound_copy(
 
 
 async def revoke_copies(
-    session: AsyncSession, credential: Credential, deps: IssuanceDeps, now: datetime
+    session: AsyncSession, credential: Credential, rt: IssuanceRuntime, now: datetime
 ) -> None:
     """Set the status bit of every wallet copy of the credential (its fate is theirs)."""
     for row in await wallet_repository.copies_of(session, credential.id, lock=True):
@@ -138,6 +138,6 @@ async def revoke_copies(
             continue
         status_list = await repository.get_status_list(session, row.status_list_id, lock=True)
         assert status_list is not None, "copies reference their list (foreign key)"
-        key = await current_signing_key(session, credential.issuer_id, deps)
-        set_bit(status_list, row.status_index, key, deps, now)
+        key = await current_signing_key(session, credential.issuer_id, rt)
+        set_bit(status_list, row.status_index, key, rt, now)
         row.revoked_at = now

@@ -13,7 +13,6 @@ from credmarket_platform.http.problems import ProblemError, problem_responses
 from fastapi import APIRouter, Depends, Response, status
 
 from issuance.actions import badge_host_auth as auth
-from issuance.actions.dependencies import IssuanceDeps
 from issuance.api.badge_host_consent_models import (
     AuthorizationRequestOut,
     DecisionIn,
@@ -22,8 +21,9 @@ from issuance.api.badge_host_consent_models import (
     GrantOut,
     ScopeOut,
 )
-from issuance.api.dependencies import get_deps, subject_uuid, unit_of_work
+from issuance.api.dependencies import get_runtime, get_unit_of_work, subject_uuid
 from issuance.domain.badge_host_rules import SCOPE_TEXT
+from issuance.runtime import IssuanceRuntime
 
 router = APIRouter(prefix="/v1/badge-hosts", tags=["badge hosts (learner consent)"])
 
@@ -50,11 +50,11 @@ def _gone() -> ProblemError:
 async def get_authorization_request(
     request_id: UUID,
     principal: Principal = require("learner"),
-    uow: UnitOfWork = Depends(unit_of_work),
-    deps: IssuanceDeps = Depends(get_deps),
+    uow: UnitOfWork = Depends(get_unit_of_work),
+    rt: IssuanceRuntime = Depends(get_runtime),
 ) -> AuthorizationRequestOut:
     _learner(principal)
-    pending = await auth.pending_authorization(uow.session, request_id, deps)
+    pending = await auth.pending_authorization(uow.session, request_id, rt)
     if pending is None:
         raise _gone()
     return AuthorizationRequestOut(
@@ -77,10 +77,10 @@ async def decide(
     request_id: UUID,
     body: DecisionIn,
     principal: Principal = require("learner"),
-    uow: UnitOfWork = Depends(unit_of_work),
-    deps: IssuanceDeps = Depends(get_deps),
+    uow: UnitOfWork = Depends(get_unit_of_work),
+    rt: IssuanceRuntime = Depends(get_runtime),
 ) -> DecisionOut:
-    redirect = await auth.decide(uow.session, request_id, _learner(principal), body.approve, deps)
+    redirect = await auth.decide(uow.session, request_id, _learner(principal), body.approve, rt)
     if redirect is None:
         raise _gone()
     await uow.commit()
@@ -97,7 +97,7 @@ async def list_grants(
     principal: Principal = require("learner"),
     limit: int = limit_query(50, 200),
     cursor: str | None = cursor_query(),
-    uow: UnitOfWork = Depends(unit_of_work),
+    uow: UnitOfWork = Depends(get_unit_of_work),
 ) -> GrantList:
     learner = _learner(principal)
     # A learner lets in a handful of hosts: paged here, over their few rows, newest first.
@@ -147,10 +147,10 @@ async def list_grants(
 async def revoke_grant(
     grant_id: UUID,
     principal: Principal = require("learner"),
-    uow: UnitOfWork = Depends(unit_of_work),
-    deps: IssuanceDeps = Depends(get_deps),
+    uow: UnitOfWork = Depends(get_unit_of_work),
+    rt: IssuanceRuntime = Depends(get_runtime),
 ) -> Response:
-    if not await auth.revoke_grant(uow.session, _learner(principal), grant_id, deps):
+    if not await auth.revoke_grant(uow.session, _learner(principal), grant_id, rt):
         raise ProblemError(404, "Not found", "No grant of yours with this id.")
     await uow.commit()
     return Response(status_code=204)

@@ -15,20 +15,20 @@ from credmarket_platform.http.pagination import cursor_query, limit_query
 from credmarket_platform.http.problems import ProblemError, problem_responses
 from fastapi import APIRouter, Depends, Query
 
-from issuance.actions.dependencies import IssuanceDeps
 from issuance.actions.revoking import revoke_credential
 from issuance.api.credential_models import CredentialPage, CredentialSummary, RevokeRequest
-from issuance.api.dependencies import get_deps, subject_uuid, unit_of_work
+from issuance.api.dependencies import get_runtime, get_unit_of_work, subject_uuid
 from issuance.db import repository
 from issuance.db.tables import Credential
 from issuance.domain.credential_state import state_at
 from issuance.domain.public_urls import credential_url, share_url
 from issuance.domain.revocation import RevocationOutcome, normalise_reason
+from issuance.runtime import IssuanceRuntime
 
 router = APIRouter(prefix="/v1/credentials", tags=["credentials"])
 
 
-def summary(credential: Credential, deps: IssuanceDeps) -> CredentialSummary:
+def summary(credential: Credential, rt: IssuanceRuntime) -> CredentialSummary:
     return CredentialSummary(
         id=credential.id,
         enrollment_id=credential.enrollment_id,
@@ -41,10 +41,10 @@ def summary(credential: Credential, deps: IssuanceDeps) -> CredentialSummary:
         revoked_at=credential.revoked_at,
         revocation_reason=credential.revocation_reason,
         state=state_at(
-            deps.clock(), revoked_at=credential.revoked_at, valid_until=credential.valid_until
+            rt.clock(), revoked_at=credential.revoked_at, valid_until=credential.valid_until
         ),
-        credential_url=credential_url(deps.public_base_url, credential.id),
-        share_url=share_url(deps.public_base_url, credential.id),
+        credential_url=credential_url(rt.public_base_url, credential.id),
+        share_url=share_url(rt.public_base_url, credential.id),
     )
 
 
@@ -75,8 +75,8 @@ async def list_credentials(
         description="Deprecated: use `cursor`. Kept for one version.",
     ),
     principal: Principal = require("learner", "provider", "ops"),
-    uow: UnitOfWork = Depends(unit_of_work),
-    deps: IssuanceDeps = Depends(get_deps),
+    uow: UnitOfWork = Depends(get_unit_of_work),
+    rt: IssuanceRuntime = Depends(get_runtime),
 ) -> CredentialPage:
     subject = subject_uuid(principal.subject)
     issuer_filter: UUID | None = None
@@ -113,7 +113,7 @@ async def list_credentials(
         else None
     )
     return CredentialPage(
-        items=[summary(r, deps) for r in page], next_cursor=next_cursor, limit=limit, offset=offset
+        items=[summary(r, rt) for r in page], next_cursor=next_cursor, limit=limit, offset=offset
     )
 
 
@@ -126,14 +126,14 @@ async def list_credentials(
 async def get_credential(
     credential_id: UUID,
     principal: Principal = require("learner", "provider", "ops"),
-    uow: UnitOfWork = Depends(unit_of_work),
-    deps: IssuanceDeps = Depends(get_deps),
+    uow: UnitOfWork = Depends(get_unit_of_work),
+    rt: IssuanceRuntime = Depends(get_runtime),
 ) -> CredentialSummary:
     credential = await repository.get_credential(uow.session, credential_id)
     # Someone else's credential answers like a missing one: ids are not confirmed to strangers.
     if credential is None or not may_read(principal, credential):
         raise ProblemError(404, "Not found", "No credential with this id.")
-    return summary(credential, deps)
+    return summary(credential, rt)
 
 
 @router.post(
@@ -147,14 +147,14 @@ async def revoke(
     body: RevokeRequest,
     principal: Principal = require("ops"),
     _key: str | None = idempotency_key(required=False),
-    uow: UnitOfWork = Depends(unit_of_work),
-    deps: IssuanceDeps = Depends(get_deps),
+    uow: UnitOfWork = Depends(get_unit_of_work),
+    rt: IssuanceRuntime = Depends(get_runtime),
 ) -> CredentialSummary:
     try:
         reason = normalise_reason(body.reason)
     except ValueError as exc:
         raise ProblemError(422, "Invalid reason", str(exc)) from None
-    result = await revoke_credential(uow.session, credential_id, reason, deps)
+    result = await revoke_credential(uow.session, credential_id, reason, rt)
     if result.outcome is RevocationOutcome.NO_CREDENTIAL or result.credential is None:
         raise ProblemError(404, "Not found", "No credential with this id.")
     credential = result.credential
@@ -176,4 +176,4 @@ async def revoke(
         source="/issuance",
     )
     await uow.commit()
-    return summary(credential, deps)
+    return summary(credential, rt)

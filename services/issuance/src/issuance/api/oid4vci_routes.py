@@ -14,11 +14,10 @@ from credmarket_platform.db import UnitOfWork
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
-from issuance.actions.dependencies import IssuanceDeps
 from issuance.actions.wallet_delivery import WalletRequestError, deliver_to_wallet
 from issuance.actions.wallet_offers import TokenGrant, new_nonce, redeem_offer
 from issuance.api.bounded_body import read_at_most
-from issuance.api.dependencies import get_deps, unit_of_work
+from issuance.api.dependencies import get_runtime, get_unit_of_work
 from issuance.domain.oid4vci_metadata import (
     CONFIGURATION_ID,
     PRE_AUTHORIZED_GRANT,
@@ -26,6 +25,7 @@ from issuance.domain.oid4vci_metadata import (
     credential_issuer_metadata,
 )
 from issuance.domain.wallet_offers import RedeemOutcome
+from issuance.runtime import IssuanceRuntime
 
 router = APIRouter(tags=["wallets (OpenID4VCI)"])
 
@@ -54,9 +54,9 @@ def _error(error: str, description: str, status: int = 400) -> JSONResponse:
     "/.well-known/openid-credential-issuer",
     summary="Credential issuer metadata (OpenID4VCI 1.0 §12.2)",
 )
-async def issuer_metadata(deps: IssuanceDeps = Depends(get_deps)) -> JSONResponse:
+async def issuer_metadata(rt: IssuanceRuntime = Depends(get_runtime)) -> JSONResponse:
     return JSONResponse(
-        credential_issuer_metadata(deps.public_base_url),
+        credential_issuer_metadata(rt.public_base_url),
         headers={"Cache-Control": "public, max-age=300"},
     )
 
@@ -65,9 +65,9 @@ async def issuer_metadata(deps: IssuanceDeps = Depends(get_deps)) -> JSONRespons
     "/.well-known/oauth-authorization-server",
     summary="Authorization server metadata (RFC 8414) for the pre-authorized code grant",
 )
-async def as_metadata(deps: IssuanceDeps = Depends(get_deps)) -> JSONResponse:
+async def as_metadata(rt: IssuanceRuntime = Depends(get_runtime)) -> JSONResponse:
     return JSONResponse(
-        authorization_server_metadata(deps.public_base_url),
+        authorization_server_metadata(rt.public_base_url),
         headers={"Cache-Control": "public, max-age=300"},
     )
 
@@ -84,8 +84,8 @@ async def as_metadata(deps: IssuanceDeps = Depends(get_deps)) -> JSONResponse:
 )
 async def token(
     request: Request,
-    uow: UnitOfWork = Depends(unit_of_work),
-    deps: IssuanceDeps = Depends(get_deps),
+    uow: UnitOfWork = Depends(get_unit_of_work),
+    rt: IssuanceRuntime = Depends(get_runtime),
 ) -> JSONResponse:
     body = await read_at_most(request, MAX_REQUEST_BYTES)
     if body is None:
@@ -102,7 +102,7 @@ async def token(
     code = fields.get("pre-authorized_code")
     if not code:
         return _error("invalid_request", "pre-authorized_code is missing")
-    outcome = await redeem_offer(uow.session, code, fields.get("tx_code"), deps)
+    outcome = await redeem_offer(uow.session, code, fields.get("tx_code"), rt)
     # Counted wrong attempts must be kept, whatever the answer.
     await uow.commit()
     if not isinstance(outcome, TokenGrant):
@@ -118,8 +118,8 @@ async def token(
 
 
 @router.post("/oid4vci/nonce", summary="A fresh c_nonce for the wallet's proof (§7)")
-async def nonce(deps: IssuanceDeps = Depends(get_deps)) -> JSONResponse:
-    return JSONResponse({"c_nonce": new_nonce(deps)}, headers=_NO_STORE)
+async def nonce(rt: IssuanceRuntime = Depends(get_runtime)) -> JSONResponse:
+    return JSONResponse({"c_nonce": new_nonce(rt)}, headers=_NO_STORE)
 
 
 def _proof_of(request_body: Any) -> str | WalletRequestError:
@@ -150,8 +150,8 @@ def _proof_of(request_body: Any) -> str | WalletRequestError:
 )
 async def credential(
     request: Request,
-    uow: UnitOfWork = Depends(unit_of_work),
-    deps: IssuanceDeps = Depends(get_deps),
+    uow: UnitOfWork = Depends(get_unit_of_work),
+    rt: IssuanceRuntime = Depends(get_runtime),
 ) -> JSONResponse:
     scheme, _, access_token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() not in ("bearer", "dpop") or not access_token:
@@ -167,7 +167,7 @@ async def credential(
     if isinstance(proof, WalletRequestError):
         return _error(proof.error, proof.description, proof.status)
     try:
-        delivery = await deliver_to_wallet(uow.session, access_token, proof, deps)
+        delivery = await deliver_to_wallet(uow.session, access_token, proof, rt)
     except WalletRequestError as exc:
         await uow.rollback()
         return _error(exc.error, exc.description, exc.status)

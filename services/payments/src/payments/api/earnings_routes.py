@@ -20,7 +20,7 @@ from payments.api.earnings_models import (
     TotalAmounts,
 )
 from payments.db import repository
-from payments.runtime import Runtime
+from payments.runtime import PaymentsRuntime
 
 _TOTALS = ("gross", "refunded", "platform_fee_net", "net_provider_earnings")
 
@@ -51,7 +51,7 @@ async def get_earnings(
         str | None, Query(alias="to", pattern=MONTH, description="Last month, YYYY-MM.")
     ] = None,
     principal: Principal = require("provider", "ops"),
-    rt: Runtime = Depends(get_runtime),
+    rt: PaymentsRuntime = Depends(get_runtime),
 ) -> EarningsReport:
     if principal.role == "provider":
         if provider_id is not None and not principal.is_subject(provider_id):

@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from payments.api.dependencies import get_runtime
 from payments.api.providers_models import StripeAccountIn, StripeAccountView
 from payments.db.tables import ProviderAccount, provider_accounts_table
-from payments.runtime import Runtime
+from payments.runtime import PaymentsRuntime
 
 router = APIRouter(prefix="/v1/providers", tags=["providers"])
 
@@ -28,7 +28,7 @@ async def put_stripe_account(
     provider_id: UUID,
     body: StripeAccountIn,
     _principal: Principal = require("ops"),
-    rt: Runtime = Depends(get_runtime),
+    rt: PaymentsRuntime = Depends(get_runtime),
 ) -> StripeAccountView:
     now = rt.clock()
     async with rt.db.unit_of_work() as uow:
@@ -56,7 +56,7 @@ async def put_stripe_account(
 async def get_stripe_account(
     provider_id: UUID,
     principal: Principal = require("provider", "ops"),
-    rt: Runtime = Depends(get_runtime),
+    rt: PaymentsRuntime = Depends(get_runtime),
 ) -> StripeAccountView:
     if principal.role == "provider" and not principal.is_subject(provider_id):
         raise ProblemError(403, "Forbidden", "a provider sees only its own account")

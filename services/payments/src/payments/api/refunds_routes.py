@@ -45,7 +45,7 @@ from payments.domain.refund_status import NOT_PAID_BACK, RefundStatus, from_stri
 from payments.domain.status import PaymentStatus
 from payments.domain.stripe_params import refund_key, refund_params
 from payments.failures import is_transient
-from payments.runtime import SOURCE, Runtime
+from payments.runtime import SOURCE, PaymentsRuntime
 from payments.settlement import new_refund, record_stripe_refund, refuse_refund
 from payments.stripe_gateway import RefundInfo
 
@@ -104,7 +104,7 @@ async def create_refund(
     body: NewRefund,
     principal: Principal = require("provider", "ops"),
     key: str | None = idempotency_key(required=True),
-    rt: Runtime = Depends(get_runtime),
+    rt: PaymentsRuntime = Depends(get_runtime),
 ) -> RefundView:
     assert key is not None
     refund_id = api_refund_id(payment_id, principal, key)
@@ -145,7 +145,7 @@ async def create_refund(
 
 
 async def _reserve(
-    rt: Runtime,
+    rt: PaymentsRuntime,
     payment_id: UUID,
     body: NewRefund,
     principal: Principal,
@@ -211,7 +211,7 @@ async def _reserve(
     return refund, intent_id, connected
 
 
-async def _refused(rt: Runtime, refund_id: UUID, reason: str) -> Refund:
+async def _refused(rt: PaymentsRuntime, refund_id: UUID, reason: str) -> Refund:
     async with rt.db.unit_of_work() as uow:
         refund = await repository.refund_by_id(uow.session, refund_id, lock=True)
         assert refund is not None
@@ -220,7 +220,9 @@ async def _refused(rt: Runtime, refund_id: UUID, reason: str) -> Refund:
     return refund
 
 
-async def _record(rt: Runtime, payment_id: UUID, refund_id: UUID, made: RefundInfo) -> Refund:
+async def _record(
+    rt: PaymentsRuntime, payment_id: UUID, refund_id: UUID, made: RefundInfo
+) -> Refund:
     async with rt.db.unit_of_work() as uow:
         payment = await repository.payment_by_id(uow.session, payment_id, lock=True)
         refund = await repository.refund_by_id(uow.session, refund_id, lock=True)

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Header, Request
 from pydantic import BaseModel
 
 from payments.api.dependencies import get_runtime
-from payments.runtime import Runtime
+from payments.runtime import PaymentsRuntime
 from payments.stripe_webhooks import apply_stripe_event
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ def _refuse(detail: str) -> ProblemError:
 async def stripe_webhook(
     request: Request,
     stripe_signature: str | None = Header(default=None, alias="Stripe-Signature"),
-    rt: Runtime = Depends(get_runtime),
+    rt: PaymentsRuntime = Depends(get_runtime),
 ) -> WebhookAck:
     secret = rt.settings.stripe_webhook_secret.get_secret_value()
     if not secret:
