@@ -14,8 +14,8 @@ from credmarket_platform.messaging.wiring import messaging_tasks
 from fastapi import FastAPI
 
 from enrollment.api import completion_routes, enrollments_routes, events_routes
+from enrollment.db.live_updates import live_updates_task
 from enrollment.handlers import build_registry
-from enrollment.live_updates import live_updates_task
 from enrollment.runtime import EnrollmentRuntime
 from enrollment.settings import EnrollmentSettings
 from enrollment.sweeps import sweep_task

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from credmarket_platform.db.database import Database
 
-from enrollment.live_updates import UpdatesHub
+from enrollment.db.live_updates import UpdatesHub
 from enrollment.settings import EnrollmentSettings
 
 SOURCE = "/enrollment"

@@ -18,7 +18,7 @@ from typing import Any
 from credmarket_events.envelope import Envelope
 from credmarket_platform.db.database import Database
 
-from enrollment import changes
+from enrollment.actions import changes
 from enrollment.db import repository
 from enrollment.domain import lifecycle
 

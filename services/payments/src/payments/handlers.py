@@ -32,6 +32,8 @@ from credmarket_platform.messaging.handlers import (
     NonRetryableError,
 )
 
+from payments.actions.requested_refunds import call_refund_requested, record_refund_requested
+from payments.actions.settlement import mark_cancelled, mark_succeeded, record_intent
 from payments.db import repository
 from payments.db.tables import Payment
 from payments.domain.fee_split import split_payment
@@ -42,9 +44,7 @@ from payments.domain.stripe_params import (
     create_intent_key,
     payment_intent_params,
 )
-from payments.requested_refunds import call_refund_requested, record_refund_requested
 from payments.runtime import PaymentsRuntime
-from payments.settlement import mark_cancelled, mark_succeeded, record_intent
 from payments.stripe_gateway import IntentInfo
 
 log = logging.getLogger(__name__)

@@ -18,10 +18,10 @@ from uuid import UUID
 
 import stripe
 
+from payments.actions.settlement import mark_cancelled, mark_succeeded
 from payments.db import repository
 from payments.domain.status import PaymentStatus
 from payments.runtime import SOURCE, PaymentsRuntime
-from payments.settlement import mark_cancelled, mark_succeeded
 from payments.stripe_gateway import IntentInfo
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from credmarket_platform.http.idempotency import idempotency_key
 from credmarket_platform.http.problems import ProblemError, problem_responses
 from fastapi import APIRouter, Depends
 
-from enrollment import changes
+from enrollment.actions import changes
 from enrollment.api import access
 from enrollment.api.dependencies import emitter, get_runtime
 from enrollment.api.enrollments_models import CompletionRequest, EnrollmentView

@@ -16,7 +16,7 @@ from credmarket_platform.http.problems import ProblemError, problem_responses
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from sqlalchemy.exc import IntegrityError
 
-from enrollment import changes
+from enrollment.actions import changes
 from enrollment.api import access, prefer_wait
 from enrollment.api.dependencies import emitter, get_gateway_prefix, get_runtime
 from enrollment.api.enrollments_models import (

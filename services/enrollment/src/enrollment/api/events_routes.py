@@ -24,7 +24,7 @@ from fastapi.responses import StreamingResponse
 from enrollment.api import access
 from enrollment.api.dependencies import get_runtime
 from enrollment.db import repository
-from enrollment.live_updates import UpdatesHub
+from enrollment.db.live_updates import UpdatesHub
 from enrollment.runtime import EnrollmentRuntime
 from enrollment.settings import EnrollmentSettings
 

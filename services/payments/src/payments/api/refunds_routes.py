@@ -28,6 +28,7 @@ from credmarket_platform.http.idempotency import idempotency_key
 from credmarket_platform.http.problems import ProblemError, problem_responses
 from fastapi import APIRouter, Depends
 
+from payments.actions.settlement import new_refund, record_stripe_refund, refuse_refund
 from payments.api.dependencies import get_runtime
 from payments.api.payments_models import NewRefund, RefundView
 from payments.api.payments_routes import not_found
@@ -46,7 +47,6 @@ from payments.domain.status import PaymentStatus
 from payments.domain.stripe_params import refund_key, refund_params
 from payments.failures import is_transient
 from payments.runtime import SOURCE, PaymentsRuntime
-from payments.settlement import new_refund, record_stripe_refund, refuse_refund
 from payments.stripe_gateway import RefundInfo
 
 log = logging.getLogger(__name__)

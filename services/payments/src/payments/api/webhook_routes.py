@@ -13,9 +13,9 @@ from credmarket_platform.http.problems import ProblemError, problem_responses
 from fastapi import APIRouter, Depends, Header, Request
 from pydantic import BaseModel
 
+from payments.actions.stripe_webhooks import apply_stripe_event
 from payments.api.dependencies import get_runtime
 from payments.runtime import PaymentsRuntime
-from payments.stripe_webhooks import apply_stripe_event
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from fastapi import FastAPI
 
 from enrollment.db.repository import UPDATES_CHANNEL
 
-log = logging.getLogger("enrollment.live_updates")
+log = logging.getLogger("enrollment.db.live_updates")
 
 
 class UpdatesHub:

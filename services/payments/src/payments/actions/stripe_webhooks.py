@@ -9,12 +9,7 @@ from uuid import UUID
 
 from credmarket_platform.db import UnitOfWork
 
-from payments.db import repository
-from payments.domain.refund_status import RefundStatus, from_stripe
-from payments.domain.status import PaymentStatus
-from payments.domain.webhook_events import Outcome, RefundSeen, interpret
-from payments.runtime import SOURCE
-from payments.settlement import (
+from payments.actions.settlement import (
     Emit,
     mark_cancelled,
     mark_failed_attempt,
@@ -22,6 +17,11 @@ from payments.settlement import (
     new_refund,
     record_stripe_refund,
 )
+from payments.db import repository
+from payments.domain.refund_status import RefundStatus, from_stripe
+from payments.domain.status import PaymentStatus
+from payments.domain.webhook_events import Outcome, RefundSeen, interpret
+from payments.runtime import SOURCE
 
 log = logging.getLogger(__name__)
 

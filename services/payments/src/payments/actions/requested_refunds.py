@@ -21,6 +21,7 @@ from credmarket_events.enrollment import RefundRequestedV1
 from credmarket_events.envelope import Envelope
 from credmarket_platform.messaging.handlers import HandlerContext, NonRetryableError
 
+from payments.actions.settlement import new_refund, record_stripe_refund, refuse_refund
 from payments.db import repository
 from payments.db.tables import Payment
 from payments.domain.refund_policy import (
@@ -34,7 +35,6 @@ from payments.domain.status import PaymentStatus
 from payments.domain.stripe_params import refund_key, refund_params
 from payments.failures import is_transient
 from payments.runtime import PaymentsRuntime
-from payments.settlement import new_refund, record_stripe_refund, refuse_refund
 from payments.stripe_gateway import RefundInfo
 
 log = logging.getLogger(__name__)
