@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from uuid import UUID
 
 from credmarket_platform.auth import Principal
 from credmarket_platform.http import problem_types as pt
 from credmarket_platform.http.problems import ProblemError
 
-from catalog.domain.violations import Violation
+from catalog.actions.offerings import OfferingNotFound, ProviderNotRegistered
+from catalog.domain.violations import ContentInvalid, TransitionRefused, Violation
 
 _DEFAULT = "default"
 
@@ -72,3 +75,19 @@ def ensure_own_provider(principal: Principal, provider_id: UUID) -> None:
     if principal.role == "provider" and caller_provider_id(principal) == provider_id:
         return
     raise ProblemError(403, "Forbidden", "a provider may only act on its own account")
+
+
+@contextmanager
+def refusals_as_problems(what: str) -> Iterator[None]:
+    """The use cases' refusals (catalog.actions, catalog.domain) as this API's problems;
+    ``what`` names the resource a missing one is reported as."""
+    try:
+        yield
+    except ContentInvalid as exc:
+        raise invalid(exc.violations, where=None if exc.stored else _DEFAULT) from None
+    except TransitionRefused as refused:
+        raise conflict(refused.code.replace("_", "-"), refused.message) from None
+    except OfferingNotFound:
+        raise not_found(what) from None
+    except ProviderNotRegistered:
+        raise ProblemError(403, "Forbidden", "the token names no registered provider") from None
