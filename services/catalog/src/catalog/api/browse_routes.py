@@ -22,6 +22,7 @@ from catalog.api.search_engine_routes import (
 )
 from catalog.api.search_models import SearchHit, SearchResults, Suggestions
 from catalog.db import repository as repo
+from catalog.db import search_queries
 from catalog.domain.cursor import Cursor, CursorInvalid, decode_cursor, encode_cursor
 from catalog.domain.offering_rules import MAX_DURATION_MINUTES
 from catalog.domain.search_query import SearchQuery, SortOrder, check_search
@@ -107,7 +108,9 @@ async def search_offerings(
                 [Violation("cursor", "invalid", str(exc))], kind=pt.INVALID_REQUEST
             ) from None
     async with rt.db.unit_of_work() as uow:
-        found = await repo.search(uow.session, query, after, rt.settings.ranked_candidates)
+        found = await search_queries.search(
+            uow.session, query, after, rt.settings.ranked_candidates
+        )
     page, more = found.rows[:limit], len(found.rows) > limit
     next_cursor = None
     if more:

@@ -26,6 +26,7 @@ from catalog.api.webhook_models import (
 from catalog.api.webhook_routes import owned_endpoint
 from catalog.api.webhook_views import endpoint_view, message_view
 from catalog.db import webhook_repository as hooks
+from catalog.db import webhook_watch
 from catalog.runtime import CatalogRuntime
 from catalog.webhooks.fanout import notify_delivery
 
@@ -157,10 +158,10 @@ async def overview(
 ) -> WebhookOverview:
     now = rt.clock.now()
     async with rt.db.unit_of_work() as uow:
-        backlog = await hooks.backlog(uow.session)
-        failed = await hooks.failed_since(uow.session, now - timedelta(days=1))
-        troubled = await hooks.troubled_endpoints(uow.session)
-        pending = await hooks.pending_by_endpoint(uow.session, [r.id for r in troubled])
+        backlog = await webhook_watch.backlog(uow.session)
+        failed = await webhook_watch.failed_since(uow.session, now - timedelta(days=1))
+        troubled = await webhook_watch.troubled_endpoints(uow.session)
+        pending = await webhook_watch.pending_by_endpoint(uow.session, [r.id for r in troubled])
 
     def health(row: Any) -> WebhookEndpointHealth:
         count, oldest = pending.get(row.id, (0, None))
