@@ -14,11 +14,9 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import asyncpg
-from credmarket_platform.http.app_factory import LifespanTask
-from fastapi import FastAPI
 
 from enrollment.db.repository import UPDATES_CHANNEL
 
@@ -92,9 +90,11 @@ def _setter(event: asyncio.Event) -> Callable[[object], None]:
     return lambda _conn: event.set()
 
 
-def live_updates_task(hub: UpdatesHub) -> LifespanTask:
+def live_updates_task(hub: UpdatesHub) -> Callable[[object], AbstractAsyncContextManager[None]]:
+    """A lifespan task (any app) that keeps the hub listening."""
+
     @asynccontextmanager
-    async def task(_app: FastAPI) -> AsyncIterator[None]:
+    async def task(_app: object) -> AsyncIterator[None]:
         runner = asyncio.create_task(hub.listen(), name="enrollment-live-updates")
         try:
             yield

@@ -59,7 +59,7 @@ async def read_bounded_body(request: Request, limit: int) -> bytes:
     return body
 
 
-async def credential_body(
+async def get_credential_body(
     request: Request, rt: IssuanceRuntime = Depends(get_runtime)
 ) -> dict[str, Any]:
     raw = await read_bounded_body(request, rt.max_verify_body_bytes)
@@ -90,7 +90,7 @@ async def credential_body(
     },
 )
 async def verify_credential_endpoint(
-    credential: dict[str, Any] = Depends(credential_body),
+    credential: dict[str, Any] = Depends(get_credential_body),
     rt: IssuanceRuntime = Depends(get_runtime),
 ) -> VerificationReport:
     return await verification_report(credential, rt)
