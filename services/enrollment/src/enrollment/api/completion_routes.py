@@ -11,12 +11,10 @@ from credmarket_platform.http.idempotency import idempotency_key
 from credmarket_platform.http.problems import ProblemError, problem_responses
 from fastapi import APIRouter, Depends
 
-from enrollment.actions import changes
+from enrollment.actions import enrollments
 from enrollment.api import access
-from enrollment.api.dependencies import emitter, get_runtime
+from enrollment.api.dependencies import get_runtime
 from enrollment.api.enrollments_models import CompletionRequest, EnrollmentView
-from enrollment.db import repository
-from enrollment.domain import lifecycle
 from enrollment.domain.errors import TransitionRefused
 from enrollment.domain.values import CompletionReport
 from enrollment.runtime import EnrollmentRuntime
@@ -47,21 +45,19 @@ async def report_completion(
         evidence_narrative=body.evidence_narrative,
         reported_at=now,
     )
-    async with runtime.db.unit_of_work() as uow:
-        e = await repository.load(uow.session, enrollment_id, for_update=True)
+    try:
+        completed = await enrollments.complete(
+            runtime, enrollment_id, report, lambda e: access.can_see(principal, e)
+        )
+    except enrollments.EnrollmentNotFound:
         # Another provider's enrollment is "not found": its existence is not their business.
-        if e is None or not access.can_see(principal, e):
-            raise access.not_found(enrollment_id)
-        try:
-            transition = lifecycle.complete(e, report)
-        except TransitionRefused as exc:
-            raise ProblemError(
-                409,
-                "Cannot complete",
-                str(exc),
-                type_="urn:credmarket:problem:enrollment-not-active",
-                status_now=e.status.value,
-            ) from None
-        await changes.apply(uow.session, transition, now=now, emit=emitter(uow))
-        await uow.commit()
-    return EnrollmentView.of(transition.after, show_client_secret=False)
+        raise access.not_found(enrollment_id) from None
+    except TransitionRefused as exc:
+        raise ProblemError(
+            409,
+            "Cannot complete",
+            str(exc),
+            type_="urn:credmarket:problem:enrollment-not-active",
+            status_now=exc.status.value,
+        ) from None
+    return EnrollmentView.of(completed, show_client_secret=False)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, NoReturn
 from uuid import UUID
 
@@ -13,12 +12,11 @@ from credmarket_platform.http import problem_types as pt
 from credmarket_platform.http.idempotency import idempotency_key
 from credmarket_platform.http.pagination import cursor_query, limit_query
 from credmarket_platform.http.problems import ProblemError, problem_responses
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
-from sqlalchemy.exc import IntegrityError
+from fastapi import APIRouter, Depends, Header, Query, Response
 
-from enrollment.actions import changes
+from enrollment.actions import enrollments
 from enrollment.api import access, prefer_wait
-from enrollment.api.dependencies import emitter, get_gateway_prefix, get_runtime
+from enrollment.api.dependencies import get_gateway_prefix, get_runtime
 from enrollment.api.enrollments_models import (
     MAX_INT4,
     EnrollmentPage,
@@ -26,7 +24,7 @@ from enrollment.api.enrollments_models import (
     PurchaseRequest,
 )
 from enrollment.db import repository
-from enrollment.domain import lifecycle, purchase
+from enrollment.domain import purchase
 from enrollment.domain.errors import DomainRefusal, TransitionRefused
 from enrollment.domain.status import CancelReason, EnrollmentStatus
 from enrollment.runtime import EnrollmentRuntime
@@ -94,7 +92,6 @@ def _already_enrolled(existing_id: UUID) -> ProblemError:
 )
 async def create_enrollment(
     body: PurchaseRequest,
-    request: Request,
     response: Response,
     principal: Principal = require("learner"),
     prefer: str | None = Header(
@@ -113,40 +110,13 @@ async def create_enrollment(
         email=access.learner_email(principal),
         name=access.learner_name(principal),
     )
-    now = datetime.now(UTC)
     try:
-        async with runtime.db.unit_of_work() as uow:
-            existing = await repository.find_live(uow.session, learner_id, body.offering_id)
-            if existing is not None:
-                raise _already_enrolled(existing.id)
-            head = await repository.load_head(uow.session, body.offering_id)
-            current = (
-                await repository.load_version(uow.session, head.offering_id, head.current_version)
-                if head
-                else None
-            )
-            try:
-                version = purchase.choose_version(head, current, body.offering_version)
-            except DomainRefusal as exc:
-                _refuse_purchase(exc)
-            transition = purchase.start(
-                enrollment_id=uuid.uuid4(),
-                buyer=buyer,
-                version=version,
-                now=now,
-                payment_window=runtime.settings.payment_window,
-            )
-            await changes.apply(uow.session, transition, now=now, emit=emitter(uow))
-            await uow.commit()
-    except IntegrityError:
-        # Another purchase of the same offering by this learner committed first.
-        async with runtime.db.unit_of_work() as uow:
-            winner = await repository.find_live(uow.session, learner_id, body.offering_id)
-        if winner is None:
-            raise
-        raise _already_enrolled(winner.id) from None
-    response.headers["Location"] = f"/v1/enrollments/{transition.after.id}"
-    enrollment = transition.after
+        enrollment = await enrollments.buy(runtime, buyer, body.offering_id, body.offering_version)
+    except enrollments.AlreadyEnrolled as exc:
+        raise _already_enrolled(exc.existing_id) from None
+    except DomainRefusal as exc:
+        _refuse_purchase(exc)
+    response.headers["Location"] = f"/v1/enrollments/{enrollment.id}"
     wait_s = prefer_wait.preferred_wait(prefer)
     if wait_s is not None and enrollment.status is EnrollmentStatus.PENDING_PAYMENT:
         enrollment = await prefer_wait.until_intent(runtime.db, runtime.updates, enrollment, wait_s)
@@ -243,26 +213,23 @@ async def cancel_enrollment(
     runtime: EnrollmentRuntime = Depends(get_runtime),
     prefix: str = Depends(get_gateway_prefix),
 ) -> EnrollmentView:
-    now = datetime.now(UTC)
     reason = (
         CancelReason.OPS_CANCELLED if principal.role == "ops" else CancelReason.LEARNER_CANCELLED
     )
-    async with runtime.db.unit_of_work() as uow:
-        e = await repository.load(uow.session, enrollment_id, for_update=True)
-        if e is None or not access.can_see(principal, e):
-            raise access.not_found(enrollment_id)
-        try:
-            transition = lifecycle.cancel(e, at=now, reason=reason)
-        except TransitionRefused as exc:
-            raise ProblemError(
-                409,
-                "Cannot cancel",
-                f"{exc}; a paid enrollment ends only through a refund",
-                type_="urn:credmarket:problem:enrollment-not-cancellable",
-                status_now=e.status.value,
-            ) from None
-        await changes.apply(uow.session, transition, now=now, emit=emitter(uow))
-        await uow.commit()
+    try:
+        cancelled = await enrollments.cancel(
+            runtime, enrollment_id, reason, lambda e: access.can_see(principal, e)
+        )
+    except enrollments.EnrollmentNotFound:
+        raise access.not_found(enrollment_id) from None
+    except TransitionRefused as exc:
+        raise ProblemError(
+            409,
+            "Cannot cancel",
+            f"{exc}; a paid enrollment ends only through a refund",
+            type_="urn:credmarket:problem:enrollment-not-cancellable",
+            status_now=exc.status.value,
+        ) from None
     return EnrollmentView.of(
-        transition.after, show_client_secret=principal.role == "learner", prefix=prefix
+        cancelled, show_client_secret=principal.role == "learner", prefix=prefix
     )
