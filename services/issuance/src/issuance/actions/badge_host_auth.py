@@ -11,10 +11,10 @@ import base64
 import hmac
 import secrets
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,16 +38,9 @@ from issuance.domain.badge_host_rules import (
     parse_scopes,
     pkce_matches,
 )
+from issuance.domain.oauth import OAuthError
 from issuance.domain.wallet_offers import new_secret, secret_hash
 from issuance.runtime import IssuanceRuntime
-
-
-class OAuthError(Exception):
-    """An RFC 6749 error answer (``error``, ``error_description``, HTTP status)."""
-
-    def __init__(self, error: str, description: str, status: int = 400) -> None:
-        self.error, self.description, self.status = error, description, status
-        super().__init__(f"{error}: {description}")
 
 
 @dataclass(frozen=True)
@@ -359,25 +352,3 @@ async def revoke_token(
     grant = await repo.get_grant(session, row.grant_id) if row is not None else None
     if row is not None and grant is not None and grant.client_id == client.client_id:
         row.expires_at = min(row.expires_at, rt.clock())
-
-
-async def grants_with_clients(
-    session: AsyncSession, learner_id: UUID
-) -> Sequence[tuple[BadgeHostGrant, BadgeHostClient]]:
-    pairs = []
-    for grant in await repo.grants_of(session, learner_id):
-        client = await repo.get_client(session, grant.client_id)
-        assert client is not None
-        pairs.append((grant, client))
-    return pairs
-
-
-def parse_form(body: bytes) -> dict[str, str]:
-    """An x-www-form-urlencoded body; each parameter at most once."""
-    try:
-        parsed = parse_qs(body.decode(), keep_blank_values=False)
-    except UnicodeDecodeError:
-        raise OAuthError("invalid_request", "the form is not UTF-8") from None
-    if any(len(values) != 1 for values in parsed.values()):
-        raise OAuthError("invalid_request", "each parameter at most once")
-    return {name: values[0] for name, values in parsed.items()}

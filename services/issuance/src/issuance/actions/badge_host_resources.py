@@ -86,7 +86,7 @@ async def upsert_credential(
         t for t in types if isinstance(t, str)
     }:
         raise UpsertRefusedError("type must include OpenBadgeCredential or AchievementCredential")
-    if await repo.our_credential_ids(session, [credential_id]):
+    if await repo.any_issued_here(session, [credential_id]):
         raise UpsertRefusedError("a credential issued by this service cannot be replaced")
     now = rt.clock()
     return await repo.upsert_hosted(

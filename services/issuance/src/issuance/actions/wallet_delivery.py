@@ -24,17 +24,10 @@ from issuance.credentials.schema import schema_errors
 from issuance.credentials.status_list import build_status_entry
 from issuance.db import repository, wallet_repository
 from issuance.db.tables import Credential, DeliveredCredential
+from issuance.domain.oauth import OAuthError
 from issuance.domain.public_urls import status_list_url
 from issuance.domain.wallet_offers import nonce_expiry, secret_hash
 from issuance.runtime import IssuanceRuntime
-
-
-class WalletRequestError(Exception):
-    """An OpenID4VCI error answer: ``error`` code, description and HTTP status."""
-
-    def __init__(self, error: str, description: str, status: int = 400) -> None:
-        self.error, self.description, self.status = error, description, status
-        super().__init__(f"{error}: {description}")
 
 
 @dataclass(frozen=True)
@@ -54,22 +47,22 @@ async def deliver_to_wallet(
         or now >= offer.token_expires_at
         or offer.delivered_at is not None
     ):
-        raise WalletRequestError("invalid_token", "unknown, expired or used access token", 401)
+        raise OAuthError("invalid_token", "unknown, expired or used access token", 401)
     try:
         verified = verify_holder_proof(proof, audience=rt.public_base_url, now=now)
     except HolderProofError as exc:
-        raise WalletRequestError("invalid_proof", str(exc)) from None
+        raise OAuthError("invalid_proof", str(exc)) from None
     expires = nonce_expiry(rt.derived_secret(NONCE_PURPOSE), verified.nonce, now)
     if expires is None or not await wallet_repository.spend_nonce(
         session, secret_hash(verified.nonce), expires
     ):
-        raise WalletRequestError("invalid_nonce", "the proof's nonce is unknown, used or expired")
+        raise OAuthError("invalid_nonce", "the proof's nonce is unknown, used or expired")
     await wallet_repository.forget_expired_nonces(session, now)
 
     credential = await repository.get_credential(session, offer.credential_id)
     assert credential is not None, "offers reference their credential (foreign key)"
     if credential.revoked_at is not None:
-        raise WalletRequestError("credential_request_denied", "the credential was revoked")
+        raise OAuthError("credential_request_denied", "the credential was revoked")
     copy_row = await _holder_bound_copy(session, credential, verified.holder.did, offer.id, rt)
     offer.delivered_at = now
     await session.flush()
@@ -109,10 +102,10 @@ async def _holder_bound_copy(
             document, key.private_key, key.verification_method, created=now
         )
     except ValueError as exc:
-        raise WalletRequestError("invalid_proof", f"cannot bind to this holder: {exc}") from None
+        raise OAuthError("invalid_proof", f"cannot bind to this holder: {exc}") from None
     errors = schema_errors(signed)
     if errors:
-        raise WalletRequestError("invalid_proof", f"cannot bind to this holder: {errors[:1]}")
+        raise OAuthError("invalid_proof", f"cannot bind to this holder: {errors[:1]}")
     row = DeliveredCredential(
         id=copy_id,
         credential_id=credential.id,

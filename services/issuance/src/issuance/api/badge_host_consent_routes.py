@@ -22,6 +22,7 @@ from issuance.api.badge_host_consent_models import (
     ScopeOut,
 )
 from issuance.api.dependencies import get_runtime, get_unit_of_work, subject_uuid
+from issuance.db import badge_host_repository
 from issuance.domain.badge_host_rules import SCOPE_TEXT
 from issuance.runtime import IssuanceRuntime
 
@@ -102,7 +103,7 @@ async def list_grants(
     learner = _learner(principal)
     # A learner lets in a handful of hosts: paged here, over their few rows, newest first.
     pairs = sorted(
-        await auth.grants_with_clients(uow.session, learner),
+        await badge_host_repository.grants_with_clients(uow.session, learner),
         key=lambda pair: (pair[0].created_at, str(pair[0].id)),
         reverse=True,
     )

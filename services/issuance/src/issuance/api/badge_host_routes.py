@@ -24,7 +24,7 @@ from issuance.actions.badge_host_resources import (
 from issuance.api.bounded_body import read_at_most
 from issuance.api.dependencies import get_runtime, get_unit_of_work
 from issuance.db import badge_host_repository as repo
-from issuance.db.tables import BadgeHostGrant
+from issuance.db.tables import BadgeHostClient, BadgeHostGrant
 from issuance.domain.badge_host_discovery import API_PATH, service_description
 from issuance.domain.badge_host_rules import (
     CREDENTIAL_READONLY,
@@ -32,6 +32,7 @@ from issuance.domain.badge_host_rules import (
     MAX_PAGE,
     PROFILE_READONLY,
 )
+from issuance.domain.oauth import OAuthError, parse_form
 from issuance.runtime import IssuanceRuntime
 
 router = APIRouter(prefix=API_PATH, tags=["Open Badges 3.0 API"])
@@ -40,7 +41,7 @@ MAX_BODY_BYTES = 256 * 1024
 _NO_STORE = {"Cache-Control": "no-store"}
 
 
-def _oauth_error(exc: auth.OAuthError) -> JSONResponse:
+def _oauth_error(exc: OAuthError) -> JSONResponse:
     headers = dict(_NO_STORE)
     if exc.status == 401:
         headers["WWW-Authenticate"] = 'Basic realm="credmarket badge hosts"'
@@ -88,6 +89,12 @@ async def _body(request: Request) -> bytes:
     return body
 
 
+async def _client_form(request: Request, uow: UnitOfWork) -> tuple[BadgeHostClient, dict[str, str]]:
+    """The OAuth endpoints' request: the client authenticated (HTTP Basic), its form read."""
+    client = await auth.authenticate_client(uow.session, request.headers.get("authorization", ""))
+    return client, parse_form(await _body(request))
+
+
 async def _grant(
     request: Request, uow: UnitOfWork, scope: str, rt: IssuanceRuntime
 ) -> BadgeHostGrant:
@@ -123,8 +130,8 @@ async def register(
     except _Refused as refused:
         return refused.response
     except (ValueError, RecursionError):  # RecursionError: absurdly nested JSON
-        return _oauth_error(auth.OAuthError("invalid_client_metadata", "the body is not JSON"))
-    except auth.OAuthError as exc:
+        return _oauth_error(OAuthError("invalid_client_metadata", "the body is not JSON"))
+    except OAuthError as exc:
         return _oauth_error(exc)
     await uow.commit()
     client = registration.client
@@ -155,10 +162,10 @@ async def authorize(
 ) -> Response:
     params = dict(request.query_params)
     if any(len(v) > 4096 for v in params.values()):
-        return _oauth_error(auth.OAuthError("invalid_request", "a parameter is too long"))
+        return _oauth_error(OAuthError("invalid_request", "a parameter is too long"))
     try:
         start = await auth.start_authorization(uow.session, params, rt)
-    except auth.OAuthError as exc:
+    except OAuthError as exc:
         # The redirect URI is not trusted yet: the error is shown here, not sent there.
         return _oauth_error(exc)
     await uow.commit()
@@ -172,20 +179,17 @@ async def token(
     rt: IssuanceRuntime = Depends(get_runtime),
 ) -> Response:
     try:
-        client = await auth.authenticate_client(
-            uow.session, request.headers.get("authorization", "")
-        )
-        form = auth.parse_form(await _body(request))
+        client, form = await _client_form(request, uow)
         grant_type = form.get("grant_type")
         if grant_type == "authorization_code":
             tokens = await auth.exchange_code(uow.session, client, form, rt)
         elif grant_type == "refresh_token":
             tokens = await auth.refresh_tokens(uow.session, client, form, rt)
         else:
-            raise auth.OAuthError("unsupported_grant_type", "authorization_code or refresh_token")
+            raise OAuthError("unsupported_grant_type", "authorization_code or refresh_token")
     except _Refused as refused:
         return refused.response
-    except auth.OAuthError as exc:
+    except OAuthError as exc:
         return _oauth_error(exc)
     await uow.commit()
     return JSONResponse(
@@ -282,13 +286,10 @@ async def revoke_token(
     rt: IssuanceRuntime = Depends(get_runtime),
 ) -> Response:
     try:
-        client = await auth.authenticate_client(
-            uow.session, request.headers.get("authorization", "")
-        )
-        form = auth.parse_form(await _body(request))
+        client, form = await _client_form(request, uow)
     except _Refused as refused:
         return refused.response
-    except auth.OAuthError as exc:
+    except OAuthError as exc:
         return _oauth_error(exc)
     await auth.revoke_token(uow.session, client, form.get("token", ""), rt)
     await uow.commit()
