@@ -9,6 +9,7 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from catalog.actions.refusals import Missing, ProviderNotRegistered
 from catalog.clock import utcnow
 from catalog.db import repository as repo
 from catalog.domain import offering_lifecycle as lifecycle
@@ -20,14 +21,6 @@ from catalog.domain.violations import ContentInvalid
 from catalog.ids import new_id
 from catalog.runtime import SOURCE, CatalogRuntime
 from catalog.webhooks.fanout import enqueue
-
-
-class OfferingNotFound(Exception):
-    """No such offering, or another provider's: ids reveal nothing about others' drafts."""
-
-
-class ProviderNotRegistered(Exception):
-    """The caller's provider id names no registered provider."""
 
 
 async def create_draft(rt: CatalogRuntime, provider_id: UUID, content: OfferingContent) -> Any:
@@ -131,5 +124,5 @@ async def own_offering(
     """The provider's offering; another provider's is missing, not forbidden."""
     row = await repo.get_offering(session, offering_id, for_update=lock)
     if row is None or row.provider_id != provider_id:
-        raise OfferingNotFound
+        raise Missing("offering")
     return row

@@ -40,7 +40,7 @@ async def create_offering(
     _key: str | None = idempotency_key(required=False),
     rt: CatalogRuntime = Depends(get_runtime),
 ) -> Offering:
-    with refusals_as_problems("offering"):
+    with refusals_as_problems():
         row = await offerings.create_draft(rt, caller_provider_id(principal), body.to_content())
     response.headers["Location"] = f"/v1/provider/offerings/{row.id}"
     return offering_view(row)
@@ -85,7 +85,7 @@ async def get_my_offering(
 ) -> Offering:
     provider_id = caller_provider_id(principal)
     async with rt.db.unit_of_work() as uow:
-        with refusals_as_problems("offering"):
+        with refusals_as_problems():
             row = await offerings.own_offering(uow.session, provider_id, offering_id)
     return offering_view(row)
 
@@ -102,7 +102,7 @@ async def edit_offering(
     rt: CatalogRuntime = Depends(get_runtime),
 ) -> Offering:
     changes, achievement_changes = body.changes()
-    with refusals_as_problems("offering"):
+    with refusals_as_problems():
         row = await offerings.edit(
             rt, caller_provider_id(principal), offering_id, changes, achievement_changes
         )
@@ -121,7 +121,7 @@ async def publish_offering(
     principal: Principal = require("provider"),
     rt: CatalogRuntime = Depends(get_runtime),
 ) -> Offering:
-    with refusals_as_problems("offering"):
+    with refusals_as_problems():
         row = await offerings.publish(rt, caller_provider_id(principal), offering_id)
     return offering_view(row)
 
@@ -138,6 +138,6 @@ async def retire_offering(
     principal: Principal = require("provider"),
     rt: CatalogRuntime = Depends(get_runtime),
 ) -> Offering:
-    with refusals_as_problems("offering"):
+    with refusals_as_problems():
         row = await offerings.retire(rt, caller_provider_id(principal), offering_id)
     return offering_view(row)

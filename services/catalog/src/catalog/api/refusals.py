@@ -10,7 +10,7 @@ from credmarket_platform.auth import Principal
 from credmarket_platform.http import problem_types as pt
 from credmarket_platform.http.problems import ProblemError
 
-from catalog.actions.offerings import OfferingNotFound, ProviderNotRegistered
+from catalog.actions.refusals import KeyUnusable, Missing, ProviderNotRegistered
 from catalog.domain.violations import ContentInvalid, TransitionRefused, Violation
 
 _DEFAULT = "default"
@@ -78,16 +78,17 @@ def ensure_own_provider(principal: Principal, provider_id: UUID) -> None:
 
 
 @contextmanager
-def refusals_as_problems(what: str) -> Iterator[None]:
-    """The use cases' refusals (catalog.actions, catalog.domain) as this API's problems;
-    ``what`` names the resource a missing one is reported as."""
+def refusals_as_problems() -> Iterator[None]:
+    """The use cases' refusals (catalog.actions, catalog.domain) as this API's problems."""
     try:
         yield
     except ContentInvalid as exc:
         raise invalid(exc.violations, where=None if exc.stored else _DEFAULT) from None
     except TransitionRefused as refused:
         raise conflict(refused.code.replace("_", "-"), refused.message) from None
-    except OfferingNotFound:
-        raise not_found(what) from None
+    except Missing as missing:
+        raise not_found(missing.what) from None
+    except KeyUnusable:
+        raise conflict("key-unusable", "the replaced key is already revoked or expired") from None
     except ProviderNotRegistered:
         raise ProblemError(403, "Forbidden", "the token names no registered provider") from None
