@@ -10,6 +10,7 @@ from credmarket_platform.auth import Principal
 from credmarket_platform.http import problem_types as pt
 from credmarket_platform.http.problems import ProblemError
 
+from catalog.actions import webhook_endpoints as endpoints
 from catalog.actions.refusals import KeyUnusable, Missing, ProviderNotRegistered
 from catalog.domain.violations import ContentInvalid, TransitionRefused, Violation
 
@@ -88,6 +89,23 @@ def refusals_as_problems() -> Iterator[None]:
         raise conflict(refused.code.replace("_", "-"), refused.message) from None
     except Missing as missing:
         raise not_found(missing.what) from None
+    except endpoints.TooManyEndpoints as exc:
+        raise conflict(
+            "too-many-webhook-endpoints", f"a provider has at most {exc.limit}"
+        ) from None
+    except endpoints.EndpointDisabled:
+        raise ProblemError(
+            409,
+            detail="the endpoint is disabled; enable it first",
+            type_=pt.WEBHOOK_ENDPOINT_DISABLED.type,
+        ) from None
+    except endpoints.PingPending:
+        raise ProblemError(
+            429,
+            detail="a ping to this endpoint is still on its way",
+            type_=pt.RATE_LIMITED.type,
+            headers={"Retry-After": "5"},
+        ) from None
     except KeyUnusable:
         raise conflict("key-unusable", "the replaced key is already revoked or expired") from None
     except ProviderNotRegistered:
