@@ -14,7 +14,7 @@ from functools import partial
 
 from credmarket_events.catalog import ProviderRegisteredV1, ProviderUpdatedV1
 from credmarket_events.enrollment import EnrollmentCompletedV1, EnrollmentRevokedV1
-from credmarket_events.issuance import CredentialIssuedV1, CredentialRevokedV1
+from credmarket_events.issuance import CredentialIssuedV1
 from credmarket_platform.messaging.handlers import (
     HandlerContext,
     HandlerRegistry,
@@ -28,7 +28,7 @@ from issuance.domain.credential_content import Completion
 from issuance.domain.issuance_decision import Outcome
 from issuance.domain.issuer_profile import ProviderProfile
 from issuance.domain.public_urls import share_url
-from issuance.domain.revocation import RevocationOutcome, normalise_reason
+from issuance.domain.revocation import normalise_reason
 from issuance.runtime import IssuanceRuntime
 
 log = logging.getLogger(__name__)
@@ -117,19 +117,11 @@ async def handle_enrollment_revoked(
     except ValueError as exc:
         raise NonRetryableError(str(exc)) from exc
     result = await revoke_for_enrollment(ctx.uow.session, data.enrollment_id, reason, rt)
-    if result.outcome is not RevocationOutcome.REVOKE or result.credential is None:
+    event = result.revoked_event()
+    if event is None:
         log.info("nothing to revoke for enrollment %s: %s", data.enrollment_id, result.outcome)
         return
-    credential = result.credential
-    assert credential.revoked_at is not None
-    ctx.emit(
-        CredentialRevokedV1(
-            credential_id=credential.id,
-            enrollment_id=credential.enrollment_id,
-            reason=reason,
-            revoked_at=credential.revoked_at,
-        )
-    )
+    ctx.emit(event)
 
 
 def provider_registry(rt: IssuanceRuntime) -> HandlerRegistry:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from credmarket_events.issuance import CredentialRevokedV1
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from issuance.actions.keyring import current_signing_key
@@ -21,6 +22,20 @@ from issuance.runtime import IssuanceRuntime
 class RevokeResult:
     outcome: RevocationOutcome
     credential: Credential | None
+
+    def revoked_event(self) -> CredentialRevokedV1 | None:
+        """What to announce: the revocation just made, or None if none was made."""
+        credential = self.credential
+        if self.outcome is not RevocationOutcome.REVOKE or credential is None:
+            return None
+        assert credential.revoked_at is not None
+        assert credential.revocation_reason is not None
+        return CredentialRevokedV1(
+            credential_id=credential.id,
+            enrollment_id=credential.enrollment_id,
+            reason=credential.revocation_reason,
+            revoked_at=credential.revoked_at,
+        )
 
 
 async def _revoke(

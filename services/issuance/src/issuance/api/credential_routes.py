@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from credmarket_events.issuance import CredentialRevokedV1
 from credmarket_platform.auth import Principal, require
 from credmarket_platform.db import UnitOfWork
 from credmarket_platform.http import pagination
@@ -165,15 +164,8 @@ async def revoke(
             f"This credential was revoked at {credential.revoked_at}.",
             type_="urn:credmarket:problem:credential-already-revoked",
         )
-    assert credential.revoked_at is not None
-    uow.emit_new(
-        CredentialRevokedV1(
-            credential_id=credential.id,
-            enrollment_id=credential.enrollment_id,
-            reason=reason,
-            revoked_at=credential.revoked_at,
-        ),
-        source="/issuance",
-    )
+    event = result.revoked_event()
+    assert event is not None
+    uow.emit_new(event, source="/issuance")
     await uow.commit()
     return summary(credential, rt)
