@@ -120,6 +120,22 @@ def test_routes_do_not_call_event_adapters(service: str) -> None:
     assert not bad, "\n".join(bad)
 
 
+# Services whose actions open and commit their own unit of work; issuance's take the
+# caller's, so its routes commit what an action did (ADR 0028).
+ACTIONS_OWN_THE_TRANSACTION = ("catalog", "enrollment", "payments")
+
+
+@pytest.mark.parametrize("service", ACTIONS_OWN_THE_TRANSACTION)
+def test_routes_leave_writing_to_the_actions(service: str) -> None:
+    writes = [
+        f"{p.relative_to(ROOT)}:{node.lineno}"
+        for p in modules(package(service) / "api")
+        for node in ast.walk(ast.parse(p.read_text()))
+        if isinstance(node, ast.Attribute) and node.attr in {"commit", "emit_new", "emit"}
+    ]
+    assert not writes, f"a route commits or emits itself; move it to actions/: {writes}"
+
+
 def _depends_targets(path: Path) -> set[str]:
     names: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text())):
