@@ -82,7 +82,7 @@ async def allocate_bit(
         # allocate_index, without reading every bit already used (a read that grew with
         # each credential in the list). Only when every probe is taken, the list being
         # nearly full, is the whole set read to decide.
-        candidates = [deps.randbelow(row.size) for _ in range(_PROBES)]
+        candidates = [rt.randbelow(row.size) for _ in range(_PROBES)]
         index = await repository.first_free_index(session, row.id, candidates)
         if index is not None:
             return row, index
