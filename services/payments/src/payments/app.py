@@ -27,7 +27,7 @@ from payments.handlers import build_registry
 from payments.runtime import Runtime
 from payments.settings import PaymentsSettings
 from payments.stripe_gateway import StripeGateway
-from payments.sweeps import running_sweeps
+from payments.sweeps import reconciliation_task
 
 VERSION = "0.1.0"
 
@@ -51,14 +51,6 @@ def create_app(
             await gateway.aclose()
             await db.dispose()
 
-    @asynccontextmanager
-    async def sweeps(_app: Any) -> AsyncIterator[None]:
-        if not settings.run_sweeps:
-            yield
-            return
-        async with running_sweeps(rt):
-            yield
-
     app = create_service_app(
         settings,
         title="credmarket payments",
@@ -76,7 +68,7 @@ def create_app(
         lifespan_tasks=[
             resources,
             *messaging_tasks(settings, db, build_registry(rt), failures=PAYMENTS_FAILURES),
-            sweeps,
+            *([reconciliation_task(rt)] if settings.run_sweeps else []),
         ],
         ready_checks={"database": db.ping, "kafka": kafka_metadata_check(settings.kafka_bootstrap)},
         idempotency_store=IdempotencyStore(db.engine),
