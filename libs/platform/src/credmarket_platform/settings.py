@@ -158,6 +158,12 @@ class ServiceSettings(BaseSettings):
         return f"{self.topic_prefix}{self.consumer_group or self.service_name}"
 
 
+def service_alias(service: str, name: str) -> AliasChoices:
+    """A knob of one service: ``CREDMARKET_<SERVICE>_<NAME>`` first, so one environment
+    can hold every service's value, then the shared ``CREDMARKET_<NAME>``."""
+    return AliasChoices(f"CREDMARKET_{service.upper()}_{name}", f"CREDMARKET_{name}")
+
+
 def service_database_alias(service: str) -> AliasChoices:
     """Database URL alias for a service: its own variable first, then DATABASE_URL."""
     return AliasChoices(f"CREDMARKET_{service.upper()}_DATABASE_URL", "DATABASE_URL")

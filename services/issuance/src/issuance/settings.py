@@ -5,9 +5,12 @@ from __future__ import annotations
 import base64
 import logging
 
-from credmarket_platform.settings import ServiceSettings, service_database_alias
+from credmarket_platform.settings import (
+    ServiceSettings,
+    service_alias,
+    service_database_alias,
+)
 from pydantic import AliasChoices, Field, SecretStr
-from pydantic_settings import SettingsConfigDict
 
 from issuance.credentials.keys import KeyEncryptionKeyRing
 from issuance.credentials.status_list import MIN_ENTRIES
@@ -20,16 +23,9 @@ DEV_KEK_BASE64 = base64.b64encode(b"credmarket-dev-kek-NOT-A-SECRET!").decode()
 DEV_KEK_ID = "dev"
 
 
-def _alias(name: str) -> AliasChoices:
-    return AliasChoices(f"CREDMARKET_ISSUANCE_{name}", f"CREDMARKET_{name}")
-
-
 class IssuanceSettings(ServiceSettings):
-    # Field names work too, so tests and scripts can build settings in code.
-    model_config = SettingsConfigDict(populate_by_name=True)
-
     service_name: str = "issuance"
-    port: int = Field(default=8004, validation_alias=_alias("PORT"))
+    port: int = Field(default=8004, validation_alias=service_alias("issuance", "PORT"))
     database_url: str = Field(
         default="postgresql+asyncpg://credmarket:credmarket@127.0.0.1:15432/issuance",
         validation_alias=service_database_alias("issuance"),
