@@ -1,5 +1,6 @@
-"""Issuance's two consumer groups are built by the platform's wiring, so they honour
-every consumer knob of the settings (the commit interval included) like any service's."""
+"""Issuance's two consumer groups are built by the platform's one wiring
+(messaging_tasks), so they honour every consumer knob of the settings like any
+service's: the copy issuance once had lost the commit interval."""
 
 from __future__ import annotations
 
@@ -17,13 +18,14 @@ def test_both_groups_take_the_commit_interval_and_back_off_from_the_settings(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     built: list[ConsumerRunner] = []
+    real = wiring.consumer_runner
 
     def spy(*args: Any, **kwargs: Any) -> ConsumerRunner:
-        runner = wiring.consumer_runner(*args, **kwargs)
+        runner = real(*args, **kwargs)
         built.append(runner)
         return runner
 
-    monkeypatch.setattr(issuance_app, "consumer_runner", spy)
+    monkeypatch.setattr(wiring, "consumer_runner", spy)
     settings = IssuanceSettings(
         kek=base64.b64encode(bytes(32)).decode(),
         jwt_dev_secret="wiring-test-secret-0123456789abcdef",
