@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any, Literal, TypeVar
 from uuid import UUID
 
-from credmarket_platform.auth import Principal, require
+from credmarket_platform.auth import Principal, require, subject_uuid
 from credmarket_platform.http import problem_types as pt
 from credmarket_platform.http.idempotency import idempotency_key
 from credmarket_platform.http.problems import ProblemError, problem_responses
@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.api.offering_models import NewOffering, Offering, OfferingPage, OfferingPatch
 from catalog.api.offering_views import offering_view
-from catalog.api.refusals import caller_provider_id, conflict, invalid, not_found
+from catalog.api.refusals import conflict, invalid, not_found
 from catalog.clock import utcnow
 from catalog.db import repository as repo
 from catalog.domain import offering_lifecycle as lifecycle
@@ -34,14 +34,14 @@ T = TypeVar("T")
 
 router = APIRouter(prefix="/v1/provider/offerings", tags=["provider offerings"])
 
-_MINE = problem_responses(pt.NOT_FOUND)
+_MINE = problem_responses(pt.NOT_FOUND, pt.SUBJECT_NOT_UUID)
 
 
 @router.post(
     "",
     status_code=201,
     summary="Create a draft offering",
-    responses=problem_responses(pt.INVALID_CONTENT),
+    responses=problem_responses(pt.INVALID_CONTENT, pt.SUBJECT_NOT_UUID),
 )
 async def create_offering(
     body: NewOffering,
@@ -50,7 +50,7 @@ async def create_offering(
     _key: str | None = idempotency_key(required=False),
     rt: CatalogRuntime = Depends(runtime),
 ) -> Offering:
-    provider_id = caller_provider_id(principal)
+    provider_id = subject_uuid(principal)
     content = body.to_content()
     violations = check_draft(content)
     if violations:
@@ -67,7 +67,9 @@ async def create_offering(
 
 
 @router.get(
-    "", summary="List my offerings, newest first", responses=problem_responses(pt.FORBIDDEN)
+    "",
+    summary="List my offerings, newest first",
+    responses=problem_responses(pt.FORBIDDEN, pt.SUBJECT_NOT_UUID),
 )
 async def list_my_offerings(
     status: Literal["draft", "published", "retired"] | None = None,
@@ -76,7 +78,7 @@ async def list_my_offerings(
     principal: Principal = require("provider"),
     rt: CatalogRuntime = Depends(runtime),
 ) -> OfferingPage:
-    provider_id = caller_provider_id(principal)
+    provider_id = subject_uuid(principal)
     fingerprint = f"mine\x1f{provider_id}\x1f{status or ''}"
     after = None
     if cursor is not None:
@@ -111,7 +113,9 @@ async def get_my_offering(
 @router.patch(
     "/{offering_id}",
     summary="Edit a draft, or publish a new version of a published offering",
-    responses=problem_responses(pt.NOT_FOUND, pt.OFFERING_RETIRED, pt.INVALID_CONTENT),
+    responses=problem_responses(
+        pt.NOT_FOUND, pt.OFFERING_RETIRED, pt.INVALID_CONTENT, pt.SUBJECT_NOT_UUID
+    ),
 )
 async def edit_offering(
     offering_id: UUID,
@@ -152,7 +156,11 @@ async def edit_offering(
     "/{offering_id}/publish",
     summary="Publish a draft (version 1); every field is checked",
     responses=problem_responses(
-        pt.NOT_FOUND, pt.OFFERING_ALREADY_PUBLISHED, pt.OFFERING_RETIRED, pt.INVALID_CONTENT
+        pt.NOT_FOUND,
+        pt.OFFERING_ALREADY_PUBLISHED,
+        pt.OFFERING_RETIRED,
+        pt.INVALID_CONTENT,
+        pt.SUBJECT_NOT_UUID,
     ),
 )
 async def publish_offering(
@@ -193,7 +201,7 @@ async def publish_offering(
     "/{offering_id}/retire",
     summary="Retire a published offering: no new buyers; existing learners keep it",
     responses=problem_responses(
-        pt.NOT_FOUND, pt.OFFERING_NOT_PUBLISHED, pt.OFFERING_ALREADY_RETIRED
+        pt.NOT_FOUND, pt.OFFERING_NOT_PUBLISHED, pt.OFFERING_ALREADY_RETIRED, pt.SUBJECT_NOT_UUID
     ),
 )
 async def retire_offering(
@@ -222,7 +230,7 @@ async def _mine(
 ) -> Any:
     """The caller's offering; another provider's is reported as missing, not forbidden,
     so offering ids reveal nothing about other providers' drafts."""
-    provider_id = caller_provider_id(principal)
+    provider_id = subject_uuid(principal)
     row = await repo.get_offering(session, offering_id, for_update=lock)
     if row is None or row.provider_id != provider_id:
         raise not_found("offering")

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Annotated, NoReturn
 from uuid import UUID
 
-from credmarket_platform.auth import Principal, require
+from credmarket_platform.auth import Principal, require, subject_uuid
 from credmarket_platform.db.database import Database
 from credmarket_platform.http import pagination
 from credmarket_platform.http import problem_types as pt
@@ -110,7 +110,7 @@ async def create_enrollment(
     prefix: str = Depends(gateway_prefix),
     cfg: EnrollmentSettings = Depends(settings),
 ) -> EnrollmentView:
-    learner_id = access.subject_id(principal)
+    learner_id = subject_uuid(principal)
     buyer = purchase.Buyer(
         learner_id=learner_id,
         email=access.learner_email(principal),
@@ -183,11 +183,11 @@ async def list_enrollments(
     f = repository.ListFilter(status=status, offering_id=offering_id)
     if principal.role == "learner":
         f = repository.ListFilter(
-            learner_id=access.subject_id(principal), status=status, offering_id=offering_id
+            learner_id=subject_uuid(principal), status=status, offering_id=offering_id
         )
     elif principal.role == "provider":
         f = repository.ListFilter(
-            provider_id=access.subject_id(principal), status=status, offering_id=offering_id
+            provider_id=subject_uuid(principal), status=status, offering_id=offering_id
         )
     scope = pagination.scope_of(principal.role, principal.subject_id, f)
     after = None

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Body, Depends, Path
 
 from issuance.actions.dependencies import IssuanceDeps
 from issuance.actions.issuers import UnknownKeyError, revoke_key, rotate_key
-from issuance.api.dependencies import get_deps, subject_uuid, unit_of_work
+from issuance.api.dependencies import get_deps, unit_of_work
 from issuance.api.issuer_models import KeyRevocationIn, RevokedKeyOut, RotatedKeyOut
 from issuance.domain.key_validity import RotationRefused
 
@@ -36,7 +36,7 @@ async def rotate(
     uow: UnitOfWork = Depends(unit_of_work),
     deps: IssuanceDeps = Depends(get_deps),
 ) -> RotatedKeyOut:
-    if principal.role == "provider" and subject_uuid(principal.subject) != issuer_id:
+    if principal.role == "provider" and not principal.is_subject(issuer_id):
         raise ProblemError(403, "Forbidden", "A provider can rotate only its own issuer's key.")
     try:
         rotated = await rotate_key(uow.session, issuer_id, deps)

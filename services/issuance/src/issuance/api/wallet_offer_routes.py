@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, status
 
 from issuance.actions.dependencies import IssuanceDeps
 from issuance.actions.wallet_offers import TooManyOffersError, create_offer
-from issuance.api.dependencies import get_deps, subject_uuid, unit_of_work
+from issuance.api.dependencies import get_deps, unit_of_work
 from issuance.api.wallet_offer_models import WalletOfferOut, WalletOfferRequest
 from issuance.db import repository
 
@@ -36,7 +36,7 @@ async def create_wallet_offer(
 ) -> WalletOfferOut:
     credential = await repository.get_credential(uow.session, credential_id)
     # Only its owner may send it away; to anyone else it does not exist.
-    if credential is None or subject_uuid(principal.subject) != credential.learner_id:
+    if credential is None or not principal.is_subject(credential.learner_id):
         raise ProblemError(404, "Not found", "No credential with this id.")
     if credential.revoked_at is not None:
         raise ProblemError(
