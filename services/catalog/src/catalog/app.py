@@ -29,7 +29,6 @@ from catalog.handlers import build_registry
 from catalog.runtime import CatalogRuntime
 from catalog.search.read_model import SearchReadModel, running_read_model
 from catalog.security.idempotency import EncryptingIdempotencyStore
-from catalog.security.kek import resolve_kek
 from catalog.security.signing_keys import SigningKeys
 from catalog.settings import CatalogSettings
 from catalog.webhooks.delivery import DeliveryWorker, running_delivery
@@ -76,7 +75,7 @@ def create_app(settings: CatalogSettings | None = None, *, clock: Clock | None =
     """``clock``: what webhooks read the time from; tests move it on by days."""
     settings = settings or CatalogSettings()
     clock = clock or SystemClock()
-    kek = resolve_kek(settings)
+    kek = settings.kek()
     db = Database.for_service(settings)
     signing_keys = SigningKeys(kek)
     self_app = _LateBoundApp()

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Literal
 
+from credmarket_platform.kek import resolve_kek
 from credmarket_platform.settings import ServiceSettings, service_database_alias
 from pydantic import AliasChoices, Field, SecretStr
+
+# Public by construction: used only when dev mode is switched on explicitly.
+DEV_KEK = hashlib.sha256(b"credmarket-catalog-development-kek").digest()
 
 
 class CatalogSettings(ServiceSettings):
@@ -105,6 +110,15 @@ class CatalogSettings(ServiceSettings):
         validation_alias=AliasChoices("CREDMARKET_CATALOG_WEBHOOK_LOG_RETENTION_S"),
     )
     run_webhook_delivery: bool = True
+
+    def kek(self) -> bytes:
+        """The key sealing signing keys, webhook secrets and replayed answers at rest."""
+        return resolve_kek(
+            self.signing_kek,
+            variable="CREDMARKET_CATALOG_SIGNING_KEK",
+            dev_mode=self.dev_mode,
+            dev_kek=DEV_KEK,
+        )
 
     @property
     def webhooks_allow_http(self) -> bool:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import base64
-import logging
-
+from credmarket_platform.kek import decode_kek, resolve_kek
 from credmarket_platform.settings import (
     ServiceSettings,
     service_alias,
@@ -15,11 +13,9 @@ from pydantic import AliasChoices, Field, SecretStr
 from issuance.credentials.keys import KeyEncryptionKeyRing
 from issuance.credentials.status_list import MIN_ENTRIES
 
-log = logging.getLogger(__name__)
-
 # DEVELOPMENT ONLY. A well-known key: anything it wraps is as good as plaintext.
 # Used only when dev_mode is on and no KEK is configured.
-DEV_KEK_BASE64 = base64.b64encode(b"credmarket-dev-kek-NOT-A-SECRET!").decode()
+DEV_KEK = b"credmarket-dev-kek-NOT-A-SECRET!"
 DEV_KEK_ID = "dev"
 
 
@@ -70,23 +66,19 @@ class IssuanceSettings(ServiceSettings):
 
     def kek_ring(self) -> KeyEncryptionKeyRing:
         """The key-encryption keys; refuses to run without one outside dev mode."""
-        keys: dict[str, str] = {}
+        keys: dict[str, bytes] = {}
         if self.previous_keks is not None:
             for pair in self.previous_keks.get_secret_value().split(","):
                 if pair.strip():
                     kek_id, _, value = pair.strip().partition("=")
-                    keys[kek_id.strip()] = value.strip()
-        if self.kek is not None:
-            keys[self.kek_id] = self.kek.get_secret_value()
-            return KeyEncryptionKeyRing.from_base64(self.kek_id, keys)
-        if not self.dev_mode:
-            raise ValueError(
-                "CREDMARKET_ISSUANCE_KEK is required (base64 of 32 random bytes); "
-                "only CREDMARKET_DEV_MODE=true falls back to the development key"
-            )
-        log.warning("issuer keys are wrapped with the built-in DEVELOPMENT key")
-        keys[DEV_KEK_ID] = DEV_KEK_BASE64
-        return KeyEncryptionKeyRing.from_base64(DEV_KEK_ID, keys)
+                    keys[kek_id.strip()] = decode_kek(
+                        value, variable=f"CREDMARKET_ISSUANCE_PREVIOUS_KEKS ({kek_id.strip()})"
+                    )
+        current_id = self.kek_id if self.kek is not None else DEV_KEK_ID
+        keys[current_id] = resolve_kek(
+            self.kek, variable="CREDMARKET_ISSUANCE_KEK", dev_mode=self.dev_mode, dev_kek=DEV_KEK
+        )
+        return KeyEncryptionKeyRing(current_id=current_id, keys=keys)
 
     def provider_group(self) -> str:
         return f"{self.topic_prefix}{self.provider_consumer_group}"
