@@ -6,7 +6,7 @@ import hashlib
 from typing import Literal
 
 from credmarket_platform.kek import resolve_kek
-from credmarket_platform.settings import ServiceSettings, service_database_alias
+from credmarket_platform.settings import ServiceSettings, service_database_url
 from pydantic import AliasChoices, Field, SecretStr
 
 # Public by construction: used only when dev mode is switched on explicitly.
@@ -15,10 +15,7 @@ DEV_KEK = hashlib.sha256(b"credmarket-catalog-development-kek").digest()
 
 class CatalogSettings(ServiceSettings):
     service_name: str = "catalog"
-    database_url: str = Field(
-        default="postgresql+asyncpg://credmarket:credmarket@127.0.0.1:15432/catalog",
-        validation_alias=service_database_alias("catalog"),
-    )
+    database_url: str = service_database_url("catalog")
     port: int = Field(default=8001, validation_alias=AliasChoices("CREDMARKET_CATALOG_PORT"))
     signing_kek: SecretStr | None = Field(
         default=None,

@@ -4,21 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from credmarket_platform.settings import (
-    ServiceSettings,
-    service_alias,
-    service_database_alias,
-)
+from credmarket_platform.settings import ServiceSettings, service_alias, service_database_url
 from pydantic import Field
 
 
 class EnrollmentSettings(ServiceSettings):
     service_name: str = "enrollment"
     port: int = Field(default=8002, validation_alias=service_alias("enrollment", "PORT"))
-    database_url: str = Field(
-        default="postgresql+asyncpg://credmarket:credmarket@127.0.0.1:15432/enrollment",
-        validation_alias=service_database_alias("enrollment"),
-    )
+    database_url: str = service_database_url("enrollment")
     payment_window_s: float = Field(
         default=30 * 60,
         gt=0,

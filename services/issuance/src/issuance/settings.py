@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 from credmarket_platform.kek import decode_kek, resolve_kek
-from credmarket_platform.settings import (
-    ServiceSettings,
-    service_alias,
-    service_database_alias,
-)
+from credmarket_platform.settings import ServiceSettings, service_alias, service_database_url
 from pydantic import AliasChoices, Field, SecretStr
 
 from issuance.credentials.keys import KeyEncryptionKeyRing
@@ -22,10 +18,7 @@ DEV_KEK_ID = "dev"
 class IssuanceSettings(ServiceSettings):
     service_name: str = "issuance"
     port: int = Field(default=8004, validation_alias=service_alias("issuance", "PORT"))
-    database_url: str = Field(
-        default="postgresql+asyncpg://credmarket:credmarket@127.0.0.1:15432/issuance",
-        validation_alias=service_database_alias("issuance"),
-    )
+    database_url: str = service_database_url("issuance")
     public_base_url: str = Field(
         default="http://127.0.0.1:8004",
         validation_alias=AliasChoices("CREDMARKET_ISSUANCE_PUBLIC_BASE_URL"),

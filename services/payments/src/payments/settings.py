@@ -4,21 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from credmarket_platform.settings import (
-    ServiceSettings,
-    service_alias,
-    service_database_alias,
-)
+from credmarket_platform.settings import ServiceSettings, service_alias, service_database_url
 from pydantic import Field, SecretStr
 
 
 class PaymentsSettings(ServiceSettings):
     service_name: str = "payments"
     port: int = Field(default=8003, validation_alias=service_alias("payments", "PORT"))
-    database_url: str = Field(
-        default="postgresql+asyncpg://credmarket:credmarket@127.0.0.1:15432/payments",
-        validation_alias=service_database_alias("payments"),
-    )
+    database_url: str = service_database_url("payments")
 
     stripe_api_key: SecretStr = Field(
         default=SecretStr("sk_test_unset"),
