@@ -6,7 +6,15 @@ import base64
 import os
 
 import pytest
-from credmarket_platform.kek import KekUnusable, decode_kek, decrypt, encrypt, resolve_kek
+from credmarket_platform.kek import (
+    KekUnusable,
+    decode_kek,
+    decrypt,
+    encrypt,
+    kek_setting,
+    resolve_kek,
+)
+from credmarket_platform.settings import ServiceSettings
 from cryptography.exceptions import InvalidTag
 from pydantic import SecretStr
 
@@ -45,3 +53,17 @@ def test_a_sealed_value_opens_only_with_its_key_and_its_row() -> None:
     with pytest.raises(InvalidTag):
         decrypt(os.urandom(32), nonce, sealed, b"row-1")
     assert encrypt(kek, b"secret", b"row-1")[0] != nonce
+
+
+class _VaultSettings(ServiceSettings):
+    kek: SecretStr | None = kek_setting("CREDMARKET_VAULT_KEK", seals="vault secrets")
+
+
+def test_the_kek_setting_is_read_from_its_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CREDMARKET_VAULT_KEK", raising=False)
+    monkeypatch.delenv("CREDMARKET_KEK", raising=False)
+    assert _VaultSettings(_env_file=None).kek is None  # type: ignore[call-arg]
+    monkeypatch.setenv("CREDMARKET_VAULT_KEK", "own")
+    kek = _VaultSettings(_env_file=None).kek  # type: ignore[call-arg]
+    assert kek is not None
+    assert kek.get_secret_value() == "own"

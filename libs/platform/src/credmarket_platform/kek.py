@@ -13,9 +13,10 @@ import base64
 import binascii
 import logging
 import os
+from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from pydantic import SecretStr
+from pydantic import AliasChoices, Field, SecretStr
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,17 @@ NONCE_BYTES = 12
 
 class KekUnusable(ValueError):
     """No KEK where one is required, or one that is not 32 bytes of base64."""
+
+
+def kek_setting(variable: str, *, seals: str) -> Any:
+    """The settings field holding a service's KEK, read from ``variable``; unset by
+    default (then only dev mode runs, with the service's development key)."""
+    return Field(
+        default=None,
+        validation_alias=AliasChoices(variable),
+        description=f"Base64 of {KEK_BYTES} random bytes: the AES-256-GCM key that seals "
+        f"{seals} at rest.",
+    )
 
 
 def decode_kek(text: str, *, variable: str) -> bytes:

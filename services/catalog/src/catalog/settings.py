@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Literal
 
-from credmarket_platform.kek import resolve_kek
+from credmarket_platform.kek import kek_setting, resolve_kek
 from credmarket_platform.settings import ServiceSettings, service_database_url
 from pydantic import AliasChoices, Field, SecretStr
 
@@ -17,11 +17,9 @@ class CatalogSettings(ServiceSettings):
     service_name: str = "catalog"
     database_url: str = service_database_url("catalog")
     port: int = Field(default=8001, validation_alias=AliasChoices("CREDMARKET_CATALOG_PORT"))
-    signing_kek: SecretStr | None = Field(
-        default=None,
-        validation_alias=AliasChoices("CREDMARKET_CATALOG_SIGNING_KEK"),
-        description="Base64 of 32 random bytes: the AES-256-GCM key that encrypts the "
-        "provider-token signing keys at rest.",
+    signing_kek: SecretStr | None = kek_setting(
+        "CREDMARKET_CATALOG_SIGNING_KEK",
+        seals="provider-token signing keys, webhook secrets and replayed answers",
     )
     provider_token_issuer: str = Field(
         default="credmarket-catalog",

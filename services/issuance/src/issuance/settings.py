@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from credmarket_platform.kek import decode_kek, resolve_kek
+from credmarket_platform.kek import decode_kek, kek_setting, resolve_kek
 from credmarket_platform.settings import ServiceSettings, service_alias, service_database_url
 from pydantic import AliasChoices, Field, SecretStr
 
@@ -25,12 +25,7 @@ class IssuanceSettings(ServiceSettings):
         description="Where this service is reachable from the outside; did:web "
         "identifiers, credential and status list URLs are built from it.",
     )
-    kek: SecretStr | None = Field(
-        default=None,
-        validation_alias=AliasChoices("CREDMARKET_ISSUANCE_KEK"),
-        description="Base64 of 32 random bytes: the AES-256-GCM key that wraps issuer "
-        "signing keys at rest.",
-    )
+    kek: SecretStr | None = kek_setting("CREDMARKET_ISSUANCE_KEK", seals="issuer signing keys")
     kek_id: str = Field(
         default="kek-1", validation_alias=AliasChoices("CREDMARKET_ISSUANCE_KEK_ID")
     )
