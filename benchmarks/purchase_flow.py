@@ -622,6 +622,21 @@ async def run(
         return result
 
 
+IDLE_S = 15.0
+
+
+async def idle_cost(seconds: float) -> dict[str, Any]:
+    """CPU each component burns with no traffic at all: the system's fixed cost.
+
+    Polls, heartbeats, relays' back-up polls and sweeps cost this whatever the load, so
+    at a light load it is shared by few flows: what makes a flow dearer at half load.
+    """
+    before, started = cpu.snapshot(), time.monotonic()
+    await asyncio.sleep(seconds)
+    elapsed = time.monotonic() - started
+    return {"seconds": round(elapsed, 1), "cpu_cores": cpu.usage(before, cpu.snapshot(), elapsed)}
+
+
 async def _run(
     infra: Infra,
     n: int,
@@ -674,6 +689,7 @@ async def _run(
                 ),
                 "load_after": loadavg(),
             }
+            result["idle"] = await idle_cost(IDLE_S)
             # The max phase first: the fixed phase's default rate is half of what the
             # system just sustained ("p99 ... at half that rate", issue 11).
             phases: list[tuple[str, int, float | None, bool]] = [
@@ -732,6 +748,12 @@ def summary(result: dict[str, Any]) -> str:
     floor = result.get("floor", {})
     for key, value in floor.items():
         lines.append(f"floor {key}: {value}")
+    idle = result.get("idle")
+    if idle:
+        lines.append(
+            f"idle {idle['seconds']} s, cpu cores: "
+            + ", ".join(f"{k} {v}" for k, v in sorted(idle["cpu_cores"].items()))
+        )
     for name, phase in result.get("phases", {}).items():
         lines.append(
             f"{name}: offered {phase['rate_offered'] or 'max'}/s, completed "

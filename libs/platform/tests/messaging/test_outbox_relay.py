@@ -141,11 +141,14 @@ class FlakyProducer:
         self.fail_on = fail_on
         self.calls = 0
 
-    async def send_and_wait(self, *args: Any, **kwargs: Any) -> Any:
+    async def send(self, *args: Any, **kwargs: Any) -> asyncio.Future[Any]:
         self.calls += 1
         if self.calls == self.fail_on:
-            raise ConnectionError("injected broker error")
-        return await self.inner.send_and_wait(*args, **kwargs)
+            refused: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+            refused.set_exception(ConnectionError("injected broker error"))
+            return refused
+        sending: asyncio.Future[Any] = await self.inner.send(*args, **kwargs)
+        return sending
 
 
 async def test_per_key_order_holds_across_a_retry(
@@ -162,6 +165,33 @@ async def test_per_key_order_holds_across_a_retry(
     assert got == order
 
 
+class RefusingProducer(FlakyProducer):
+    """Refuses the n-th record before sending it (as for a record over the size limit)."""
+
+    async def send(self, *args: Any, **kwargs: Any) -> asyncio.Future[Any]:
+        self.calls += 1
+        if self.calls == self.fail_on:
+            raise ValueError("injected refusal")
+        sending: asyncio.Future[Any] = await self.inner.send(*args, **kwargs)
+        return sending
+
+
+async def test_a_record_refused_before_sending_holds_back_its_key_only(
+    db: Database, producer: AIOKafkaProducer, kafka_bootstrap: str, topic_prefix: str
+) -> None:
+    keys = [uuid.uuid4(), uuid.uuid4()]
+    order = await emit_events(db, keys, per_key=3)
+    relay = OutboxRelay(db, RefusingProducer(producer, fail_on=3), service="tests")  # type: ignore[arg-type]
+    with pytest.raises(RelayPublishError):
+        await relay.publish_pending()
+    assert 1 <= await pending(db) <= 3  # the refused row and the rest of its key
+    while await pending(db):
+        await relay.publish_pending()
+    got = await published(kafka_bootstrap, topic_prefix + TOPIC)
+    assert per_key(got) == per_key(order)
+    assert len(got) == len(order)
+
+
 class HangingProducer:
     """The first send is never acknowledged (a broker that went away), then behaves."""
 
@@ -169,11 +199,12 @@ class HangingProducer:
         self.inner = inner
         self.calls = 0
 
-    async def send_and_wait(self, *args: Any, **kwargs: Any) -> Any:
+    async def send(self, *args: Any, **kwargs: Any) -> asyncio.Future[Any]:
         self.calls += 1
         if self.calls == 1:
-            await asyncio.Event().wait()
-        return await self.inner.send_and_wait(*args, **kwargs)
+            return asyncio.get_running_loop().create_future()  # never acknowledged
+        sending: asyncio.Future[Any] = await self.inner.send(*args, **kwargs)
+        return sending
 
 
 async def test_an_unacknowledged_send_fails_the_row_in_time_and_is_retried_in_order(

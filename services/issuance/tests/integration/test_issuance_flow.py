@@ -19,7 +19,7 @@ from credmarket_events.issuance import CredentialIssuedV1, CredentialRevokedV1
 from credmarket_events.testing import assert_valid_event, make_event
 from credmarket_events.topics import CREDENTIALS, dead_letter_topic
 from credmarket_platform.db.tables import outbox
-from credmarket_platform.messaging.consumer import inbox_has
+from credmarket_platform.messaging.inbox import inbox_has
 from credmarket_platform.messaging.metrics import EVENTS_FAILED
 from credmarket_testing.kafka import consume_all
 from credmarket_testing.wait import wait_until
@@ -290,3 +290,22 @@ async def test_completion_whose_provider_never_comes_is_dead_lettered(
         assert "not registered yet" in headers["dlq_error"]
         assert str(event.provider_id) in headers["dlq_error"]
         assert await credential_of(h, event.enrollment_id) is None
+
+
+async def test_a_status_bit_probe_skips_the_bits_credentials_hold(harness: Harness) -> None:
+    # Bits are drawn by random probes, not by reading every bit the list already holds.
+    h = harness
+    provider_id = await register_provider(h)
+    first, second = completion(provider_id), completion(provider_id)
+    await h.produce(first)
+    await h.produce(second)
+    held = [await issued(h, first.enrollment_id), await issued(h, second.enrollment_id)]
+    list_id = held[0].status_list_id
+    assert held[1].status_list_id == list_id
+    taken = [c.status_index for c in held]
+    assert taken[0] != taken[1]
+    free = next(i for i in range(len(taken) + 1) if i not in taken)
+    async with h.db.unit_of_work() as uow:
+        assert await repository.first_free_index(uow.session, list_id, [*taken, free]) == free
+        assert await repository.first_free_index(uow.session, list_id, taken) is None
+        assert await repository.first_free_index(uow.session, list_id, [free, taken[0]]) == free

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-import sqlalchemy as sa
 from credmarket_events.base import EventData
 from credmarket_events.envelope import Envelope, encode
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from credmarket_platform.db.tables import outbox
-
 OUTBOX_CHANNEL = "credmarket_outbox"
+
+_WRITE_OUTBOX = """
+INSERT INTO outbox (event_id, event_type, topic, key, value, headers)
+SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[],
+                     $5::bytea[], $6::jsonb[])
+RETURNING pg_notify($7, '')
+"""
 
 
 class UnitOfWork:
@@ -42,22 +47,26 @@ class UnitOfWork:
     async def _write_outbox(self) -> None:
         if not self.emitted:
             return
-        rows = []
+        columns: tuple[list[Any], ...] = ([], [], [], [], [], [])
         for env in self.emitted:
             msg = encode(env)
-            rows.append(
-                {
-                    "event_id": env.id,
-                    "event_type": env.type,
-                    "topic": self.topic_prefix + msg.topic,
-                    "key": msg.key.decode(),
-                    "value": msg.value,
-                    "headers": [[k, v.decode()] for k, v in msg.headers],
-                }
+            row = (
+                env.id,
+                env.type,
+                self.topic_prefix + msg.topic,
+                msg.key.decode(),
+                msg.value,
+                json.dumps([[k, v.decode()] for k, v in msg.headers]),
             )
-        await self.session.execute(sa.insert(outbox), rows)
-        # Delivered by PostgreSQL only when (and if) the transaction commits.
-        await self.session.execute(sa.select(sa.func.pg_notify(OUTBOX_CHANNEL, "")))
+            for column, value in zip(columns, row, strict=True):
+                column.append(value)
+        # Every emitting transaction runs this: one prepared statement, passed to the
+        # driver as it is (no statement building by the ORM), inside the session's
+        # transaction, writes the rows and wakes the relays (the NOTIFY rides on
+        # RETURNING: no round trip of its own; PostgreSQL delivers it once, when and if
+        # the transaction commits).
+        connection = await self.session.connection()
+        await connection.exec_driver_sql(_WRITE_OUTBOX, (*columns, OUTBOX_CHANNEL))
         self.emitted.clear()
 
     async def commit(self) -> None:

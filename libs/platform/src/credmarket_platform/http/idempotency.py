@@ -114,6 +114,26 @@ class _RequestSlot:
     settled: bool = False
 
 
+# Every idempotent request runs these: built once, only bound per call. (The INSERT's
+# VALUES and the UPDATE's SET are the columns the parameters name.)
+_CLAIM = (
+    pg_insert(idempotency_keys)
+    .on_conflict_do_nothing(index_elements=[idempotency_keys.c.principal, idempotency_keys.c.key])
+    .returning(idempotency_keys.c.key)
+)
+_THIS_KEY = sa.and_(
+    idempotency_keys.c.principal == sa.bindparam("the_principal"),
+    idempotency_keys.c.key == sa.bindparam("the_key"),
+)
+_ANSWER = sa.select(
+    idempotency_keys.c.request_hash,
+    idempotency_keys.c.status_code,
+    idempotency_keys.c.response_body,
+    idempotency_keys.c.response_headers,
+).where(_THIS_KEY)
+_RECORD = sa.update(idempotency_keys).where(_THIS_KEY)
+
+
 class IdempotencyStore:
     def __init__(
         self, engine: AsyncEngine, *, in_flight_timeout: timedelta = timedelta(minutes=5)
@@ -139,28 +159,19 @@ class IdempotencyStore:
         for _ in range(3):
             async with self.autocommit.connect() as conn:
                 inserted = await conn.execute(
-                    pg_insert(t)
-                    .values(
-                        principal=principal,
-                        key=key,
-                        method=method,
-                        path=path,
-                        request_hash=request_hash,
-                    )
-                    .on_conflict_do_nothing(index_elements=[t.c.principal, t.c.key])
-                    .returning(t.c.key)
+                    _CLAIM,
+                    {
+                        "principal": principal,
+                        "key": key,
+                        "method": method,
+                        "path": path,
+                        "request_hash": request_hash,
+                    },
                 )
                 if inserted.first() is not None:
                     return Claim(principal, key)
                 row = (
-                    await conn.execute(
-                        sa.select(
-                            t.c.request_hash,
-                            t.c.status_code,
-                            t.c.response_body,
-                            t.c.response_headers,
-                        ).where(where)
-                    )
+                    await conn.execute(_ANSWER, {"the_principal": principal, "the_key": key})
                 ).first()
                 if row is None:
                     continue
@@ -202,16 +213,16 @@ class IdempotencyStore:
         raise ProblemError(409, "Request in progress", "The key is contended; retry shortly.")
 
     async def record(self, claim: Claim, response: StoredResponse) -> None:
-        t = idempotency_keys
         async with self.autocommit.connect() as conn:
             await conn.execute(
-                sa.update(t)
-                .where(t.c.principal == claim.principal, t.c.key == claim.key)
-                .values(
-                    status_code=response.status_code,
-                    response_body=response.body,
-                    response_headers=[list(h) for h in response.headers],
-                )
+                _RECORD,
+                {
+                    "the_principal": claim.principal,
+                    "the_key": claim.key,
+                    "status_code": response.status_code,
+                    "response_body": response.body,
+                    "response_headers": [list(h) for h in response.headers],
+                },
             )
 
     async def release(self, claim: Claim) -> None:

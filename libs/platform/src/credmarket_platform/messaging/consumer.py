@@ -25,17 +25,15 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
-import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.structs import ConsumerRecord
 from credmarket_events.envelope import H_TYPE, Envelope, decode
 from credmarket_events.errors import InvalidEventError
 from credmarket_events.topics import dead_letter_topic
-from sqlalchemy.dialects.postgresql import insert
 
 from credmarket_platform.db.database import Database
-from credmarket_platform.db.tables import inbox
 from credmarket_platform.failures import PLATFORM_FAILURES, Failure, FailurePolicy
+from credmarket_platform.messaging import inbox
 from credmarket_platform.messaging.dead_letters import dead_letter_headers
 from credmarket_platform.messaging.handlers import (
     CallThenRecord,
@@ -382,20 +380,9 @@ class ConsumerRunner:
         outcomes: list[tuple[str, str]] = []
         try:
             async with self.db.unit_of_work() as uow:
-                rows = [
-                    {"consumer_group": self.group, "event_id": e.id, "event_type": e.type}
-                    for e, h in decoded
-                    if h is not None
-                ]
-                fresh: set[str] = set()
-                if rows:
-                    claimed = await uow.session.execute(
-                        insert(inbox)
-                        .values(rows)
-                        .on_conflict_do_nothing()
-                        .returning(inbox.c.event_id)
-                    )
-                    fresh = {event_id for (event_id,) in claimed}
+                fresh = await inbox.claim(
+                    uow.session, self.group, [(e.id, e.type) for e, h in decoded if h is not None]
+                )
                 for envelope, handler in decoded:
                     if handler is None:
                         outcomes.append((envelope.type, "skipped"))
@@ -422,13 +409,7 @@ class ConsumerRunner:
     async def _handle_once(self, envelope: Envelope[Any], handler: Handler) -> None:
         started = time.perf_counter()
         async with self.db.unit_of_work() as uow:
-            claimed = await uow.session.execute(
-                insert(inbox)
-                .values(consumer_group=self.group, event_id=envelope.id, event_type=envelope.type)
-                .on_conflict_do_nothing()
-                .returning(inbox.c.event_id)
-            )
-            if claimed.first() is None:
+            if not await inbox.claim(uow.session, self.group, [(envelope.id, envelope.type)]):
                 EVENTS_CONSUMED.labels(self.group, envelope.type, "duplicate").inc()
                 return
             await handler(HandlerContext(envelope=envelope, uow=uow, source=self.source))
@@ -440,19 +421,13 @@ class ConsumerRunner:
         self, envelope: Envelope[Any], steps: CallThenRecord[Any, Any]
     ) -> None:
         """The call outside any transaction of ours, then the inbox and the recording."""
-        if await inbox_has(self.db, self.group, envelope.id):
+        if await inbox.inbox_has(self.db, self.group, envelope.id):
             EVENTS_CONSUMED.labels(self.group, envelope.type, "duplicate").inc()
             return
         started = time.perf_counter()
         called = await steps.call(envelope)
         async with self.db.unit_of_work() as uow:
-            claimed = await uow.session.execute(
-                insert(inbox)
-                .values(consumer_group=self.group, event_id=envelope.id, event_type=envelope.type)
-                .on_conflict_do_nothing()
-                .returning(inbox.c.event_id)
-            )
-            if claimed.first() is None:
+            if not await inbox.claim(uow.session, self.group, [(envelope.id, envelope.type)]):
                 EVENTS_CONSUMED.labels(self.group, envelope.type, "duplicate").inc()
                 return
             ctx = HandlerContext(envelope=envelope, uow=uow, source=self.source)
@@ -512,13 +487,3 @@ def _event_type(record: ConsumerRecord) -> str:
         if key == H_TYPE:
             return bytes(value).decode("utf-8", "replace")
     return ""
-
-
-async def inbox_has(db: Database, group: str, event_id: str) -> bool:
-    async with db.engine.connect() as conn:
-        n = await conn.scalar(
-            sa.select(sa.func.count())
-            .select_from(inbox)
-            .where(inbox.c.consumer_group == group, inbox.c.event_id == event_id)
-        )
-    return bool(n)

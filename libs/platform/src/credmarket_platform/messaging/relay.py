@@ -133,46 +133,69 @@ class OutboxRelay:
         return len(sent_ids)
 
     async def _send(self, rows: list[OutboxRow]) -> tuple[list[int], dict[int, BaseException]]:
-        """Publish the rows: keys in parallel, the rows of one key one after another.
+        """Publish the rows in rounds: each round hands the next row of every key to the
+        producer at once and waits for their acknowledgements together.
 
-        A key's next row goes out only once the broker acknowledged the previous
-        one, so a failed row is never overtaken by a later row of its key: after
-        a retry the topic still holds them in commit order.
+        Keys go in parallel and their records travel in few produce requests; a key's
+        next row goes out only once the broker acknowledged the previous one, so a failed
+        row is never overtaken by a later row of its key: after a retry the topic still
+        holds them in commit order. (No task or timer per row: the whole batch has one
+        deadline.)
         """
-        by_key: dict[str, list[OutboxRow]] = {}
+        queues: dict[str, list[OutboxRow]] = {}
         for r in rows:
-            by_key.setdefault(r.key, []).append(r)
+            queues.setdefault(r.key, []).append(r)
         sent: list[int] = []
         failed: dict[int, BaseException] = {}
+        in_flight: list[tuple[OutboxRow, asyncio.Future[Any]]] = []
 
-        async def send_key(key_rows: list[OutboxRow]) -> None:
-            for i, r in enumerate(key_rows):
-                try:
-                    headers = [(k, v.encode()) for k, v in r.headers]
-                    # Bounded: with the broker away a send can wait far longer, and this
-                    # transaction (and with it attempts, last_error and the backlog
-                    # gauge ops watch) would stay open until the broker came back.
-                    await asyncio.wait_for(
-                        self.producer.send_and_wait(
-                            r.topic, r.value, key=r.key.encode(), headers=headers
-                        ),
-                        self.send_timeout_s,
-                    )
-                except Exception as exc:
-                    failed[r.id] = (
-                        TimeoutError(
-                            f"the broker did not acknowledge within {self.send_timeout_s:g} s"
-                        )
-                        if isinstance(exc, TimeoutError)
-                        else exc
-                    )
-                    for later in key_rows[i + 1 :]:
-                        failed[later.id] = RuntimeError("an earlier row of this key failed")
-                    return
-                sent.append(r.id)
-                EVENTS_PUBLISHED.labels(r.event_type).inc()
+        def settle(row: OutboxRow, error: BaseException | None) -> None:
+            if error is None:
+                sent.append(row.id)
+                EVENTS_PUBLISHED.labels(row.event_type).inc()
+                return
+            failed[row.id] = error
+            for later in queues.pop(row.key, []):
+                failed[later.id] = RuntimeError("an earlier row of this key failed")
 
-        await asyncio.gather(*(send_key(v) for v in by_key.values()))
+        unsent: list[OutboxRow] = []  # this round's rows not yet handed to the producer
+        try:
+            # Bounded: with the broker away a send can wait far longer, and this
+            # transaction (and with it attempts, last_error and the backlog gauge ops
+            # watch) would stay open until the broker came back.
+            async with asyncio.timeout(self.send_timeout_s):
+                while queues:
+                    unsent = [queue.pop(0) for queue in queues.values()]
+                    queues = {key: queue for key, queue in queues.items() if queue}
+                    while unsent:
+                        r = unsent[-1]
+                        try:
+                            future = await self.producer.send(
+                                r.topic,
+                                r.value,
+                                key=r.key.encode(),
+                                headers=[(k, v.encode()) for k, v in r.headers],
+                            )
+                        except TimeoutError:
+                            raise
+                        except Exception as exc:  # refused before sending (too large, ...)
+                            settle(unsent.pop(), exc)
+                            continue
+                        in_flight.append((unsent.pop(), future))
+                    if in_flight:
+                        await asyncio.wait([future for _, future in in_flight])
+                    for r, future in in_flight:
+                        settle(r, future.exception())
+                    in_flight.clear()
+        except TimeoutError:
+            late = TimeoutError(f"the broker did not acknowledge within {self.send_timeout_s:g} s")
+            for r, future in in_flight:
+                done = future.done() and not future.cancelled()
+                settle(r, future.exception() if done else late)
+            for r in unsent:
+                settle(r, late)
+            for queue in list(queues.values()):
+                settle(queue.pop(0), late)
         return sent, failed
 
     async def backlog(self) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -115,28 +116,33 @@ async def load_achievement(
 # --- enrollments ----------------------------------------------------------------------
 
 
+# The statements every purchase runs are built once; each execution only binds values
+# (building an UPDATE of 30 columns anew cost more than the round trip).
+_LOAD = sa.select(enrollments).where(enrollments.c.id == sa.bindparam("enrollment_key"))
+# Events of one enrollment arrive on several topics and partitions, and the learner may
+# act at the same time: transitions of one enrollment are serial.
+_LOAD_FOR_UPDATE = _LOAD.with_for_update()
+_INSERT = sa.insert(enrollments)
+# No SET clause here: it is every column the parameters name.
+_SAVE = sa.update(enrollments).where(enrollments.c.id == sa.bindparam("enrollment_key"))
+
+
 async def load(
     session: AsyncSession, enrollment_id: UUID, *, for_update: bool = False
 ) -> Enrollment | None:
-    query = sa.select(enrollments).where(enrollments.c.id == enrollment_id)
-    if for_update:
-        # Events of one enrollment arrive on several topics and partitions, and the
-        # learner may act at the same time: transitions of one enrollment are serial.
-        query = query.with_for_update()
-    row = (await session.execute(query)).mappings().first()
+    query = _LOAD_FOR_UPDATE if for_update else _LOAD
+    row = (await session.execute(query, {"enrollment_key": enrollment_id})).mappings().first()
     return enrollment_from_row(row) if row else None
 
 
 async def insert_new(session: AsyncSession, e: Enrollment, now: datetime) -> None:
-    await session.execute(sa.insert(enrollments).values(**enrollment_to_row(e), updated_at=now))
+    await session.execute(_INSERT, {**enrollment_to_row(e), "updated_at": now})
 
 
 async def save(session: AsyncSession, e: Enrollment, now: datetime) -> None:
     row = enrollment_to_row(e)
     del row["id"]
-    await session.execute(
-        sa.update(enrollments).where(enrollments.c.id == e.id).values(**row, updated_at=now)
-    )
+    await session.execute(_SAVE, {**row, "updated_at": now, "enrollment_key": e.id})
 
 
 async def find_live(
@@ -228,6 +234,13 @@ async def claim_overdue(session: AsyncSession, now: datetime, limit: int) -> lis
 
 
 UPDATES_CHANNEL = "enrollment_updates"
+_RECORD_UPDATES = """
+INSERT INTO enrollment_updates (enrollment_id, kind, data, created_at)
+SELECT $1, u.kind, u.data, $4
+FROM unnest($2::varchar[], $3::jsonb[]) WITH ORDINALITY AS u(kind, data, n)
+ORDER BY u.n
+RETURNING pg_notify($5, enrollment_id::text)
+"""
 
 
 async def record_updates(
@@ -236,15 +249,19 @@ async def record_updates(
     """Stored with the change, and announced to every process's live streams on commit."""
     if not updates:
         return
-    await session.execute(
-        sa.insert(EnrollmentUpdate),
-        [
-            {"enrollment_id": enrollment_id, "kind": u.kind, "data": u.data, "created_at": now}
-            for u in updates
-        ],
+    # One statement stores them and raises the NOTIFY (on RETURNING; delivered once, at
+    # commit, and not at all on rollback), passed to the driver as it is.
+    connection = await session.connection()
+    await connection.exec_driver_sql(
+        _RECORD_UPDATES,
+        (
+            enrollment_id,
+            [u.kind for u in updates],
+            [json.dumps(u.data) for u in updates],
+            now,
+            UPDATES_CHANNEL,
+        ),
     )
-    # NOTIFY is delivered at commit, and not at all on rollback.
-    await session.execute(sa.select(sa.func.pg_notify(UPDATES_CHANNEL, str(enrollment_id))))
 
 
 async def forget_updates_before(session: AsyncSession, cutoff: datetime, limit: int) -> int:

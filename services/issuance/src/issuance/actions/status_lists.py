@@ -23,6 +23,8 @@ from issuance.db import repository
 from issuance.db.tables import StatusList
 from issuance.domain.public_urls import status_list_url
 
+_PROBES = 16
+
 
 def sign_list(
     row: StatusList, bits: Bits, key: SigningKey, deps: IssuanceDeps, now: datetime
@@ -76,6 +78,14 @@ async def allocate_bit(
     """
     row = await repository.latest_status_list(session, issuer_id, lock=True)
     if row is not None:
+        # Random probes, the first free one taken: uniform over the free bits, like
+        # allocate_index, without reading every bit already used (a read that grew with
+        # each credential in the list). Only when every probe is taken, the list being
+        # nearly full, is the whole set read to decide.
+        candidates = [deps.randbelow(row.size) for _ in range(_PROBES)]
+        index = await repository.first_free_index(session, row.id, candidates)
+        if index is not None:
+            return row, index
         used = await repository.used_indexes(session, row.id)
         try:
             return row, allocate_index(used, deps.randbelow, row.size)

@@ -96,6 +96,33 @@ async def used_indexes(session: AsyncSession, list_id: UUID) -> set[int]:
     return set(result.scalars().all())
 
 
+_FIRST_FREE_INDEX = sa.text(
+    """
+    SELECT c.idx FROM unnest(CAST(:candidates AS integer[])) WITH ORDINALITY AS c(idx, n)
+    WHERE NOT EXISTS (
+        SELECT 1 FROM credentials WHERE status_list_id = :list_id AND status_index = c.idx
+    ) AND NOT EXISTS (
+        SELECT 1 FROM delivered_credentials
+        WHERE status_list_id = :list_id AND status_index = c.idx
+    )
+    ORDER BY c.n
+    LIMIT 1
+    """
+)
+
+
+async def first_free_index(
+    session: AsyncSession, list_id: UUID, candidates: list[int]
+) -> int | None:
+    """The first of ``candidates`` (in their order) that no credential or wallet copy holds.
+
+    One indexed look-up per candidate (the unique status-bit constraints), so the cost
+    does not grow with the number of credentials already in the list.
+    """
+    index = await session.scalar(_FIRST_FREE_INDEX, {"list_id": list_id, "candidates": candidates})
+    return None if index is None else int(index)
+
+
 async def credential_for_enrollment(
     session: AsyncSession, enrollment_id: UUID, *, lock: bool = False
 ) -> Credential | None:

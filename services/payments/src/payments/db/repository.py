@@ -37,42 +37,46 @@ def _locked(stmt: _S) -> _S:
 RESERVING_REFUND_STATES = tuple(sorted(s.value for s in RESERVING))
 
 
+# The look-ups every payment runs are built once and only bound per call.
+_BY_ID = select(Payment).where(Payment.id == sa.bindparam("payment_key"))
+_BY_ENROLLMENT = select(Payment).where(Payment.enrollment_id == sa.bindparam("enrollment_key"))
+_BY_INTENT = select(Payment).where(Payment.stripe_payment_intent_id == sa.bindparam("intent_key"))
+_BY_ID_LOCKED = _locked(_BY_ID)
+_BY_ENROLLMENT_LOCKED = _locked(_BY_ENROLLMENT)
+_BY_INTENT_LOCKED = _locked(_BY_INTENT)
+# VALUES: the columns the parameters name.
+_CLAIM_CREATING: sa.Insert = (
+    pg_insert(payments_table)
+    .on_conflict_do_nothing(index_elements=["enrollment_id"])
+    .returning(sa.literal_column("id"))
+)
+
+
 async def payment_by_id(
     session: AsyncSession, payment_id: UUID, *, lock: bool = False
 ) -> Payment | None:
-    stmt = select(Payment).where(Payment.id == payment_id)
-    if lock:
-        stmt = _locked(stmt)
-    return (await session.execute(stmt)).scalars().first()
+    stmt = _BY_ID_LOCKED if lock else _BY_ID
+    return (await session.execute(stmt, {"payment_key": payment_id})).scalars().first()
 
 
 async def payment_by_enrollment(
     session: AsyncSession, enrollment_id: UUID, *, lock: bool = False
 ) -> Payment | None:
-    stmt = select(Payment).where(Payment.enrollment_id == enrollment_id)
-    if lock:
-        stmt = _locked(stmt)
-    return (await session.execute(stmt)).scalars().first()
+    stmt = _BY_ENROLLMENT_LOCKED if lock else _BY_ENROLLMENT
+    return (await session.execute(stmt, {"enrollment_key": enrollment_id})).scalars().first()
 
 
 async def payment_by_intent(
     session: AsyncSession, intent_id: str, *, lock: bool = False
 ) -> Payment | None:
-    stmt = select(Payment).where(Payment.stripe_payment_intent_id == intent_id)
-    if lock:
-        stmt = _locked(stmt)
-    return (await session.execute(stmt)).scalars().first()
+    stmt = _BY_INTENT_LOCKED if lock else _BY_INTENT
+    return (await session.execute(stmt, {"intent_key": intent_id})).scalars().first()
 
 
 async def claim_creating_payment(session: AsyncSession, row: Payment) -> bool:
     """Insert the ``creating`` row; False when the enrollment already has a payment."""
     values = {c.name: getattr(row, c.name) for c in payments_table.columns}
-    inserted: sa.Result[Any] = await session.execute(
-        pg_insert(payments_table)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["enrollment_id"])
-        .returning(sa.literal_column("id"))
-    )
+    inserted: sa.Result[Any] = await session.execute(_CLAIM_CREATING, values)
     return inserted.first() is not None
 
 
