@@ -41,10 +41,12 @@ import aiohttp
 import asyncpg
 from credmarket_testing.ports import free_port
 from credmarket_testing.system import System
+from credmarket_testing.wait import wait_until
 
 from benchmarks.catalog_search import copy_catalog
 from benchmarks.common import STACK, loadavg, machine, stack_infra, stop_cleanly_on_sigterm
-from benchmarks.purchase_flow import Driver, localstripe_webhook, prepare
+from benchmarks.purchase_flow.driver import Driver
+from benchmarks.purchase_flow.system_setup import localstripe_webhook, prepare
 
 
 def vegeta_bin() -> str:
@@ -170,12 +172,14 @@ async def one_credential(
     assert not flow.error, flow.error
     auth = {"Authorization": f"Bearer {flow.learner}"}
     url = f"{system.url('enrollment')}/v1/enrollments/{flow.enrollment_id}"
-    for _ in range(100):
+    view: dict[str, Any] = {}
+
+    async def issued() -> bool:
         async with http.get(url, headers=auth) as r:
-            view = await r.json()
-        if view.get("credential"):
-            break
-        await asyncio.sleep(0.1)
+            view.update(await r.json())
+        return bool(view.get("credential"))
+
+    await wait_until(issued, timeout=10, interval=0.1, message="no credential for the flow")
     credential_id = view["credential"]["credential_id"]
     async with http.get(f"{system.url('issuance')}/credentials/{credential_id}") as r:
         credential: dict[str, Any] = await r.json()

@@ -32,213 +32,40 @@ import shutil
 import subprocess
 import tempfile
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import asyncpg
 from credmarket_testing.system import ServiceProcess, System, free_port
 
 from benchmarks import cpu
-from benchmarks.catalog_search import OFFERING_COLUMNS, copy_providers
 from benchmarks.common import (
     STACK,
     loadavg,
     machine,
-    percentiles,
     stack_infra,
     stop_cleanly_on_sigterm,
 )
 from benchmarks.http_load import attack, settle, target, vegeta_bin
-from benchmarks.search_corpus import Corpus, build_corpus, build_queries, query_stream
+from benchmarks.search_corpus import build_corpus, build_queries, query_stream
+from benchmarks.search_freshness import freshness
+from benchmarks.search_measures import (
+    du_bytes,
+    load_corpus,
+    restart_and_build,
+    search_requests,
+    sequential,
+    tree_rss_bytes,
+)
 
-SEQUENTIAL_PER_KIND = 40
-FRESH_OFFERINGS = 60
-FRESH_IN_FLIGHT = 6
 BACKGROUND_RATE = 250
-
-
-async def load_corpus(system: System, corpus: Corpus) -> float:
-    started = time.perf_counter()
-    conn = await asyncpg.connect(
-        system.database_url("catalog").replace("postgresql+asyncpg://", "postgresql://")
-    )
-    try:
-        await copy_providers(conn, corpus.providers)
-        for i in range(0, len(corpus.rows), 50_000):
-            await conn.copy_records_to_table(
-                "offerings", records=corpus.rows[i : i + 50_000], columns=OFFERING_COLUMNS
-            )
-        await conn.execute("VACUUM ANALYZE offerings")
-    finally:
-        await conn.close()
-    return time.perf_counter() - started
-
-
-async def restart_and_build(system: System) -> float:
-    """Restart catalog on the loaded database: its index is built before it is ready."""
-    p = system.replicas["catalog"][0]
-    await p.stop()
-    started = time.perf_counter()
-    await p.start()
-    await p.wait_ready(timeout_s=3600)
-    return time.perf_counter() - started
-
-
-def du_bytes(path: Path) -> int:
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
-
-
-def tree_rss_bytes(pid: int) -> int:
-    """Resident memory of a process and its descendants (uvicorn's workers)."""
-    total, todo = 0, [pid]
-    while todo:
-        current = todo.pop()
-        try:
-            status = Path(f"/proc/{current}/status").read_text()
-            total += next(int(x.split()[1]) for x in status.splitlines() if x.startswith("VmRSS"))
-            for task in Path(f"/proc/{current}/task").iterdir():
-                todo += [int(c) for c in (task / "children").read_text().split()]
-        except (FileNotFoundError, ProcessLookupError, StopIteration):
-            continue
-    return total * 1024
-
-
-async def sequential(
-    http: aiohttp.ClientSession, base: str, queries: list[tuple[str, str]]
-) -> dict[str, Any]:
-    by_kind: dict[str, list[str]] = {}
-    for kind, qs in queries:
-        by_kind.setdefault(kind, [])
-        if len(by_kind[kind]) < SEQUENTIAL_PER_KIND:
-            by_kind[kind].append(qs)
-    out: dict[str, Any] = {}
-    for kind, items in by_kind.items():
-        times: list[float] = []
-        found = 0
-        statuses: Counter[int] = Counter()
-        for qs in items:
-            started = time.perf_counter()
-            async with http.get(f"{base}/v1/offerings?{qs}") as r:
-                body = await r.read()
-            times.append((time.perf_counter() - started) * 1000)
-            statuses[r.status] += 1
-            if r.status == 200 and json.loads(body)["items"]:
-                found += 1
-        out[kind] = {
-            "queries": len(items),
-            "found_something": found,
-            "statuses": dict(statuses),
-            **{k: v for k, v in percentiles(times).items() if k in ("p50", "p99", "max")},
-        }
-        print(
-            f"  {kind:10s} p50 {out[kind]['p50']:>7} ms  p99 {out[kind]['p99']:>7} ms  "
-            f"found {found}/{len(items)}",
-            flush=True,
-        )
-    return out
-
-
-async def search_requests(http: aiohttp.ClientSession, base: str) -> float:
-    """Catalog's own count of answered search requests (its Prometheus counter)."""
-    async with http.get(f"{base}/metrics") as r:
-        text = await r.text()
-    total = 0.0
-    for line in text.splitlines():
-        if line.startswith("credmarket_http_requests_total") and 'route="/v1/offerings"' in line:
-            total += float(line.rsplit(" ", 1)[1])
-    return total
 
 
 def targets(base: str, stream: Iterator[str]) -> Iterator[str]:
     for qs in stream:
         yield target("GET", f"{base}/v1/offerings?{qs}")
-
-
-async def until(check: Any, timeout_s: float = 30.0) -> float:
-    started = time.perf_counter()
-    while time.perf_counter() - started < timeout_s:
-        if await check():
-            return time.perf_counter() - started
-        await asyncio.sleep(0.01)
-    raise AssertionError("not seen in time")
-
-
-async def freshness(system: System, http: aiohttp.ClientSession) -> dict[str, Any]:
-    """Publish-to-searchable and retire-to-gone, each offering found by a word of its own."""
-    catalog = system.url("catalog")
-    ops = {"Authorization": f"Bearer {system.token('ops')}"}
-    async with http.post(
-        f"{catalog}/v1/providers",
-        json={"name": "Fresh Academy", "contact_email": "fresh@academy.example"},
-        headers={**ops, "Idempotency-Key": str(uuid.uuid4())},
-    ) as r:
-        registered = await r.json()
-    async with http.post(
-        f"{catalog}/v1/provider-tokens", json={"api_key": registered["api_key"]["key"]}
-    ) as r:
-        auth = {"Authorization": f"Bearer {(await r.json())['access_token']}"}
-    published: list[float] = []
-    retired: list[float] = []
-    gate = asyncio.Semaphore(FRESH_IN_FLIGHT)
-
-    async def found(word: str) -> bool | None:
-        async with http.get(f"{catalog}/v1/offerings", params={"q": word}) as r:
-            if r.status != 200:
-                return None  # shed under load: ask again
-            return bool((await r.json())["items"])
-
-    async def post(url: str, **kwargs: Any) -> Any:
-        # The in-flight cap sheds with 503 under the background load: retry, as a client does.
-        for _ in range(200):
-            async with http.post(url, headers=auth, **kwargs) as r:
-                if r.status != 503:
-                    assert r.status in (200, 201), await r.text()
-                    return await r.json()
-            await asyncio.sleep(0.02)
-        raise AssertionError(f"{url}: 503 throughout")
-
-    async def one(i: int) -> None:
-        word = "zq" + uuid.uuid4().hex[:10]
-        async with gate:
-            draft = await post(
-                f"{catalog}/v1/provider/offerings",
-                json={
-                    "title": f"Freshness {word}",
-                    "description": "Measured from publish to search.",
-                    "skills": ["benchmarks"],
-                    "level": "beginner",
-                    "duration_minutes": 60,
-                    "language": "en",
-                    "price": {"amount": 1900, "currency": "EUR"},
-                    "achievement": {
-                        "name": "Fresh",
-                        "description": "Was found.",
-                        "criteria_narrative": "Be found.",
-                    },
-                },
-            )
-            path = f"{catalog}/v1/provider/offerings/{draft['id']}"
-            await post(f"{path}/publish")
-            published.append(await until(lambda: _is(found(word), True)))
-            await post(f"{path}/retire")
-            retired.append(await until(lambda: _is(found(word), False)))
-
-    await asyncio.gather(*(one(i) for i in range(FRESH_OFFERINGS)))
-    return {
-        "offerings": FRESH_OFFERINGS,
-        "in_flight": FRESH_IN_FLIGHT,
-        "publish_to_searchable_ms": percentiles([s * 1000 for s in published], 1),
-        "retire_to_gone_ms": percentiles([s * 1000 for s in retired], 1),
-        "note": "from the API's 200 to the first search (polled every 10 ms) that shows it",
-    }
-
-
-async def _is(outcome: Any, wanted: bool) -> bool:
-    return await outcome is wanted
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:

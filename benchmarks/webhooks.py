@@ -42,6 +42,8 @@ from credmarket_platform.auth import mint_token
 from credmarket_platform.db.migrations import upgrade_async
 from credmarket_testing.kafka import create_topics, delete_topics
 from credmarket_testing.ports import free_port
+from credmarket_testing.wait import wait_until
+from credmarket_testing.webhook_receiver import read_body
 
 from benchmarks.common import machine, percentiles, stack_infra, stop_cleanly_on_sigterm
 
@@ -58,12 +60,7 @@ class FastReceiver:
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await read_body(receive)
         now = time.time()
         headers = dict(scope["headers"])
         webhook_id = headers.get(b"webhook-id", b"").decode()
@@ -78,27 +75,30 @@ async def serve(app: Any, port: int) -> tuple[uvicorn.Server, asyncio.Task[None]
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     )
     task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 - uvicorn offers no started event
-        await asyncio.sleep(0.01)
+    # uvicorn offers no started event.
+    await wait_until(lambda: server.started, timeout=10, interval=0.01, message="not serving")
     return server, task
 
 
 async def wait_for(count: int, receiver: FastReceiver, within_s: float) -> None:
-    deadline = time.monotonic() + within_s
-    while len(receiver.arrivals) < count:
-        if time.monotonic() > deadline:
-            raise SystemExit(f"only {len(receiver.arrivals)} of {count} arrived in {within_s} s")
-        await asyncio.sleep(0.01)
+    await wait_until(
+        lambda: len(receiver.arrivals) >= count,
+        timeout=within_s,
+        interval=0.01,
+        message=lambda: f"only {len(receiver.arrivals)} of {count} arrived",
+    )
 
 
 async def wait_enqueued(app: Any, count: int) -> float:
     engine = app.state.catalog.db.engine
-    while True:
+
+    async def enqueued() -> bool:
         async with engine.connect() as conn:
             n = await conn.scalar(sa.text("SELECT count(*) FROM webhook_messages"))
-        if (n or 0) >= count:
-            return time.perf_counter()
-        await asyncio.sleep(0.05)
+        return (n or 0) >= count
+
+    await wait_until(enqueued, timeout=600, message=f"{count} webhook messages not enqueued")
+    return time.perf_counter()
 
 
 async def latency_hops(app: Any, last: int) -> dict[str, Any]:

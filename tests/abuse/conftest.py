@@ -15,6 +15,7 @@ from credmarket_infra.demo.routes import Routes
 from credmarket_infra.gateway.settings import GatewaySettings, RateLimit
 from credmarket_testing.actors import Learner, Provider, buy, new_learner, new_provider
 from credmarket_testing.infra import Infra
+from credmarket_testing.running import running_system
 from credmarket_testing.system import SERVICE_NAMES, System
 
 
@@ -24,24 +25,13 @@ async def system(infra: Infra, request: pytest.FixtureRequest) -> AsyncIterator[
     # not absorb it (issue 19: "the gateway's rate limit does not help"); tests/gateway
     # tests the limits themselves.
     generous = RateLimit("6000r/m", 1000)
-    running = System(
-        infra,
-        logs_dir=request.config.rootpath / ".stack" / "logs" / "abuse",
-        gateway=True,
-        gateway_settings=GatewaySettings().with_(
-            token_limit=generous,
-            purchase_limit=generous,
-            verify_limit=RateLimit("1000r/s", 1000),
-        ),
+    limits = GatewaySettings().with_(
+        token_limit=generous,
+        purchase_limit=generous,
+        verify_limit=RateLimit("1000r/s", 1000),
     )
-    failures_before = request.session.testsfailed
-    try:
-        await running.start()
+    async with running_system(infra, request, gateway_settings=limits, logs="abuse") as running:
         yield running
-    finally:
-        if request.session.testsfailed > failures_before:
-            print(running.logs())
-        await running.stop()
 
 
 @pytest.fixture(scope="session")

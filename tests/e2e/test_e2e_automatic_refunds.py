@@ -5,40 +5,36 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Any
 
-import httpx
 import pytest
+from credmarket_events.enrollment import RefundRequestedV1
 from credmarket_infra.demo.client import Marketplace
 from credmarket_testing.actors import Learner, Provider, buy, pay
-from credmarket_testing.stripe_webhooks import stripe_event_for, stripe_signature
+from credmarket_testing.stripe_probe import (
+    register_stripe_webhook,
+    stripe_event_for,
+    stripe_refunds_of,
+)
+from credmarket_testing.stripe_webhooks import stripe_signature
 from credmarket_testing.system import System
 from credmarket_testing.wait import wait_until
 
 pytestmark = pytest.mark.e2e
 
 GOOD_CARD = "4242424242424242"
-STRIPE_KEY = {"Authorization": "Bearer sk_test_credmarket_e2e"}
+STRIPE_KEY = "sk_test_credmarket_e2e"
 
 
 async def hold_webhooks(system: System) -> None:
     """Stripe's delivery is late (it retries, or 3-D Secure was slow): nothing arrives
     until the test delivers it, so the learner's cancel lands first."""
-    async with httpx.AsyncClient(timeout=10) as http:
-        # JSON: the stand-in takes the event filter only as a list; [] lets nothing through.
-        response = await http.post(
-            f"{system.infra.stripe_api_base}/_config/webhooks/{system.prefix}",
-            json={"url": "http://127.0.0.1:9/held", "secret": system.webhook_secret, "events": []},
-        )
-        response.raise_for_status()
-
-
-async def refunds_at_stripe(http: httpx.AsyncClient, system: System, intent_id: str) -> list[Any]:
-    page = await http.get(
-        f"{system.infra.stripe_api_base}/v1/refunds", params={"limit": 100}, headers=STRIPE_KEY
+    await register_stripe_webhook(
+        system.infra.stripe_api_base,
+        system.prefix,
+        "http://127.0.0.1:9/held",
+        system.webhook_secret,
+        events=[],
     )
-    page.raise_for_status()
-    return [r for r in page.json()["data"] if r.get("payment_intent") == intent_id]
 
 
 async def test_paid_after_the_learner_cancelled_is_refunded_once_and_stays_cancelled(
@@ -66,7 +62,7 @@ async def test_paid_after_the_learner_cancelled_is_refunded_once_and_stays_cance
         system.infra.stripe_api_base,
         intent_id,
         "payment_intent.succeeded",
-        api_key="sk_test_credmarket_e2e",
+        api_key=STRIPE_KEY,
     )
     payload = json.dumps(event).encode()
     delivered = await market.http.post(
@@ -95,7 +91,9 @@ async def test_paid_after_the_learner_cancelled_is_refunded_once_and_stays_cance
     assert settled["status"] == "cancelled"
     assert settled["revoked_at"] is None
 
-    [at_stripe] = await refunds_at_stripe(market.http, system, intent_id)
+    [at_stripe] = await stripe_refunds_of(
+        market.http, system.infra.stripe_api_base, intent_id, api_key=STRIPE_KEY
+    )
     assert at_stripe["amount"] == 4200
     refunds = await system.query(
         "payments",
@@ -113,7 +111,7 @@ async def test_paid_after_the_learner_cancelled_is_refunded_once_and_stays_cance
     asked = await system.query(
         "enrollment",
         "SELECT count(*) AS n FROM outbox WHERE event_type = $1 AND key = $2",
-        "credmarket.enrollment.refund.requested.v1",
+        RefundRequestedV1.event_type,
         eid,
     )
     assert asked[0]["n"] == 1

@@ -83,13 +83,14 @@ async def test_paid_purchase_ends_in_a_verified_credential_and_a_refund_revokes_
         learner.token, enrollment["id"], lambda v: v["status"] == "revoked", what="revocation"
     )
     assert revoked["revoke_reason"]
-    for _ in range(100):
-        report = await market.verify(credential)
-        if report["status"] == "revoked":
-            break
-        await asyncio.sleep(0.1)
-    assert report["status"] == "revoked"
-    assert report["valid"] is False
+    after: dict[str, Any] = {}
+
+    async def revoked_on_verify() -> bool:
+        after.update(await market.verify(credential))
+        return bool(after["status"] == "revoked")
+
+    await wait_until(revoked_on_verify, timeout=10, message="the credential verifies as revoked")
+    assert after["valid"] is False
 
 
 async def test_free_offering_is_active_at_once_and_completes_to_a_credential(

@@ -7,6 +7,8 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from credmarket_events.enrollment import EnrollmentActivatedV1
+from credmarket_events.issuance import CredentialIssuedV1
 from credmarket_infra.demo.client import Marketplace, ok
 from credmarket_infra.demo.stripe_js import TEST_CARD_OK
 from credmarket_testing.actors import Learner, Provider, buy, pay
@@ -16,8 +18,8 @@ from credmarket_testing.webhook_receiver import running_receiver
 
 pytestmark = pytest.mark.e2e
 
-ACTIVATED = "credmarket.enrollment.enrollment.activated.v1"
-ISSUED = "credmarket.issuance.credential.issued.v1"
+ACTIVATED = EnrollmentActivatedV1.event_type
+ISSUED = CredentialIssuedV1.event_type
 
 
 async def test_a_providers_endpoint_hears_of_the_purchase_and_of_the_credential(

@@ -7,11 +7,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
+from credmarket_events.catalog import OfferingPublishedV1
+from credmarket_events.payments import PaymentSucceededV1
 from credmarket_testing.system import System
 from credmarket_testing.wait import wait_until
 
 if TYPE_CHECKING:
-    from tests.faults.conftest import Ledger, LocalBroker, Shop, StripeProbe
+    from credmarket_testing.broker import LocalBroker
+    from credmarket_testing.ledger import Ledger
+    from credmarket_testing.shop import Shop
+    from credmarket_testing.stripe_probe import StripeProbe
 
 pytestmark = pytest.mark.e2e
 
@@ -48,19 +53,13 @@ async def test_broker_restart_mid_flow_loses_and_doubles_nothing(
         )
         assert payment[0]["status"] == "succeeded"
         assert (
-            await unsent(
-                system, "payments", "credmarket.payments.payment.succeeded.v1", payment[0]["id"]
-            )
-            == 1
+            await unsent(system, "payments", PaymentSucceededV1.event_type, payment[0]["id"]) == 1
         )
         # Journey B: its provider and offering are registered while Kafka is away.
         b_provider = await shop.new_provider("Outage Academy")
         b_offering = await shop.new_offering(b_provider)
         assert (
-            await unsent(
-                system, "catalog", "credmarket.catalog.offering.published.v1", b_offering["id"]
-            )
-            == 1
+            await unsent(system, "catalog", OfferingPublishedV1.event_type, b_offering["id"]) == 1
         )
     finally:
         await broker.start()

@@ -12,7 +12,9 @@ from credmarket_testing.system import System
 from credmarket_testing.wait import wait_until
 
 if TYPE_CHECKING:
-    from tests.faults.conftest import Ledger, Shop, StripeProbe
+    from credmarket_testing.ledger import Ledger
+    from credmarket_testing.shop import Shop
+    from credmarket_testing.stripe_probe import StripeProbe
 
 pytestmark = pytest.mark.e2e
 

@@ -19,7 +19,10 @@ from credmarket_testing.system import System
 from credmarket_testing.wait import wait_until
 
 if TYPE_CHECKING:
-    from tests.faults.conftest import Flow, Ledger, PatientShop, StartSystem
+    from credmarket_testing.ledger import Ledger
+    from credmarket_testing.shop import Flow, PatientShop
+
+    from tests.faults.conftest import StartSystem
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
@@ -34,21 +37,11 @@ async def system(start_system: StartSystem) -> AsyncIterator[System]:
         yield s
 
 
-async def journey(shop: PatientShop, flow: Flow) -> Flow:
-    await shop.buy(flow)
-    await shop.wait_initiated(flow)
-    await shop.pay(flow)
-    await shop.wait_active(flow)
-    await shop.complete(flow)
-    await shop.wait_credential(flow)
-    return flow
-
-
 async def purchases(shop: PatientShop) -> tuple[list[Flow], list[asyncio.Task[Flow]]]:
     provider = await shop.new_provider("Outage Academy")
     offering = await shop.new_offering(provider)
     flows = [shop.learner(provider, offering) for _ in range(PURCHASES)]
-    return flows, [asyncio.create_task(journey(shop, f)) for f in flows]
+    return flows, [asyncio.create_task(shop.run_to_credential(f)) for f in flows]
 
 
 async def outage(stop: Callable[[], Awaitable[None]], start: Callable[[], Awaitable[None]]) -> None:

@@ -21,7 +21,8 @@ from credmarket_testing.system import System
 from credmarket_testing.wait import wait_until
 
 if TYPE_CHECKING:
-    from tests.faults.conftest import DeadLetters, Ledger, Shop
+    from credmarket_testing.ledger import DeadLetters, Ledger
+    from credmarket_testing.shop import Shop
 
 pytestmark = pytest.mark.e2e
 

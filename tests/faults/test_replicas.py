@@ -13,7 +13,10 @@ import pytest
 from credmarket_testing.system import System
 
 if TYPE_CHECKING:
-    from tests.faults.conftest import Flow, Ledger, Shop, StartSystem
+    from credmarket_testing.ledger import Ledger
+    from credmarket_testing.shop import Flow, Shop
+
+    from tests.faults.conftest import StartSystem
 
 pytestmark = pytest.mark.e2e
 

@@ -14,7 +14,9 @@ from credmarket_testing.system import System
 from credmarket_testing.wait import wait_until
 
 if TYPE_CHECKING:
-    from tests.faults.conftest import Shop, StartSystem
+    from credmarket_testing.shop import Shop
+
+    from tests.faults.conftest import StartSystem
 
 pytestmark = pytest.mark.e2e
 

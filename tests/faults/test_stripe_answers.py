@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
+from credmarket_events.enrollment import RefundRequestedV1
 from credmarket_events.topics import dead_letter_topic
 from credmarket_infra.ops.lag import consumer_lag
 from credmarket_infra.ops.target import OpsTarget
@@ -18,11 +19,13 @@ from credmarket_testing.system import System
 from credmarket_testing.wait import wait_until
 
 if TYPE_CHECKING:
-    from tests.faults.conftest import DeadLetters, Flow, Ledger, Shop, StripeFaults
+    from credmarket_testing.ledger import DeadLetters, Ledger
+    from credmarket_testing.shop import Flow, Shop
+    from credmarket_testing.stripe_faults import StripeFaults
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
-T_REFUND_REQUESTED = "credmarket.enrollment.refund.requested.v1"
+T_REFUND_REQUESTED = RefundRequestedV1.event_type
 
 
 async def refund_rows(system: System, payment_id: str) -> list[Any]:

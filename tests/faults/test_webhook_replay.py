@@ -10,11 +10,14 @@ from typing import TYPE_CHECKING
 
 import httpx
 import pytest
-from credmarket_testing.stripe_webhooks import stripe_event_for, stripe_signature
+from credmarket_testing.stripe_probe import stripe_event_for
+from credmarket_testing.stripe_webhooks import stripe_signature
 from credmarket_testing.system import System
 
 if TYPE_CHECKING:
-    from tests.faults.conftest import Ledger, Shop, StripeProbe
+    from credmarket_testing.ledger import Ledger
+    from credmarket_testing.shop import Shop
+    from credmarket_testing.stripe_probe import StripeProbe
 
 pytestmark = pytest.mark.e2e
 

@@ -18,7 +18,7 @@ import httpx
 import pytest
 from credmarket_infra.demo.client import Marketplace
 from credmarket_infra.demo.routes import Routes
-from credmarket_infra.gateway.nginx_conf import STATIC_DIR
+from credmarket_infra.gateway.nginx_target import STATIC_DIR
 from credmarket_infra.gateway.settings import GatewaySettings, RateLimit
 from credmarket_testing.infra import Infra
 from credmarket_testing.system import System

@@ -10,10 +10,10 @@ import pytest
 from credmarket_infra.gateway import runner
 from credmarket_infra.gateway.nginx_conf import (
     COMPOSE_CONF,
-    local_target,
     render_compose_conf,
     render_nginx_conf,
 )
+from credmarket_infra.gateway.nginx_target import local_target
 from credmarket_infra.gateway.openapi_merge import merge
 from credmarket_infra.gateway.settings import (
     GatewaySettings,

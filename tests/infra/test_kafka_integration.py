@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from credmarket_events.topics import CATALOG_OFFERINGS
-from credmarket_testing.kafka import consume_all, create_topics, delete_topics
+from credmarket_testing.kafka import consume_all, create_topics, delete_topics, read_topics
 from credmarket_testing.wait import wait_until
 
 pytestmark = pytest.mark.integration
@@ -40,6 +40,30 @@ async def test_idempotent_producer_writes_are_read_back(
         await delete_topics(kafka_bootstrap, [topic])
 
     assert sorted(int(r.value) for r in records) == list(range(10))
+
+
+async def test_reading_topics_to_the_end_gives_each_record_once_and_names_a_missing_topic(
+    kafka_bootstrap: str, unique_id: str
+) -> None:
+    topics = [f"{unique_id}.first", f"{unique_id}.second"]
+    await create_topics(kafka_bootstrap, topics, partitions=3)
+    try:
+        await produce(kafka_bootstrap, topics[0], 7)
+        await produce(kafka_bootstrap, topics[1], 5)
+        records = await read_topics(kafka_bootstrap, topics)
+        # Read again, named in the other order: the same records, none twice.
+        again = await read_topics(kafka_bootstrap, [topics[1], topics[0]])
+        with pytest.raises(AssertionError, match="no such topics"):
+            await read_topics(kafka_bootstrap, [f"{unique_id}.missing"], within_s=0.5)
+    finally:
+        await delete_topics(kafka_bootstrap, topics)
+
+    assert sorted((r.topic, int(r.value)) for r in records) == sorted(
+        [(topics[0], n) for n in range(7)] + [(topics[1], n) for n in range(5)]
+    )
+    assert sorted((r.topic, r.offset, r.partition) for r in again) == sorted(
+        (r.topic, r.offset, r.partition) for r in records
+    )
 
 
 async def test_two_group_members_share_partitions_and_see_each_message_once(

@@ -30,23 +30,13 @@ from credmarket_infra.opspage.settings import OpsPageSettings
 from credmarket_platform.auth import mint_token
 from credmarket_platform.auth.principal import Role
 from credmarket_platform.messaging.dead_letters import dead_letter_headers
+from credmarket_testing.browser import CHROMIUM, CHROMIUM_ARGS
 from credmarket_testing.kafka import create_topics
 from credmarket_testing.ports import free_port
 from credmarket_testing.wait import wait_until
 
 pytestmark = pytest.mark.integration
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 DEV_SECRET = "ops-page-test-secret-0123456789abcdef0123"
 ISSUER = "credmarket-dev"
 
@@ -94,7 +84,9 @@ async def test_the_api_wants_an_ops_token(page_url: str) -> None:
         assert (await client.get("/api/lag", headers=ops)).status_code == 200
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
+@pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason="needs Debian's chromium at /usr/bin/chromium"
+)
 async def test_the_page_shows_live_events_and_replays_a_dead_letter_with_a_click(
     page_url: str,
     publish: Any,
@@ -108,7 +100,7 @@ async def test_the_page_shows_live_events_and_replays_a_dead_letter_with_a_click
 
     elsewhere: list[str] = []
     async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = await browser.new_page()
             page.on(

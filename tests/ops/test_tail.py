@@ -13,6 +13,8 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from credmarket_events.catalog import ProviderRegisteredV1
 from credmarket_events.envelope import encode
+from credmarket_events.payments import PaymentSucceededV1
+from credmarket_events.registry import unversioned
 from credmarket_events.testing import make_envelope
 from credmarket_infra.ops.reading import OpsRecord
 from credmarket_infra.ops.tail import EventFilter, tail
@@ -65,16 +67,14 @@ async def test_tail_filters_by_type_subject_and_correlation(
         "--from",
         "beginning",
         "--type",
-        "credmarket.payments.payment.succeeded",
+        unversioned(PaymentSucceededV1.event_type),
         "--max",
         "2",
         "--timeout",
         "20",
         "--json",
     )
-    assert {r["type"] for r in json_lines(by_type.output)} == {
-        "credmarket.payments.payment.succeeded.v1"
-    }
+    assert {r["type"] for r in json_lines(by_type.output)} == {PaymentSucceededV1.event_type}
     assert len(json_lines(by_type.output)) == 2
 
     by_subject = await run_cli(

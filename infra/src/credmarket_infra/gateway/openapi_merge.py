@@ -24,7 +24,7 @@ import httpx
 from credmarket_platform.http import problem_types
 from credmarket_platform.http.problems import PROBLEM_MEDIA_TYPE, problem_response_doc
 
-from credmarket_infra.gateway.nginx_conf import (
+from credmarket_infra.gateway.routes import (
     ISSUANCE_PUBLIC_PREFIXES,
     PROVIDER_TOKENS_PATH,
     PURCHASE_PATH,

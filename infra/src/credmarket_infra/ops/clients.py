@@ -39,11 +39,6 @@ async def reader(bootstrap: str) -> AsyncIterator[AIOKafkaConsumer]:
         await consumer.stop()
 
 
-async def existing_topics(bootstrap: str) -> set[str]:
-    async with admin_client(bootstrap) as admin:
-        return set(await admin.list_topics())
-
-
 async def partitions_of(admin: AIOKafkaAdminClient, topics: Iterable[str]) -> list[TopicPartition]:
     """The partitions of those of ``topics`` that exist (missing ones are simply absent)."""
     wanted = sorted(set(topics))

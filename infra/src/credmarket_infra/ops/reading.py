@@ -186,16 +186,18 @@ async def seek_to_start(
     return offsets
 
 
-async def read_existing(
+async def read_records(
     bootstrap: str,
     topics: list[str],
     start: StartAt = "beginning",
     timeout_s: float = 30.0,
-) -> list[OpsRecord]:
-    """Every record of ``topics`` from ``start`` up to their end when the call began.
+) -> list[ConsumerRecord[Any, Any]]:
+    """Every record of ``topics`` from ``start`` up to their end when the call began, as the
+    broker has it (undecoded). Topics that do not exist are left out.
 
-    Bounded by the end offsets taken at the start, so it returns even while
-    producers keep writing.
+    The one "read topics to the end" of the project: ops commands, the test library and
+    the benchmarks all read through it. Bounded by the end offsets taken at the start, so
+    it returns even while producers keep writing.
     """
     async with admin_client(bootstrap) as admin:
         partitions = await partitions_of(admin, topics)
@@ -206,17 +208,27 @@ async def read_existing(
         starts = await seek_to_start(consumer, partitions, start)
         ends: dict[TopicPartition, int] = await consumer.end_offsets(partitions)
         pending = {tp for tp in partitions if starts[tp] < ends[tp]}
-        out: list[OpsRecord] = []
+        out: list[ConsumerRecord[Any, Any]] = []
         deadline = time.monotonic() + timeout_s
         while pending:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"could not read {sorted(map(str, pending))} to their end")
             batch = await consumer.getmany(*pending, timeout_ms=500)
             for tp, records in batch.items():
-                out.extend(read_record(r) for r in records if r.offset < ends[tp])
+                out.extend(r for r in records if r.offset < ends[tp])
             for tp in list(pending):
                 # Transaction markers take offsets too, so compare positions, not counts.
                 if await consumer.position(tp) >= ends[tp]:
                     pending.discard(tp)
             await asyncio.sleep(0)
         return out
+
+
+async def read_existing(
+    bootstrap: str,
+    topics: list[str],
+    start: StartAt = "beginning",
+    timeout_s: float = 30.0,
+) -> list[OpsRecord]:
+    """Every record of ``topics`` from ``start`` up to their end, decoded for ops."""
+    return [read_record(r) for r in await read_records(bootstrap, topics, start, timeout_s)]

@@ -13,7 +13,8 @@ import signal
 from pathlib import Path
 
 from credmarket_infra.gateway import openapi_merge, runner
-from credmarket_infra.gateway.nginx_conf import local_target, render_nginx_conf
+from credmarket_infra.gateway.nginx_conf import render_nginx_conf
+from credmarket_infra.gateway.nginx_target import local_target
 from credmarket_infra.gateway.settings import GatewaySettings, gateway_settings_from_env
 from credmarket_infra.stack import process, services
 from credmarket_infra.stack.config import HOST, StackConfig

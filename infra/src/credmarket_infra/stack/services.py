@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 
 from credmarket_infra.deploy import contract
-from credmarket_infra.gateway.nginx_conf import WEBHOOK_PATH
+from credmarket_infra.gateway.routes import WEBHOOK_PATH
 from credmarket_infra.gateway.settings import gateway_base_url
 from credmarket_infra.stack.config import HOST, StackConfig
 from credmarket_infra.stack.envfile import LOCAL_STRIPE_API_KEY, parse_env

@@ -72,10 +72,6 @@ def all_specs() -> list[EventSpec]:
     return sorted(_REGISTRY.values(), key=lambda s: s.type)
 
 
-def specs_for_topic(topic: str) -> list[EventSpec]:
-    return [s for s in all_specs() if s.topic.name == topic]
-
-
 def unversioned(event_type: str) -> str:
     """The type without its ``.vN`` suffix: the same event across major versions."""
     return re.sub(r"\.v[0-9]+$", "", event_type)

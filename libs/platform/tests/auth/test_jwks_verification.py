@@ -20,6 +20,7 @@ from credmarket_platform.auth import (
     build_jwks,
     mint_token,
 )
+from credmarket_testing.wait import wait_until
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -53,9 +54,8 @@ async def jwks_server() -> AsyncIterator[JwksServer]:
     port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
     task = asyncio.create_task(server.serve(sockets=[sock]))
-    async with asyncio.timeout(10):
-        while not server.started:  # noqa: ASYNC110 - uvicorn offers no started event
-            await asyncio.sleep(0.01)
+    # uvicorn offers no started event.
+    await wait_until(lambda: server.started, timeout=10, interval=0.01, message="not serving")
     state.url = f"http://127.0.0.1:{port}/.well-known/jwks.json"
     yield state
     server.should_exit = True

@@ -26,12 +26,12 @@ from credmarket_platform.messaging.kafka import idempotent_producer
 from credmarket_platform.messaging.metrics import PARTITION_STUCK
 from credmarket_platform.messaging.stuck import read_note
 from credmarket_platform.settings import ServiceSettings
+from credmarket_testing.kafka import read_topics
 from credmarket_testing.messaging_probe import (
     create_schema,
     effect_rows,
     effects,
     provider_event,
-    read_to_end,
 )
 from credmarket_testing.wait import wait_until
 
@@ -143,7 +143,7 @@ async def test_a_transient_failure_is_retried_as_long_as_it_lasts_holding_only_i
 
         await wait_until(cleared, timeout=20, message="the stuck note was never cleared")
     assert handled == ["flowing", "blocked"]
-    assert await read_to_end(kafka_bootstrap, r.dlq_topic) == []
+    assert await read_topics(kafka_bootstrap, [r.dlq_topic]) == []
 
 
 async def test_a_failure_the_service_calls_permanent_is_dead_lettered_at_once(
@@ -174,10 +174,10 @@ async def test_a_failure_the_service_calls_permanent_is_dead_lettered_at_once(
         await send(producer, topic, provider_event("refused"), partition=0)
 
         async def dead_lettered() -> bool:
-            return bool(await read_to_end(kafka_bootstrap, r.dlq_topic))
+            return bool(await read_topics(kafka_bootstrap, [r.dlq_topic]))
 
         await wait_until(dead_lettered, timeout=20)
-    (letter,) = await read_to_end(kafka_bootstrap, r.dlq_topic)
+    (letter,) = await read_topics(kafka_bootstrap, [r.dlq_topic])
     headers = {k: v.decode() for k, v in letter.headers}
     assert headers["dlq_attempts"] == "1"
     assert headers["dlq_reason"] == "handler_rejected"
@@ -243,7 +243,7 @@ async def test_a_handler_that_calls_out_never_waits_on_a_lock_its_own_batch_hold
         await wait_until(lambda: called_with == ["answer to b"], timeout=20)
     rows = await effect_rows(db)
     assert [row["name"] for row in rows if row["key"] == "b"] == ["answer to b"]
-    assert await read_to_end(kafka_bootstrap, r.dlq_topic) == []
+    assert await read_topics(kafka_bootstrap, [r.dlq_topic]) == []
 
 
 def _record(env: Envelope[Any]) -> Any:

@@ -21,12 +21,12 @@ from credmarket_platform.db.tables import inbox, outbox
 from credmarket_platform.messaging.consumer import ConsumerRunner, running_consumer
 from credmarket_platform.messaging.handlers import HandlerContext, HandlerRegistry
 from credmarket_platform.messaging.kafka import idempotent_producer
+from credmarket_testing.kafka import read_topics
 from credmarket_testing.messaging_probe import (
     FAIL_NAME,
     create_schema,
     effect_rows,
     provider_event,
-    read_to_end,
     runner,
 )
 from credmarket_testing.wait import wait_until
@@ -119,7 +119,7 @@ async def test_poison_messages_go_to_the_dead_letter_topic_and_the_partition_mov
     r = runner(db, kafka_bootstrap, unique_id, topic, "w1", max_attempts=3, backoff_initial_s=0.01)
     async with running_consumer(r):
         await wait_until(lambda: _effects_named(db, "good"), timeout=20)
-    dead = await read_to_end(kafka_bootstrap, r.dlq_topic)
+    dead = await read_topics(kafka_bootstrap, [r.dlq_topic])
     assert len(dead) == 3
     letters = [{k: v.decode() for k, v in d.headers} for d in dead]
     assert [d["dlq_reason"] for d in letters] == ["bad_json", "unknown_version", "handler_failed"]

@@ -17,7 +17,8 @@ from credmarket_platform.db import Database
 from credmarket_platform.db.tables import outbox
 from credmarket_platform.messaging.kafka import idempotent_producer
 from credmarket_platform.messaging.relay import OutboxRelay, RelayPublishError, running_relay
-from credmarket_testing.messaging_probe import create_schema, provider_event, read_to_end
+from credmarket_testing.kafka import read_topics
+from credmarket_testing.messaging_probe import create_schema, provider_event
 from credmarket_testing.wait import wait_until
 
 pytestmark = pytest.mark.integration
@@ -62,7 +63,7 @@ def per_key(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
 
 async def published(bootstrap: str, topic: str) -> list[tuple[str, str]]:
     """(key, event id) of every record on the topic, in partition order."""
-    records = await read_to_end(bootstrap, topic)
+    records = await read_topics(bootstrap, [topic])
     pairs = []
     for rec in records:
         env = decode(rec.value, rec.headers, rec.key)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 from credmarket_infra.demo.client import Marketplace
 from credmarket_infra.demo.stripe_js import BROWSER_TEST_KEY, confirm_card_payment
 
 from credmarket_testing.system import System
+from credmarket_testing.wait import wait_until
 
 
 @dataclass(frozen=True)
@@ -47,14 +49,19 @@ async def buy(market: Marketplace, learner: Learner, offering: dict[str, Any]) -
     Enrollment learns offerings from catalog's events, so right after publishing it
     may answer 404 (unknown offering) or 409 with Retry-After (version not yet seen).
     """
-    for _ in range(200):
+    response: httpx.Response | None = None
+
+    async def listed() -> bool:
+        nonlocal response
         response = await market.purchase(learner.token, offering["id"], offering["version"])
         not_yet = response.status_code == 404 or (
             response.status_code == 409 and "retry-after" in response.headers
         )
-        if not not_yet:
-            break
-        await asyncio.sleep(0.1)
+        return not not_yet
+
+    with contextlib.suppress(AssertionError):  # still unknown: the answer below says so
+        await wait_until(listed, timeout=20, interval=0.1)
+    assert response is not None
     if response.status_code != 201:
         raise AssertionError(f"purchase refused: {response.status_code} {response.text}")
     body: dict[str, Any] = response.json()

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka import ConsumerRecord
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from credmarket_infra.ops.reading import read_records
 
 from credmarket_testing.wait import wait_until
 
@@ -77,33 +76,49 @@ async def delete_topics(bootstrap: str, names: Iterable[str]) -> None:
         await admin.close()
 
 
+async def _all_exist(bootstrap: str, names: list[str]) -> bool:
+    admin = await _admin(bootstrap)
+    try:
+        return set(names) <= set(await admin.list_topics())
+    finally:
+        await admin.close()
+
+
+async def read_topics(
+    bootstrap: str, topics: list[str], within_s: float = 20.0
+) -> list[ConsumerRecord[Any, Any]]:
+    """Every record now in these topics, from their start to their current end.
+
+    A test names topics it expects, so one that does not exist (yet) is waited for and then
+    a failure, where ops' reader (which this reads through) would quietly skip it.
+    """
+    await wait_until(
+        lambda: _all_exist(bootstrap, topics),
+        timeout=within_s,
+        interval=0.2,
+        message=f"no such topics: {topics}",
+    )
+    return await read_records(bootstrap, topics, timeout_s=within_s)
+
+
 async def consume_all(
     bootstrap: str,
     topic: str,
     count: int,
     timeout: float = 30.0,  # noqa: ASYNC109 - the contract is a plain number of seconds
 ) -> list[ConsumerRecord[Any, Any]]:
-    """Read `count` records from the start of `topic` with a fresh, group-less consumer."""
-    consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=bootstrap,
-        group_id=None,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-    )
-    await consumer.start()
+    """At least `count` records from the start of `topic`: waits until that many are there."""
     records: list[ConsumerRecord[Any, Any]] = []
-    deadline = time.monotonic() + timeout
-    try:
-        while len(records) < count:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise AssertionError(
-                    f"{topic}: got {len(records)} of {count} records within {timeout:.1f}s"
-                )
-            batches = await consumer.getmany(timeout_ms=int(min(remaining, 1.0) * 1000))
-            for batch in batches.values():
-                records.extend(batch)
-        return records
-    finally:
-        await asyncio.shield(consumer.stop())
+
+    async def enough() -> bool:
+        nonlocal records
+        records = await read_topics(bootstrap, [topic], within_s=timeout)
+        return len(records) >= count
+
+    await wait_until(
+        enough,
+        timeout=timeout,
+        interval=0.2,
+        message=f"{topic}: fewer than {count} records",
+    )
+    return records

@@ -28,6 +28,32 @@ __all__ = ["Infra", "create_topics"]
 
 TEST_TOPIC_PARTITIONS = 3
 
+# Where a test lives says what it needs: these folders hold tests that drive the real broker,
+# database or Stripe stand-in, so `-m "not integration"` runs with none of them up.
+INTEGRATION_FOLDERS = frozenset({"integration", "e2e", "faults", "abuse", "gateway", "ops"})
+# A test elsewhere that asks for one of these still needs the infrastructure; it is marked too,
+# so a file that forgets `pytestmark` cannot slip into a run that has no broker.
+INFRA_FIXTURES = frozenset({"infra", "kafka_bootstrap", "stripe_api_base", "database_url"})
+
+
+def needs_infrastructure(item: pytest.Item, rootpath: Path) -> bool:
+    try:
+        folders = item.path.relative_to(rootpath).parts[:-1]
+    except ValueError:
+        folders = item.path.parts[:-1]
+    in_folder = bool(INTEGRATION_FOLDERS.intersection(folders))
+    fixtures = set(getattr(item, "fixturenames", ()))
+    return in_folder or bool(INFRA_FIXTURES & fixtures)
+
+
+# First, so that `-m` (which deselects in the same hook) sees the marker.
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    integration = pytest.mark.integration
+    for item in items:
+        if needs_infrastructure(item, config.rootpath):
+            item.add_marker(integration)
+
 
 def _stack_env_file(rootdir: Path) -> Path:
     for directory in [rootdir, *rootdir.parents]:

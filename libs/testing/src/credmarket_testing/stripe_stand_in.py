@@ -11,7 +11,6 @@ after an outage: what was made before is there, what was asked during was refuse
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import signal
 import sys
 from pathlib import Path
@@ -19,6 +18,7 @@ from pathlib import Path
 import httpx
 
 from credmarket_testing.ports import free_port
+from credmarket_testing.wait import wait_until
 
 MODULE = "credmarket_infra.stack.localstripe_server"
 
@@ -58,18 +58,23 @@ class StripeStandIn:
         await self._wait_answering(timeout_s)
 
     async def _wait_answering(self, timeout_s: float) -> None:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout_s
         async with httpx.AsyncClient(timeout=2.0) as http:
-            while True:
+
+            async def answers() -> bool:
                 if not self.running:
                     raise AssertionError(f"the Stripe stand-in exited:\n{self.tail_log()}")
-                with contextlib.suppress(httpx.HTTPError):
+                try:
                     await http.get(f"{self.api_base}/v1/customers")
-                    return  # any answer, even 401, means it serves
-                if loop.time() > deadline:
-                    raise AssertionError(f"the Stripe stand-in did not answer in {timeout_s}s")
-                await asyncio.sleep(0.1)
+                except httpx.HTTPError:
+                    return False
+                return True  # any answer, even 401, means it serves
+
+            await wait_until(
+                answers,
+                timeout=timeout_s,
+                interval=0.1,
+                message="the Stripe stand-in did not answer",
+            )
 
     async def stop(self, timeout_s: float = 20.0) -> None:
         proc, self.proc = self.proc, None

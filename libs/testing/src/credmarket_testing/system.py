@@ -21,18 +21,15 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import os
 import secrets
 import signal
-import sys
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
-import httpx
 from credmarket_events.topics import TOPICS
 from credmarket_platform.auth.tokens import mint_token
 from credmarket_platform.db.migrations import upgrade_async
@@ -41,6 +38,8 @@ from credmarket_testing.fault_proxy import FaultProxy
 from credmarket_testing.infra import Infra
 from credmarket_testing.kafka import create_topics, delete_topics
 from credmarket_testing.ports import free_port
+from credmarket_testing.service_process import ServiceProcess, migrations_dir
+from credmarket_testing.stripe_probe import forget_stripe_webhook, register_stripe_webhook
 from credmarket_testing.stripe_stand_in import StripeStandIn
 
 if TYPE_CHECKING:
@@ -52,100 +51,6 @@ AUDIENCE = "credmarket"
 
 
 __all__ = ["SERVICE_NAMES", "ServiceProcess", "System", "free_port", "migrations_dir"]
-
-
-def migrations_dir(service: str) -> Path:
-    import importlib.util
-
-    spec = importlib.util.find_spec(service)
-    if spec is None or spec.origin is None:
-        raise RuntimeError(f"service package {service!r} is not installed")
-    return Path(spec.origin).parent / "db" / "migrations"
-
-
-@dataclass
-class ServiceProcess:
-    """One running replica of one service."""
-
-    service: str
-    replica: int
-    port: int
-    env: dict[str, str]
-    log_file: Path
-    proc: asyncio.subprocess.Process | None = None
-
-    @property
-    def name(self) -> str:
-        return f"{self.service}-{self.replica}"
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    async def start(self) -> None:
-        self.log_file.parent.mkdir(parents=True, exist_ok=True)
-        log = self.log_file.open("ab")
-        try:
-            self.proc = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                self.service,
-                env=self.env,
-                stdout=log,
-                stderr=asyncio.subprocess.STDOUT,
-                start_new_session=True,
-            )
-        finally:
-            log.close()
-
-    async def wait_ready(self, timeout_s: float = 90.0) -> None:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout_s
-        last = "no answer"
-        async with httpx.AsyncClient(timeout=2.0) as client:
-            while loop.time() < deadline:
-                if self.proc is not None and self.proc.returncode is not None:
-                    raise AssertionError(f"{self.name} exited:\n{self.tail_log()}")
-                try:
-                    response = await client.get(f"{self.base_url}/readyz")
-                    if response.status_code == 200:
-                        return
-                    last = f"{response.status_code} {response.text[:300]}"
-                except httpx.HTTPError as exc:
-                    last = repr(exc)
-                await asyncio.sleep(0.2)
-        raise AssertionError(f"{self.name} not ready in {timeout_s}s ({last})\n{self.tail_log()}")
-
-    def kill(self) -> None:
-        """SIGKILL: no graceful shutdown, no offsets committed, no outbox flushed."""
-        if self.proc is not None and self.proc.returncode is None:
-            # The whole group: with web_workers > 1 the workers are children.
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
-
-    async def stop(self, timeout_s: float = 20.0) -> None:
-        if self.proc is None or self.proc.returncode is not None:
-            return
-        try:
-            self.proc.send_signal(signal.SIGTERM)
-        except ProcessLookupError:  # already gone, e.g. killed with its caller's group
-            await self.proc.wait()
-            return
-        try:
-            await asyncio.wait_for(self.proc.wait(), timeout=timeout_s)
-        except TimeoutError:
-            self.proc.kill()
-            await self.proc.wait()
-
-    async def wait_exit(self) -> int:
-        assert self.proc is not None
-        return await self.proc.wait()
-
-    def tail_log(self, lines: int = 40) -> str:
-        try:
-            return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
-        except FileNotFoundError:
-            return "(no log)"
 
 
 @dataclass
@@ -334,7 +239,8 @@ class System:
         return self.logs_dir / self.prefix / "gateway"
 
     def render_gateway_conf(self) -> str:
-        from credmarket_infra.gateway.nginx_conf import local_target, render_nginx_conf
+        from credmarket_infra.gateway.nginx_conf import render_nginx_conf
+        from credmarket_infra.gateway.nginx_target import local_target
         from credmarket_infra.gateway.settings import GatewaySettings
 
         settings = (self.gateway_settings or GatewaySettings()).with_(port=self.ports["gateway"])
@@ -405,22 +311,16 @@ class System:
         """Stripe (the stand-in) delivers its events to this system's payments service
         (through the gateway, byte for byte, when there is one)."""
         base = f"{self.gateway_url}/payments" if self.gateway else self.url("payments")
-        async with httpx.AsyncClient(timeout=10) as client:
-            response = await client.post(
-                f"{self.stripe_api_base}/_config/webhooks/{self.prefix}",
-                data={"url": f"{base}/v1/stripe/webhook", "secret": self.webhook_secret},
-            )
-            response.raise_for_status()
+        await register_stripe_webhook(
+            self.stripe_api_base, self.prefix, f"{base}/v1/stripe/webhook", self.webhook_secret
+        )
 
     async def stop(self) -> None:
         await self.stop_gateway()
         for procs in self.replicas.values():
             for p in procs:
                 await p.stop()
-        with contextlib.suppress(httpx.HTTPError):
-            # The stand-in posts every event to every webhook it knows: forget this one.
-            async with httpx.AsyncClient(timeout=5) as client:
-                await client.delete(f"{self.stripe_api_base}/_config/webhooks/{self.prefix}")
+        await forget_stripe_webhook(self.stripe_api_base, self.prefix)
         if self.stripe is not None:
             await self.stripe.stop()
         for proxy in self.proxies.values():

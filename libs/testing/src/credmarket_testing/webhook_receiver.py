@@ -20,7 +20,20 @@ from typing import Any, Literal
 import uvicorn
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from credmarket_testing.wait import wait_until
+
 Mode = Literal["ok", "fail"]
+
+
+async def read_body(receive: Any) -> bytes:
+    """An ASGI request's whole body, however many messages it comes in."""
+    body = b""
+    while True:
+        message = await receive()
+        chunk: bytes = message.get("body", b"")
+        body += chunk
+        if not message.get("more_body"):
+            return body
 
 
 class ClockedWebhook(Webhook):
@@ -88,12 +101,7 @@ class WebhookReceiver:
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await read_body(receive)
         self.requests += 1
         self.in_flight += 1
         self.most_in_flight = max(self.most_in_flight, self.in_flight)
@@ -135,10 +143,14 @@ class WebhookReceiver:
         )
         self._server = uvicorn.Server(config)
         self._task = asyncio.create_task(self._server.serve())
-        while not self._server.started:
-            if self._task.done():
-                self._task.result()
-            await asyncio.sleep(0.01)
+        task, server = self._task, self._server
+
+        def started() -> bool:
+            if task.done():
+                task.result()  # it failed to start: say why
+            return bool(server.started)
+
+        await wait_until(started, timeout=10, interval=0.01, message="the receiver did not start")
 
     async def stop(self) -> None:
         if self._server is not None and self._task is not None:

@@ -14,10 +14,12 @@ import httpx
 import pytest
 from catalog.app import create_app
 from catalog.settings import CatalogSettings
+from credmarket_events.enrollment import EnrollmentActivatedV1
+from credmarket_events.payments import PaymentSucceededV1
 
 pytestmark = pytest.mark.integration
 
-ACTIVATED = "credmarket.enrollment.enrollment.activated.v1"
+ACTIVATED = EnrollmentActivatedV1.event_type
 
 
 @pytest.fixture
@@ -102,7 +104,7 @@ async def test_an_event_type_that_does_not_exist_is_refused(
         f"/v1/providers/{provider['id']}/webhook-endpoints",
         json={
             "url": "https://93.184.215.14/hooks",
-            "event_types": ["credmarket.payments.payment.succeeded.v1"],
+            "event_types": [PaymentSucceededV1.event_type],
         },
         headers=provider["headers"],
     )

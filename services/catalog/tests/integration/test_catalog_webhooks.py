@@ -21,7 +21,20 @@ from catalog.app import create_app
 from catalog.domain.webhook_event_types import PING_TYPE, SUBSCRIBABLE
 from catalog.settings import CatalogSettings
 from credmarket_events.base import EventData
+from credmarket_events.catalog import (
+    OfferingPublishedV1,
+    OfferingRetiredV1,
+    WebhookEndpointDisabledV1,
+)
+from credmarket_events.enrollment import (
+    EnrollmentActivatedV1,
+    EnrollmentCancelledV1,
+    EnrollmentCompletedV1,
+    EnrollmentRequestedV1,
+    EnrollmentRevokedV1,
+)
 from credmarket_events.envelope import Envelope, encode
+from credmarket_events.issuance import CredentialIssuedV1, CredentialRevokedV1
 from credmarket_events.testing import make_event
 from credmarket_testing.wait import wait_until
 from credmarket_testing.webhook_receiver import WebhookReceiver, running_receiver
@@ -29,16 +42,16 @@ from fastapi import FastAPI
 
 pytestmark = pytest.mark.integration
 
-ACTIVATED = "credmarket.enrollment.enrollment.activated.v1"
-CANCELLED = "credmarket.enrollment.enrollment.cancelled.v1"
-COMPLETED = "credmarket.enrollment.enrollment.completed.v1"
-REVOKED = "credmarket.enrollment.enrollment.revoked.v1"
-REQUESTED = "credmarket.enrollment.enrollment.requested.v1"
-ISSUED = "credmarket.issuance.credential.issued.v1"
-CREDENTIAL_REVOKED = "credmarket.issuance.credential.revoked.v1"
-PUBLISHED = "credmarket.catalog.offering.published.v1"
-RETIRED = "credmarket.catalog.offering.retired.v1"
-DISABLED = "credmarket.catalog.webhook_endpoint.disabled.v1"
+ACTIVATED = EnrollmentActivatedV1.event_type
+CANCELLED = EnrollmentCancelledV1.event_type
+COMPLETED = EnrollmentCompletedV1.event_type
+REVOKED = EnrollmentRevokedV1.event_type
+REQUESTED = EnrollmentRequestedV1.event_type
+ISSUED = CredentialIssuedV1.event_type
+CREDENTIAL_REVOKED = CredentialRevokedV1.event_type
+PUBLISHED = OfferingPublishedV1.event_type
+RETIRED = OfferingRetiredV1.event_type
+DISABLED = WebhookEndpointDisabledV1.event_type
 
 
 class MovableClock:
@@ -341,7 +354,7 @@ async def test_an_endpoint_failing_for_the_whole_window_is_disabled_and_ops_are_
     async with hooks.app.state.catalog.db.engine.connect() as conn:
         emitted = await conn.scalar(
             sa.text("SELECT count(*) FROM outbox WHERE event_type = :t"),
-            {"t": "credmarket.catalog.webhook_endpoint.disabled.v1"},
+            {"t": WebhookEndpointDisabledV1.event_type},
         )
     assert emitted == 1
     overview = await hooks.client.get("/v1/webhooks/overview", headers=hooks.ops)

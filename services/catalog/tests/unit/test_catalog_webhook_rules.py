@@ -12,6 +12,7 @@ from catalog.domain.webhook_payload import structured
 from catalog.domain.webhook_retry import RetryPolicy
 from catalog.domain.webhook_signature import new_secret, signature_header
 from catalog.domain.webhook_url import forbidden_address, url_violations
+from credmarket_events.enrollment import EnrollmentActivatedV1
 from credmarket_events.testing import make_envelope
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
@@ -116,7 +117,7 @@ def test_url_rules(url: str, allow_http: bool, codes: list[str]) -> None:
 
 
 def test_the_payload_is_the_cloudevent_in_structured_mode() -> None:
-    envelope = make_envelope("credmarket.enrollment.enrollment.activated.v1")
+    envelope = make_envelope(EnrollmentActivatedV1.event_type)
     document = json.loads(structured(envelope))
     assert document["specversion"] == "1.0"
     assert document["id"] == envelope.id

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ import uvicorn
 from credmarket_platform.auth import mint_token
 from credmarket_platform.db.migrations import upgrade
 from credmarket_testing.ports import free_port
+from credmarket_testing.wait import wait_until_sync
 from hypothesis import HealthCheck, settings
 from issuance.app import create_app
 from issuance.settings import IssuanceSettings
@@ -46,10 +46,7 @@ def issuance_server(
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None))
     thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
     thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
+    wait_until_sync(lambda: server.started, timeout=20, message="uvicorn did not start")
     try:
         yield base
     finally:

@@ -27,6 +27,7 @@ from credmarket_events.values import Money
 from credmarket_platform.auth import mint_token
 from credmarket_platform.db.migrations import upgrade_async
 from credmarket_testing.infra import Infra
+from credmarket_testing.stripe_probe import forget_stripe_webhook, register_stripe_webhook
 from credmarket_testing.stripe_webhooks import stripe_signature
 from credmarket_testing.wait import wait_until
 from fastapi import FastAPI
@@ -251,21 +252,12 @@ async def served_webhook(
     await wait_until(lambda: server.started, timeout=10, message="uvicorn did not start")
     port = server.servers[0].sockets[0].getsockname()[1]
     url = f"http://127.0.0.1:{port}/v1/stripe/webhook"
-    async with httpx.AsyncClient() as http:
-        registered = await http.post(
-            f"{stripe_api_base}/_config/webhooks/{unique_id}",
-            data={
-                "url": url,
-                "secret": payments.settings.stripe_webhook_secret.get_secret_value(),
-            },
-        )
-        registered.raise_for_status()
+    secret = payments.settings.stripe_webhook_secret.get_secret_value()
+    await register_stripe_webhook(stripe_api_base, unique_id, url, secret)
     try:
         yield url
     finally:
-        async with httpx.AsyncClient() as http:
-            # The stand-in posts every event to every webhook it knows: forget this one.
-            await http.delete(f"{stripe_api_base}/_config/webhooks/{unique_id}")
+        await forget_stripe_webhook(stripe_api_base, unique_id)
         server.should_exit = True
         with contextlib.suppress(asyncio.CancelledError):
             await task

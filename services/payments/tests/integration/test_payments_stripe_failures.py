@@ -18,7 +18,7 @@ from credmarket_events.payments import PaymentInitiatedV1
 from credmarket_events.testing import make_event
 from credmarket_events.topics import dead_letter_topic
 from credmarket_events.values import Money
-from credmarket_testing.messaging_probe import read_to_end
+from credmarket_testing.kafka import read_topics
 from credmarket_testing.wait import wait_until
 from payments.settings import PaymentsSettings
 
@@ -108,7 +108,7 @@ async def test_stripe_refusing_the_intent_dead_letters_the_request_at_once(
 
     async def dead_lettered() -> list[Any]:
         try:
-            records = await read_to_end(payments.settings.kafka_bootstrap, dlq, within_s=5)
+            records = await read_topics(payments.settings.kafka_bootstrap, [dlq], within_s=5)
         except AssertionError:
             return []
         return [r for r in records if dict(r.headers).get("ce_id") == env.id.encode()]
@@ -168,7 +168,7 @@ async def test_stripe_failing_is_retried_until_it_heals_and_shows_the_partition_
     )
     dlq = dead_letter_topic(payments.settings.group())
     try:
-        letters = await read_to_end(payments.settings.kafka_bootstrap, dlq, within_s=5)
+        letters = await read_topics(payments.settings.kafka_bootstrap, [dlq], within_s=5)
     except AssertionError:
         letters = []
     assert letters == []

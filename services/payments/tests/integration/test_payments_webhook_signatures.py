@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 import stripe
-from credmarket_events.payments import PaymentSucceededV1
+from credmarket_events.payments import PaymentRefundedV1, PaymentSucceededV1
 
 if TYPE_CHECKING:
     from services.payments.tests.integration.conftest import PaymentsHarness
@@ -147,7 +147,7 @@ async def test_refund_made_in_stripe_dashboard_is_recorded_once(
             headers={**HEADERS, "Stripe-Signature": sign(payload, secret)},
         )
         assert answer.status_code == 200
-    assert await payments.outbox_count("credmarket.payments.payment.refunded.v1") == 1
+    assert await payments.outbox_count(PaymentRefundedV1.event_type) == 1
     assert (
         await payments.scalar(
             "SELECT amount_refunded FROM payments WHERE id = :id", id=initiated.payment_id
@@ -189,7 +189,7 @@ async def test_refund_webhook_after_api_refund_emits_nothing_more(
         URL, content=payload, headers={**HEADERS, "Stripe-Signature": sign(payload, secret)}
     )
     assert answer.status_code == 200
-    assert await payments.outbox_count("credmarket.payments.payment.refunded.v1") == 1
+    assert await payments.outbox_count(PaymentRefundedV1.event_type) == 1
     assert (
         await payments.scalar(
             "SELECT amount_refunded FROM payments WHERE id = :id", id=initiated.payment_id

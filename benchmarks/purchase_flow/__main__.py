@@ -1,0 +1,3 @@
+from benchmarks.purchase_flow.cli import main
+
+main()

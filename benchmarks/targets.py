@@ -1,0 +1,80 @@
+"""The performance targets (issue 24's and the earlier ones still standing) and each
+run's figures set against them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Issue 24's targets (the flow figures) and the earlier ones still standing.
+TARGETS = {
+    "flows_per_s": 60.0,
+    "completion_to_credential_p99_ms": 150.0,
+    "messaging_pipeline_over_raw": 0.30,
+    "search_p99_ms_at_500": 20.0,
+    "publish_to_searchable_p99_ms": 1000.0,
+    "verify_http_per_s": 500.0,
+}
+
+
+def verdicts(results: dict[str, Any]) -> list[tuple[str, Any, float, bool]]:
+    v: list[tuple[str, Any, float, bool]] = []
+    flow = results.get("purchase_flow")
+    if flow:
+        best = max(p["completed_per_s"] for p in flow["phases"].values())
+        v.append(("≥ 60 purchase→credential flows/s", best, TARGETS["flows_per_s"], True))
+        fixed = flow["phases"].get("fixed", {})
+        p99 = fixed.get("hops_ms", {}).get("completion_to_credential", {}).get("p99")
+        v.append(
+            (
+                f"completion→credential (seen by a consumer) p99 ≤ 150 ms at "
+                f"{fixed.get('rate_offered')}/s",
+                p99,
+                TARGETS["completion_to_credential_p99_ms"],
+                False,
+            )
+        )
+    search = results.get("search_engine")
+    if search:
+        engine = [r for r in search["runs"] if r["backend"] == "engine"]
+        at_500 = [r for r in engine if r["rate_offered"] == 500] or engine[-1:]
+        for r in at_500:
+            v.append(
+                (
+                    f"search p99 ≤ 20 ms at 500/s, uncached (engine at {r['rate_offered']}/s)",
+                    r["p99_ms"],
+                    TARGETS["search_p99_ms_at_500"],
+                    False,
+                )
+            )
+        for label, fresh in search.get("freshness", {}).items():
+            v.append(
+                (
+                    f"publish → searchable p99 ≤ 1 s ({label})",
+                    fresh["publish_to_searchable_ms"]["p99"],
+                    TARGETS["publish_to_searchable_p99_ms"],
+                    False,
+                )
+            )
+    messaging = results.get("messaging")
+    if messaging:
+        v.append(
+            (
+                "messaging pipeline ≥ 30% of the raw produce-and-consume loop",
+                messaging["pipeline_over_raw"],
+                TARGETS["messaging_pipeline_over_raw"],
+                True,
+            )
+        )
+    load = results.get("http_load")
+    if load:
+        verify = [r for r in load["runs"] if "verify" in r["endpoint"]]
+        if verify:
+            v.append(
+                (
+                    "verify ≥ 500/s over HTTP (best achieved)",
+                    max(r["throughput_per_s"] for r in verify),
+                    TARGETS["verify_http_per_s"],
+                    True,
+                )
+            )
+    return v
