@@ -9,7 +9,6 @@ from credmarket_platform.db import Database
 
 from catalog.clock import Clock, SystemClock
 from catalog.search.read_model import SearchReadModel
-from catalog.security.kek import resolve_kek
 from catalog.security.signing_keys import SigningKeys
 from catalog.settings import CatalogSettings
 from catalog.webhooks.delivery import DeliveryWorker
@@ -36,7 +35,7 @@ class CatalogRuntime:
     ) -> CatalogRuntime:
         """``clock``: what webhooks read the time from; tests move it on by days."""
         clock = clock or SystemClock()
-        kek = resolve_kek(settings)
+        kek = settings.kek()
         db = Database.for_service(settings)
         return cls(
             settings=settings,

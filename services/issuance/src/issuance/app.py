@@ -6,12 +6,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from credmarket_platform.db import Database
 from credmarket_platform.http.app_factory import LifespanTask, create_service_app
 from credmarket_platform.http.health import kafka_metadata_check
 from credmarket_platform.http.idempotency import IdempotencyStore
-from credmarket_platform.messaging.handlers import HandlerRegistry
-from credmarket_platform.messaging.wiring import consumer_runner, consumer_task, messaging_tasks
+from credmarket_platform.messaging.wiring import messaging_tasks
 from fastapi import FastAPI
 
 from issuance.api import (
@@ -32,14 +30,6 @@ from issuance.settings import IssuanceSettings
 VERSION = "0.1.0"
 
 
-def _consumer(
-    settings: IssuanceSettings, db: Database, registry: HandlerRegistry, group: str
-) -> LifespanTask:
-    # messaging_tasks runs one consumer group per service; issuance runs two (see
-    # handlers.py), each built from the same settings as any service's.
-    return consumer_task(consumer_runner(settings, db, registry, group=group))
-
-
 def create_app(
     settings: IssuanceSettings | None = None, runtime: IssuanceRuntime | None = None
 ) -> FastAPI:
@@ -55,10 +45,17 @@ def create_app(
         finally:
             await db.dispose()
 
-    tasks: list[LifespanTask] = [database, *messaging_tasks(settings, db, None)]
-    if settings.run_consumer:
-        tasks.append(_consumer(settings, db, provider_registry(rt), settings.provider_group()))
-        tasks.append(_consumer(settings, db, enrollment_registry(rt), settings.group()))
+    # Two groups: a completion waiting for its issuer must not hold back the provider
+    # events it waits for (handlers.py).
+    tasks: list[LifespanTask] = [
+        database,
+        *messaging_tasks(
+            settings,
+            db,
+            enrollment_registry(rt),
+            more_groups={settings.provider_group(): provider_registry(rt)},
+        ),
+    ]
 
     app = create_service_app(
         settings,

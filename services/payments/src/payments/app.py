@@ -24,7 +24,7 @@ from payments.failures import PAYMENTS_FAILURES
 from payments.handlers import build_registry
 from payments.runtime import PaymentsRuntime
 from payments.settings import PaymentsSettings
-from payments.sweeps import running_sweeps
+from payments.sweeps import reconciliation_task
 
 VERSION = "0.1.0"
 
@@ -47,14 +47,6 @@ def create_app(
             await gateway.aclose()
             await db.dispose()
 
-    @asynccontextmanager
-    async def sweeps(_app: Any) -> AsyncIterator[None]:
-        if not settings.run_sweeps:
-            yield
-            return
-        async with running_sweeps(rt):
-            yield
-
     app = create_service_app(
         settings,
         title="credmarket payments",
@@ -72,7 +64,7 @@ def create_app(
         lifespan_tasks=[
             resources,
             *messaging_tasks(settings, db, build_registry(rt), failures=PAYMENTS_FAILURES),
-            sweeps,
+            *([reconciliation_task(rt)] if settings.run_sweeps else []),
         ],
         ready_checks={"database": db.ping, "kafka": kafka_metadata_check(settings.kafka_bootstrap)},
         idempotency_store=IdempotencyStore(db.engine),

@@ -8,15 +8,16 @@ each intent, then settles each in a transaction of its own under the row's lock.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
+from functools import partial
 from typing import Any
 from uuid import UUID
 
 import stripe
+from credmarket_platform.periodic import periodic_task
 
 from payments.actions.settlement import mark_cancelled, mark_succeeded
 from payments.db import repository
@@ -69,20 +70,9 @@ async def _settle(rt: PaymentsRuntime, payment_id: UUID, intent: IntentInfo) -> 
     return changed
 
 
-@contextlib.asynccontextmanager
-async def running_sweeps(rt: PaymentsRuntime) -> AsyncIterator[None]:
-    async def loop() -> None:
-        while True:
-            try:
-                await reconcile_once(rt)
-            except Exception:
-                log.exception("reconciliation sweep failed; retrying next period")
-            await asyncio.sleep(rt.settings.reconcile_interval_s)
-
-    task = asyncio.create_task(loop(), name="payments-reconcile")
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+def reconciliation_task(rt: PaymentsRuntime) -> Callable[[Any], AbstractAsyncContextManager[None]]:
+    return periodic_task(
+        "payments-reconcile",
+        partial(reconcile_once, rt),
+        interval_s=rt.settings.reconcile_interval_s,
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 from uuid import UUID
 
-from credmarket_platform.auth import Principal, require
+from credmarket_platform.auth import Principal, require, subject_uuid
 from credmarket_platform.http import problem_types as pt
 from credmarket_platform.http.idempotency import idempotency_key
 from credmarket_platform.http.problems import problem_responses
@@ -15,7 +15,7 @@ from catalog.actions import offerings
 from catalog.api.dependencies import get_runtime
 from catalog.api.offering_models import NewOffering, Offering, OfferingPage, OfferingPatch
 from catalog.api.offering_views import offering_view
-from catalog.api.refusals import caller_provider_id, invalid, refusals_as_problems
+from catalog.api.refusals import invalid, refusals_as_problems
 from catalog.db import repository as repo
 from catalog.domain.cursor import Cursor, CursorInvalid, decode_cursor, encode_cursor
 from catalog.domain.search_query import SortOrder
@@ -24,14 +24,14 @@ from catalog.runtime import CatalogRuntime
 
 router = APIRouter(prefix="/v1/provider/offerings", tags=["provider offerings"])
 
-_MINE = problem_responses(pt.NOT_FOUND)
+_MINE = problem_responses(pt.NOT_FOUND, pt.SUBJECT_NOT_UUID)
 
 
 @router.post(
     "",
     status_code=201,
     summary="Create a draft offering",
-    responses=problem_responses(pt.INVALID_CONTENT),
+    responses=problem_responses(pt.INVALID_CONTENT, pt.SUBJECT_NOT_UUID),
 )
 async def create_offering(
     body: NewOffering,
@@ -41,13 +41,15 @@ async def create_offering(
     rt: CatalogRuntime = Depends(get_runtime),
 ) -> Offering:
     with refusals_as_problems():
-        row = await offerings.create_draft(rt, caller_provider_id(principal), body.to_content())
+        row = await offerings.create_draft(rt, subject_uuid(principal), body.to_content())
     response.headers["Location"] = f"/v1/provider/offerings/{row.id}"
     return offering_view(row)
 
 
 @router.get(
-    "", summary="List my offerings, newest first", responses=problem_responses(pt.FORBIDDEN)
+    "",
+    summary="List my offerings, newest first",
+    responses=problem_responses(pt.FORBIDDEN, pt.SUBJECT_NOT_UUID),
 )
 async def list_my_offerings(
     status: Literal["draft", "published", "retired"] | None = None,
@@ -56,7 +58,7 @@ async def list_my_offerings(
     principal: Principal = require("provider"),
     rt: CatalogRuntime = Depends(get_runtime),
 ) -> OfferingPage:
-    provider_id = caller_provider_id(principal)
+    provider_id = subject_uuid(principal)
     fingerprint = f"mine\x1f{provider_id}\x1f{status or ''}"
     after = None
     if cursor is not None:
@@ -83,7 +85,7 @@ async def get_my_offering(
     principal: Principal = require("provider"),
     rt: CatalogRuntime = Depends(get_runtime),
 ) -> Offering:
-    provider_id = caller_provider_id(principal)
+    provider_id = subject_uuid(principal)
     async with rt.db.unit_of_work() as uow:
         with refusals_as_problems():
             row = await offerings.own_offering(uow.session, provider_id, offering_id)
@@ -93,7 +95,9 @@ async def get_my_offering(
 @router.patch(
     "/{offering_id}",
     summary="Edit a draft, or publish a new version of a published offering",
-    responses=problem_responses(pt.NOT_FOUND, pt.OFFERING_RETIRED, pt.INVALID_CONTENT),
+    responses=problem_responses(
+        pt.NOT_FOUND, pt.OFFERING_RETIRED, pt.INVALID_CONTENT, pt.SUBJECT_NOT_UUID
+    ),
 )
 async def edit_offering(
     offering_id: UUID,
@@ -104,7 +108,7 @@ async def edit_offering(
     changes, achievement_changes = body.changes()
     with refusals_as_problems():
         row = await offerings.edit(
-            rt, caller_provider_id(principal), offering_id, changes, achievement_changes
+            rt, subject_uuid(principal), offering_id, changes, achievement_changes
         )
     return offering_view(row)
 
@@ -113,7 +117,11 @@ async def edit_offering(
     "/{offering_id}/publish",
     summary="Publish a draft (version 1); every field is checked",
     responses=problem_responses(
-        pt.NOT_FOUND, pt.OFFERING_ALREADY_PUBLISHED, pt.OFFERING_RETIRED, pt.INVALID_CONTENT
+        pt.NOT_FOUND,
+        pt.OFFERING_ALREADY_PUBLISHED,
+        pt.OFFERING_RETIRED,
+        pt.INVALID_CONTENT,
+        pt.SUBJECT_NOT_UUID,
     ),
 )
 async def publish_offering(
@@ -122,7 +130,7 @@ async def publish_offering(
     rt: CatalogRuntime = Depends(get_runtime),
 ) -> Offering:
     with refusals_as_problems():
-        row = await offerings.publish(rt, caller_provider_id(principal), offering_id)
+        row = await offerings.publish(rt, subject_uuid(principal), offering_id)
     return offering_view(row)
 
 
@@ -130,7 +138,7 @@ async def publish_offering(
     "/{offering_id}/retire",
     summary="Retire a published offering: no new buyers; existing learners keep it",
     responses=problem_responses(
-        pt.NOT_FOUND, pt.OFFERING_NOT_PUBLISHED, pt.OFFERING_ALREADY_RETIRED
+        pt.NOT_FOUND, pt.OFFERING_NOT_PUBLISHED, pt.OFFERING_ALREADY_RETIRED, pt.SUBJECT_NOT_UUID
     ),
 )
 async def retire_offering(
@@ -139,5 +147,5 @@ async def retire_offering(
     rt: CatalogRuntime = Depends(get_runtime),
 ) -> Offering:
     with refusals_as_problems():
-        row = await offerings.retire(rt, caller_provider_id(principal), offering_id)
+        row = await offerings.retire(rt, subject_uuid(principal), offering_id)
     return offering_view(row)

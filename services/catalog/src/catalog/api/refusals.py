@@ -61,19 +61,11 @@ def not_found(what: str) -> ProblemError:
     return ProblemError(404, detail=f"no such {what}")
 
 
-def caller_provider_id(principal: Principal) -> UUID:
-    """A provider token's subject is the provider id."""
-    try:
-        return UUID(principal.subject)
-    except ValueError:
-        raise ProblemError(403, "Forbidden", "the token subject is not a provider id") from None
-
-
 def ensure_own_provider(principal: Principal, provider_id: UUID) -> None:
     """Ops may act on any provider; a provider only on itself."""
     if principal.role == "ops":
         return
-    if principal.role == "provider" and caller_provider_id(principal) == provider_id:
+    if principal.role == "provider" and principal.is_subject(provider_id):
         return
     raise ProblemError(403, "Forbidden", "a provider may only act on its own account")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from uuid import UUID
 
-from credmarket_platform.auth import Principal, require
+from credmarket_platform.auth import Principal, require, subject_uuid
 from credmarket_platform.http import problem_types as pt
 from credmarket_platform.http.idempotency import idempotency_key
 from credmarket_platform.http.problems import ProblemError, problem_responses
@@ -27,7 +27,7 @@ router = APIRouter(prefix="/v1/enrollments", tags=["enrollments"])
     summary="Report a learner's result (the offering's provider)",
     description="A pass completes the enrollment and issuance issues the credential; a "
     "fail is recorded and the enrollment stays active so the learner may retake it.",
-    responses=problem_responses(pt.NOT_FOUND, pt.ENROLLMENT_NOT_ACTIVE),
+    responses=problem_responses(pt.NOT_FOUND, pt.ENROLLMENT_NOT_ACTIVE, pt.SUBJECT_NOT_UUID),
 )
 async def report_completion(
     enrollment_id: UUID,
@@ -36,7 +36,7 @@ async def report_completion(
     _key: str | None = idempotency_key(required=False),
     runtime: EnrollmentRuntime = Depends(get_runtime),
 ) -> EnrollmentView:
-    access.subject_id(principal)
+    subject_uuid(principal)
     now = datetime.now(UTC)
     report = CompletionReport(
         passed=body.passed,

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, NoReturn
 from uuid import UUID
 
-from credmarket_platform.auth import Principal, require
+from credmarket_platform.auth import Principal, require, subject_uuid
 from credmarket_platform.http import pagination
 from credmarket_platform.http import problem_types as pt
 from credmarket_platform.http.idempotency import idempotency_key
@@ -104,7 +104,7 @@ async def create_enrollment(
     runtime: EnrollmentRuntime = Depends(get_runtime),
     prefix: str = Depends(get_gateway_prefix),
 ) -> EnrollmentView:
-    learner_id = access.subject_id(principal)
+    learner_id = subject_uuid(principal)
     buyer = purchase.Buyer(
         learner_id=learner_id,
         email=access.learner_email(principal),
@@ -150,11 +150,11 @@ async def list_enrollments(
     f = repository.ListFilter(status=status, offering_id=offering_id)
     if principal.role == "learner":
         f = repository.ListFilter(
-            learner_id=access.subject_id(principal), status=status, offering_id=offering_id
+            learner_id=subject_uuid(principal), status=status, offering_id=offering_id
         )
     elif principal.role == "provider":
         f = repository.ListFilter(
-            provider_id=access.subject_id(principal), status=status, offering_id=offering_id
+            provider_id=subject_uuid(principal), status=status, offering_id=offering_id
         )
     scope = pagination.scope_of(principal.role, principal.subject_id, f)
     after = None

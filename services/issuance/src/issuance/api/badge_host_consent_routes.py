@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from credmarket_platform.auth import Principal, require
+from credmarket_platform.auth import Principal, require, subject_uuid
 from credmarket_platform.db import UnitOfWork
 from credmarket_platform.http import pagination
+from credmarket_platform.http import problem_types as pt
 from credmarket_platform.http.pagination import cursor_query, limit_query
 from credmarket_platform.http.problems import ProblemError, problem_responses
 from fastapi import APIRouter, Depends, Response, status
@@ -21,19 +22,12 @@ from issuance.api.badge_host_consent_models import (
     GrantOut,
     ScopeOut,
 )
-from issuance.api.dependencies import get_runtime, get_unit_of_work, subject_uuid
+from issuance.api.dependencies import get_runtime, get_unit_of_work
 from issuance.db import badge_host_repository
 from issuance.domain.badge_host_rules import SCOPE_TEXT
 from issuance.runtime import IssuanceRuntime
 
 router = APIRouter(prefix="/v1/badge-hosts", tags=["badge hosts (learner consent)"])
-
-
-def _learner(principal: Principal) -> UUID:
-    learner = subject_uuid(principal.subject)
-    if learner is None:
-        raise ProblemError(403, "Forbidden", "The token's subject is not a learner id.")
-    return learner
 
 
 def _gone() -> ProblemError:
@@ -46,7 +40,7 @@ def _gone() -> ProblemError:
     "/authorization-requests/{request_id}",
     summary="What a badge host asks for, to show the learner before they decide",
     response_model=AuthorizationRequestOut,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(401, 403, 404, 422, pt.SUBJECT_NOT_UUID),
 )
 async def get_authorization_request(
     request_id: UUID,
@@ -54,7 +48,7 @@ async def get_authorization_request(
     uow: UnitOfWork = Depends(get_unit_of_work),
     rt: IssuanceRuntime = Depends(get_runtime),
 ) -> AuthorizationRequestOut:
-    _learner(principal)
+    subject_uuid(principal)
     pending = await auth.pending_authorization(uow.session, request_id, rt)
     if pending is None:
         raise _gone()
@@ -72,7 +66,7 @@ async def get_authorization_request(
     "/authorization-requests/{request_id}/decision",
     summary="Approve or deny a badge host's access; answers where the browser goes back to",
     response_model=DecisionOut,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(401, 403, 404, 422, pt.SUBJECT_NOT_UUID),
 )
 async def decide(
     request_id: UUID,
@@ -81,7 +75,7 @@ async def decide(
     uow: UnitOfWork = Depends(get_unit_of_work),
     rt: IssuanceRuntime = Depends(get_runtime),
 ) -> DecisionOut:
-    redirect = await auth.decide(uow.session, request_id, _learner(principal), body.approve, rt)
+    redirect = await auth.decide(uow.session, request_id, subject_uuid(principal), body.approve, rt)
     if redirect is None:
         raise _gone()
     await uow.commit()
@@ -92,7 +86,7 @@ async def decide(
     "/grants",
     summary="The badge hosts the learner let in, and when",
     response_model=GrantList,
-    responses=problem_responses(401, 403),
+    responses=problem_responses(401, 403, pt.SUBJECT_NOT_UUID),
 )
 async def list_grants(
     principal: Principal = require("learner"),
@@ -100,7 +94,7 @@ async def list_grants(
     cursor: str | None = cursor_query(),
     uow: UnitOfWork = Depends(get_unit_of_work),
 ) -> GrantList:
-    learner = _learner(principal)
+    learner = subject_uuid(principal)
     # A learner lets in a handful of hosts: paged here, over their few rows, newest first.
     pairs = sorted(
         await badge_host_repository.grants_with_clients(uow.session, learner),
@@ -143,7 +137,7 @@ async def list_grants(
     "/grants/{grant_id}",
     summary="Withdraw a badge host's access: its tokens stop working at once",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(401, 403, 404, 422, pt.SUBJECT_NOT_UUID),
 )
 async def revoke_grant(
     grant_id: UUID,
@@ -151,7 +145,7 @@ async def revoke_grant(
     uow: UnitOfWork = Depends(get_unit_of_work),
     rt: IssuanceRuntime = Depends(get_runtime),
 ) -> Response:
-    if not await auth.revoke_grant(uow.session, _learner(principal), grant_id, rt):
+    if not await auth.revoke_grant(uow.session, subject_uuid(principal), grant_id, rt):
         raise ProblemError(404, "Not found", "No grant of yours with this id.")
     await uow.commit()
     return Response(status_code=204)

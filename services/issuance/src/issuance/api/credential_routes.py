@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from credmarket_platform.auth import Principal, require
+from credmarket_platform.auth import Principal, require, subject_uuid
 from credmarket_platform.db import UnitOfWork
 from credmarket_platform.http import pagination
 from credmarket_platform.http import problem_types as pt
@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Query
 
 from issuance.actions.revoking import revoke_credential
 from issuance.api.credential_models import CredentialPage, CredentialSummary, RevokeRequest
-from issuance.api.dependencies import get_runtime, get_unit_of_work, subject_uuid
+from issuance.api.dependencies import get_runtime, get_unit_of_work
 from issuance.db import repository
 from issuance.db.tables import Credential
 from issuance.domain.credential_state import state_at
@@ -48,19 +48,18 @@ def summary(credential: Credential, rt: IssuanceRuntime) -> CredentialSummary:
 
 
 def may_read(principal: Principal, credential: Credential) -> bool:
-    subject = subject_uuid(principal.subject)
     if principal.role == "ops":
         return True
     if principal.role == "learner":
-        return subject == credential.learner_id
-    return subject == credential.issuer_id
+        return principal.is_subject(credential.learner_id)
+    return principal.is_subject(credential.issuer_id)
 
 
 @router.get(
     "",
     summary="Credentials: a learner's own, a provider's issued ones, or any (ops)",
     response_model=CredentialPage,
-    responses=problem_responses(pt.FORBIDDEN),
+    responses=problem_responses(pt.FORBIDDEN, pt.SUBJECT_NOT_UUID),
 )
 async def list_credentials(
     learner_id: UUID | None = Query(default=None, description="Ops only: one learner's."),
@@ -77,18 +76,13 @@ async def list_credentials(
     uow: UnitOfWork = Depends(get_unit_of_work),
     rt: IssuanceRuntime = Depends(get_runtime),
 ) -> CredentialPage:
-    subject = subject_uuid(principal.subject)
     issuer_filter: UUID | None = None
     if principal.role == "learner":
-        if learner_id is not None and learner_id != subject:
+        if learner_id is not None and not principal.is_subject(learner_id):
             raise ProblemError(403, "Forbidden", "A learner can list only their own credentials.")
-        if subject is None:
-            return CredentialPage(items=[], limit=limit, offset=offset)
-        learner_id = subject
+        learner_id = subject_uuid(principal)
     elif principal.role == "provider":
-        if subject is None:
-            return CredentialPage(items=[], limit=limit, offset=offset)
-        issuer_filter = subject
+        issuer_filter = subject_uuid(principal)
     scope = pagination.scope_of(principal.role, principal.subject_id, learner_id, issuer_filter)
     after = None
     if cursor is not None:

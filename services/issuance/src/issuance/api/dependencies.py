@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from uuid import UUID
 
 from credmarket_platform.db import UnitOfWork
 from fastapi import Depends, Request
@@ -22,11 +21,3 @@ async def get_unit_of_work(
 ) -> AsyncIterator[UnitOfWork]:
     async with rt.db.unit_of_work() as uow:
         yield uow
-
-
-def subject_uuid(subject: str) -> UUID | None:
-    """A token subject as the UUID our records use; None if it is not one."""
-    try:
-        return UUID(subject)
-    except ValueError:
-        return None

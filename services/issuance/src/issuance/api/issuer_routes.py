@@ -12,7 +12,7 @@ from credmarket_platform.http.problems import ProblemError, problem_responses
 from fastapi import APIRouter, Body, Depends, Path
 
 from issuance.actions.issuers import UnknownKeyError, revoke_key, rotate_key
-from issuance.api.dependencies import get_runtime, get_unit_of_work, subject_uuid
+from issuance.api.dependencies import get_runtime, get_unit_of_work
 from issuance.api.issuer_models import KeyRevocationIn, RevokedKeyOut, RotatedKeyOut
 from issuance.domain.key_validity import RotationRefused
 from issuance.runtime import IssuanceRuntime
@@ -36,7 +36,7 @@ async def rotate(
     uow: UnitOfWork = Depends(get_unit_of_work),
     rt: IssuanceRuntime = Depends(get_runtime),
 ) -> RotatedKeyOut:
-    if principal.role == "provider" and subject_uuid(principal.subject) != issuer_id:
+    if principal.role == "provider" and not principal.is_subject(issuer_id):
         raise ProblemError(403, "Forbidden", "A provider can rotate only its own issuer's key.")
     try:
         rotated = await rotate_key(uow.session, issuer_id, rt)

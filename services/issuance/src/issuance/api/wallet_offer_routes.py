@@ -12,7 +12,7 @@ from credmarket_platform.http.problems import ProblemError, problem_responses
 from fastapi import APIRouter, Depends, status
 
 from issuance.actions.wallet_offers import TooManyOffersError, create_offer
-from issuance.api.dependencies import get_runtime, get_unit_of_work, subject_uuid
+from issuance.api.dependencies import get_runtime, get_unit_of_work
 from issuance.api.wallet_offer_models import WalletOfferOut, WalletOfferRequest
 from issuance.db import repository
 from issuance.runtime import IssuanceRuntime
@@ -36,7 +36,7 @@ async def create_wallet_offer(
 ) -> WalletOfferOut:
     credential = await repository.get_credential(uow.session, credential_id)
     # Only its owner may send it away; to anyone else it does not exist.
-    if credential is None or subject_uuid(principal.subject) != credential.learner_id:
+    if credential is None or not principal.is_subject(credential.learner_id):
         raise ProblemError(404, "Not found", "No credential with this id.")
     if credential.revoked_at is not None:
         raise ProblemError(
