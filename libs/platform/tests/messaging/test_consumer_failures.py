@@ -20,6 +20,7 @@ from credmarket_events.catalog import ProviderRegisteredV1, ProviderUpdatedV1
 from credmarket_events.envelope import Envelope, encode
 from credmarket_platform.db import Database
 from credmarket_platform.failures import PLATFORM_FAILURES, Failure, FailurePolicy
+from credmarket_platform.messaging import transactions
 from credmarket_platform.messaging.consumer import ConsumerRunner, running_consumer
 from credmarket_platform.messaging.handlers import CallThenRecord, HandlerContext, HandlerRegistry
 from credmarket_platform.messaging.kafka import idempotent_producer
@@ -238,7 +239,8 @@ async def test_a_handler_that_calls_out_never_waits_on_a_lock_its_own_batch_hold
     for env in (a, provider_event("a2"), b, provider_event("a3")):
         await send(producer, topic, env, partition=0)
     r = runner(db, kafka_bootstrap, unique_id, topic, reg)
-    assert [len(run) for run in r._runs([_record(e) for e in (a, a, b, a)])] == [2, 1, 1]
+    records = [_record(e) for e in (a, a, b, a)]
+    assert [len(run) for run in transactions.runs(reg, records)] == [2, 1, 1]
     async with running_consumer(r):
         await wait_until(lambda: called_with == ["answer to b"], timeout=20)
     rows = await effect_rows(db)
