@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,13 +22,11 @@ from credmarket_platform.failures import PLATFORM_FAILURES, Failure, FailurePoli
 from credmarket_platform.messaging import transactions
 from credmarket_platform.messaging.consumer import ConsumerRunner, running_consumer
 from credmarket_platform.messaging.handlers import CallThenRecord, HandlerContext, HandlerRegistry
-from credmarket_platform.messaging.kafka import idempotent_producer
 from credmarket_platform.messaging.metrics import PARTITION_STUCK
 from credmarket_platform.messaging.stuck import read_note
 from credmarket_platform.settings import ServiceSettings
 from credmarket_testing.kafka import read_topics
 from credmarket_testing.messaging_probe import (
-    create_schema,
     effect_rows,
     effects,
     provider_event,
@@ -39,22 +36,6 @@ from credmarket_testing.wait import wait_until
 pytestmark = pytest.mark.integration
 
 TOPIC = "catalog.providers"
-
-
-@pytest.fixture
-async def db(database_url: str, topic_prefix: str) -> AsyncIterator[Database]:
-    database = Database(database_url, topic_prefix=topic_prefix)
-    await create_schema(database)
-    yield database
-    await database.dispose()
-
-
-@pytest.fixture
-async def producer(kafka_bootstrap: str) -> AsyncIterator[AIOKafkaProducer]:
-    p = idempotent_producer(kafka_bootstrap, client_id="test-producer")
-    await p.start()
-    yield p
-    await p.stop()
 
 
 async def send(producer: AIOKafkaProducer, topic: str, env: Envelope[Any], partition: int) -> None:
