@@ -29,7 +29,7 @@ import asyncpg
 import catalog
 import httpx
 from catalog.app import create_app
-from catalog.db import repository as repo
+from catalog.db import search_queries
 from catalog.domain.search_query import SearchQuery, SortOrder
 from catalog.settings import CatalogSettings
 from credmarket_platform.db import Database
@@ -269,7 +269,7 @@ async def main(n: int, runs: int) -> None:
                 for _ in range(runs):
                     t0 = time.perf_counter()
                     async with db.unit_of_work() as uow:
-                        found = await repo.search(
+                        found = await search_queries.search(
                             uow.session, query, None, settings.ranked_candidates
                         )
                     sql.append((time.perf_counter() - t0) * 1000)

@@ -90,7 +90,7 @@ async def wait_for(count: int, receiver: FastReceiver, within_s: float) -> None:
 
 
 async def wait_enqueued(app: Any, count: int) -> float:
-    engine = app.state.catalog.db.engine
+    engine = app.state.runtime.db.engine
 
     async def enqueued() -> bool:
         async with engine.connect() as conn:
@@ -104,7 +104,7 @@ async def wait_enqueued(app: Any, count: int) -> float:
 async def latency_hops(app: Any, last: int) -> dict[str, Any]:
     """Where the latency goes, from the delivery log: event -> enqueued (the consumer
     and the fan-out), enqueued -> delivered (claim, sign, send, record)."""
-    async with app.state.catalog.db.engine.connect() as conn:
+    async with app.state.runtime.db.engine.connect() as conn:
         rows = (
             await conn.execute(
                 sa.text(

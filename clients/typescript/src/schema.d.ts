@@ -3973,7 +3973,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["catalog.Problem"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Forbidden / Unusable identity */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4072,7 +4072,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["catalog.Problem"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Unusable identity / Forbidden */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4175,7 +4175,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["catalog.Problem"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Unusable identity / Forbidden */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4282,7 +4282,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["catalog.Problem"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Unusable identity / Forbidden */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4394,7 +4394,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["catalog.Problem"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Unusable identity / Forbidden */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4497,7 +4497,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["catalog.Problem"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Unusable identity / Forbidden */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6752,7 +6752,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["enrollment.Problem"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Unusable identity / Forbidden */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7147,7 +7147,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["payments.Problem"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Forbidden / Unusable identity */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8241,7 +8241,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["issuance.Problem"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Forbidden / Unusable identity */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9698,7 +9698,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["issuance.Problem"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Forbidden / Unusable identity */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9805,7 +9805,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["issuance.Problem"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Forbidden / Unusable identity */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9911,7 +9911,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["issuance.Problem"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Forbidden / Unusable identity */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9994,7 +9994,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["issuance.Problem"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Forbidden / Unusable identity */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -73,11 +73,11 @@ class Running:
 @asynccontextmanager
 async def running_app(settings: EnrollmentSettings) -> AsyncIterator[Running]:
     await upgrade_async(SCRIPT_LOCATION, settings.database_url)
-    app = create_app(settings, configure_logs=False)
+    app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://enrollment") as client:
-            yield Running(app, client, app.state.enrollment_db, settings)
+            yield Running(app, client, app.state.runtime.db, settings)
 
 
 async def produce(bootstrap: str, topic_prefix: str, *events: EventData) -> list[Envelope[Any]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -158,6 +158,21 @@ class ServiceSettings(BaseSettings):
         return f"{self.topic_prefix}{self.consumer_group or self.service_name}"
 
 
+def service_alias(service: str, name: str) -> AliasChoices:
+    """A knob of one service: ``CREDMARKET_<SERVICE>_<NAME>`` first, so one environment
+    can hold every service's value, then the shared ``CREDMARKET_<NAME>``."""
+    return AliasChoices(f"CREDMARKET_{service.upper()}_{name}", f"CREDMARKET_{name}")
+
+
 def service_database_alias(service: str) -> AliasChoices:
     """Database URL alias for a service: its own variable first, then DATABASE_URL."""
     return AliasChoices(f"CREDMARKET_{service.upper()}_DATABASE_URL", "DATABASE_URL")
+
+
+def service_database_url(service: str) -> Any:
+    """The ``database_url`` field of a service: its own database on the local stack by
+    default, ``CREDMARKET_<SERVICE>_DATABASE_URL`` (or ``DATABASE_URL``) when set."""
+    return Field(
+        default=f"postgresql+asyncpg://credmarket:credmarket@127.0.0.1:15432/{service}",
+        validation_alias=service_database_alias(service),
+    )

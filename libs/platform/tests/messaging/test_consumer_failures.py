@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,15 +19,14 @@ from credmarket_events.catalog import ProviderRegisteredV1, ProviderUpdatedV1
 from credmarket_events.envelope import Envelope, encode
 from credmarket_platform.db import Database
 from credmarket_platform.failures import PLATFORM_FAILURES, Failure, FailurePolicy
+from credmarket_platform.messaging import transactions
 from credmarket_platform.messaging.consumer import ConsumerRunner, running_consumer
 from credmarket_platform.messaging.handlers import CallThenRecord, HandlerContext, HandlerRegistry
-from credmarket_platform.messaging.kafka import idempotent_producer
 from credmarket_platform.messaging.metrics import PARTITION_STUCK
 from credmarket_platform.messaging.stuck import read_note
 from credmarket_platform.settings import ServiceSettings
 from credmarket_testing.kafka import read_topics
 from credmarket_testing.messaging_probe import (
-    create_schema,
     effect_rows,
     effects,
     provider_event,
@@ -38,22 +36,6 @@ from credmarket_testing.wait import wait_until
 pytestmark = pytest.mark.integration
 
 TOPIC = "catalog.providers"
-
-
-@pytest.fixture
-async def db(database_url: str, topic_prefix: str) -> AsyncIterator[Database]:
-    database = Database(database_url, topic_prefix=topic_prefix)
-    await create_schema(database)
-    yield database
-    await database.dispose()
-
-
-@pytest.fixture
-async def producer(kafka_bootstrap: str) -> AsyncIterator[AIOKafkaProducer]:
-    p = idempotent_producer(kafka_bootstrap, client_id="test-producer")
-    await p.start()
-    yield p
-    await p.stop()
 
 
 async def send(producer: AIOKafkaProducer, topic: str, env: Envelope[Any], partition: int) -> None:
@@ -238,7 +220,8 @@ async def test_a_handler_that_calls_out_never_waits_on_a_lock_its_own_batch_hold
     for env in (a, provider_event("a2"), b, provider_event("a3")):
         await send(producer, topic, env, partition=0)
     r = runner(db, kafka_bootstrap, unique_id, topic, reg)
-    assert [len(run) for run in r._runs([_record(e) for e in (a, a, b, a)])] == [2, 1, 1]
+    records = [_record(e) for e in (a, a, b, a)]
+    assert [len(run) for run in transactions.runs(reg, records)] == [2, 1, 1]
     async with running_consumer(r):
         await wait_until(lambda: called_with == ["answer to b"], timeout=20)
     rows = await effect_rows(db)

@@ -8,7 +8,6 @@ import signal
 import sys
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
 
 import pytest
 import sqlalchemy as sa
@@ -20,11 +19,9 @@ from credmarket_platform.db import Database
 from credmarket_platform.db.tables import inbox, outbox
 from credmarket_platform.messaging.consumer import ConsumerRunner, running_consumer
 from credmarket_platform.messaging.handlers import HandlerContext, HandlerRegistry
-from credmarket_platform.messaging.kafka import idempotent_producer
 from credmarket_testing.kafka import read_topics
 from credmarket_testing.messaging_probe import (
     FAIL_NAME,
-    create_schema,
     effect_rows,
     provider_event,
     runner,
@@ -34,22 +31,6 @@ from credmarket_testing.wait import wait_until
 pytestmark = pytest.mark.integration
 
 TOPIC = "catalog.providers"
-
-
-@pytest.fixture
-async def db(database_url: str, topic_prefix: str) -> AsyncIterator[Database]:
-    database = Database(database_url, topic_prefix=topic_prefix)
-    await create_schema(database)
-    yield database
-    await database.dispose()
-
-
-@pytest.fixture
-async def producer(kafka_bootstrap: str) -> AsyncIterator[AIOKafkaProducer]:
-    p = idempotent_producer(kafka_bootstrap, client_id="test-producer")
-    await p.start()
-    yield p
-    await p.stop()
 
 
 async def count(db: Database, table: sa.Table) -> int:

@@ -6,7 +6,6 @@ import asyncio
 import sys
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -18,28 +17,12 @@ from credmarket_platform.db.tables import outbox
 from credmarket_platform.messaging.kafka import idempotent_producer
 from credmarket_platform.messaging.relay import OutboxRelay, RelayPublishError, running_relay
 from credmarket_testing.kafka import read_topics
-from credmarket_testing.messaging_probe import create_schema, provider_event
+from credmarket_testing.messaging_probe import provider_event
 from credmarket_testing.wait import wait_until
 
 pytestmark = pytest.mark.integration
 
 TOPIC = "catalog.providers"
-
-
-@pytest.fixture
-async def db(database_url: str, topic_prefix: str) -> AsyncIterator[Database]:
-    database = Database(database_url, topic_prefix=topic_prefix)
-    await create_schema(database)
-    yield database
-    await database.dispose()
-
-
-@pytest.fixture
-async def producer(kafka_bootstrap: str) -> AsyncIterator[AIOKafkaProducer]:
-    p = idempotent_producer(kafka_bootstrap, client_id="test-relay")
-    await p.start()
-    yield p
-    await p.stop()
 
 
 async def emit_events(db: Database, keys: list[uuid.UUID], per_key: int) -> list[tuple[str, str]]:

@@ -9,7 +9,6 @@ from typing import Any
 
 import httpx
 from credmarket_platform.auth import JwksKeySet, TokenVerifier, TrustedIssuer
-from credmarket_platform.db import Database
 from credmarket_platform.http.app_factory import create_service_app
 from credmarket_platform.http.health import kafka_metadata_check
 from credmarket_platform.messaging.wiring import messaging_tasks
@@ -24,15 +23,13 @@ from catalog.api import (
     webhook_delivery_routes,
     webhook_routes,
 )
-from catalog.clock import Clock, SystemClock, utcnow
+from catalog.clock import utcnow
 from catalog.handlers import build_registry
 from catalog.runtime import CatalogRuntime
-from catalog.search.read_model import SearchReadModel, running_read_model
+from catalog.search.read_model import running_read_model
 from catalog.security.idempotency import EncryptingIdempotencyStore
-from catalog.security.kek import resolve_kek
-from catalog.security.signing_keys import SigningKeys
 from catalog.settings import CatalogSettings
-from catalog.webhooks.delivery import DeliveryWorker, running_delivery
+from catalog.webhooks.delivery import running_delivery
 
 VERSION = "0.1.0"
 _SELF = "http://catalog.internal"
@@ -72,30 +69,32 @@ def _verifier(settings: CatalogSettings, self_app: _LateBoundApp) -> TokenVerifi
     return TokenVerifier(issuers.values(), audience=settings.jwt_audience)
 
 
-def create_app(settings: CatalogSettings | None = None, *, clock: Clock | None = None) -> FastAPI:
-    """``clock``: what webhooks read the time from; tests move it on by days."""
-    settings = settings or CatalogSettings()
-    clock = clock or SystemClock()
-    kek = resolve_kek(settings)
-    db = Database.for_service(settings)
-    signing_keys = SigningKeys(kek)
+def create_app(
+    settings: CatalogSettings | None = None, runtime: CatalogRuntime | None = None
+) -> FastAPI:
+    """``runtime``: what the app shares, built from ``settings`` unless given (tests give
+    one with their own clock)."""
+    runtime = runtime or CatalogRuntime.from_settings(settings or CatalogSettings())
+    settings = runtime.settings
+    db = runtime.db
     self_app = _LateBoundApp()
 
     @asynccontextmanager
     async def prepare_signing_key(_app: Any) -> AsyncIterator[None]:
         async with db.unit_of_work() as uow:
-            await signing_keys.ensure_active(uow.session, utcnow())
+            await runtime.signing_keys.ensure_active(uow.session, utcnow())
             await uow.commit()
         try:
             yield
         finally:
             await db.dispose()
 
-    lifespan_tasks = [prepare_signing_key, *messaging_tasks(settings, db, build_registry(clock))]
-    delivery: DeliveryWorker | None = None
-    if settings.run_webhook_delivery:
-        delivery = DeliveryWorker(db, kek, settings, clock)
-        worker = delivery
+    lifespan_tasks = [
+        prepare_signing_key,
+        *messaging_tasks(settings, db, build_registry(runtime.clock)),
+    ]
+    if runtime.delivery is not None:
+        worker = runtime.delivery
 
         @asynccontextmanager
         async def webhook_delivery(_app: Any) -> AsyncIterator[None]:
@@ -104,10 +103,8 @@ def create_app(settings: CatalogSettings | None = None, *, clock: Clock | None =
 
         lifespan_tasks.append(webhook_delivery)
     ready_checks = {"database": db.ping, "kafka": kafka_metadata_check(settings.kafka_bootstrap)}
-    search = None
-    if settings.search_backend == "engine":
-        search = SearchReadModel(settings)
-        model = search
+    if runtime.search is not None:
+        model = runtime.search
 
         @asynccontextmanager
         async def search_read_model(_app: Any) -> AsyncIterator[None]:
@@ -116,7 +113,7 @@ def create_app(settings: CatalogSettings | None = None, *, clock: Clock | None =
 
         lifespan_tasks.append(search_read_model)
         # A replica takes search traffic only once its index has caught up.
-        ready_checks["search"] = search.check_ready
+        ready_checks["search"] = model.check_ready
 
     app = create_service_app(
         settings,
@@ -134,9 +131,8 @@ def create_app(settings: CatalogSettings | None = None, *, clock: Clock | None =
         lifespan_tasks=lifespan_tasks,
         ready_checks=ready_checks,
         token_verifier=_verifier(settings, self_app),
-        idempotency_store=EncryptingIdempotencyStore(db.engine, kek),
+        idempotency_store=EncryptingIdempotencyStore(db.engine, runtime.kek),
     )
-    app.state.catalog = CatalogRuntime(settings, db, signing_keys, search, kek=kek, clock=clock)
-    app.state.webhook_delivery = delivery
+    app.state.runtime = runtime
     self_app.app = app
     return app

@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Literal
 
-from credmarket_platform.settings import ServiceSettings, service_database_alias
+from credmarket_platform.kek import kek_setting, resolve_kek
+from credmarket_platform.settings import ServiceSettings, service_database_url
 from pydantic import AliasChoices, Field, SecretStr
+
+# Public by construction: used only when dev mode is switched on explicitly.
+DEV_KEK = hashlib.sha256(b"credmarket-catalog-development-kek").digest()
 
 
 class CatalogSettings(ServiceSettings):
     service_name: str = "catalog"
-    database_url: str = Field(
-        default="postgresql+asyncpg://credmarket:credmarket@127.0.0.1:15432/catalog",
-        validation_alias=service_database_alias("catalog"),
-    )
+    database_url: str = service_database_url("catalog")
     port: int = Field(default=8001, validation_alias=AliasChoices("CREDMARKET_CATALOG_PORT"))
-    signing_kek: SecretStr | None = Field(
-        default=None,
-        validation_alias=AliasChoices("CREDMARKET_CATALOG_SIGNING_KEK"),
-        description="Base64 of 32 random bytes: the AES-256-GCM key that encrypts the "
-        "provider-token signing keys at rest.",
+    signing_kek: SecretStr | None = kek_setting(
+        "CREDMARKET_CATALOG_SIGNING_KEK",
+        seals="provider-token signing keys, webhook secrets and replayed answers",
     )
     provider_token_issuer: str = Field(
         default="credmarket-catalog",
@@ -105,6 +105,15 @@ class CatalogSettings(ServiceSettings):
         validation_alias=AliasChoices("CREDMARKET_CATALOG_WEBHOOK_LOG_RETENTION_S"),
     )
     run_webhook_delivery: bool = True
+
+    def kek(self) -> bytes:
+        """The key sealing signing keys, webhook secrets and replayed answers at rest."""
+        return resolve_kek(
+            self.signing_kek,
+            variable="CREDMARKET_CATALOG_SIGNING_KEK",
+            dev_mode=self.dev_mode,
+            dev_kek=DEV_KEK,
+        )
 
     @property
     def webhooks_allow_http(self) -> bool:

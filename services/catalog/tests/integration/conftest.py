@@ -53,7 +53,7 @@ async def app(settings: CatalogSettings) -> AsyncIterator[FastAPI]:
 
 async def search_ready(application: FastAPI) -> None:
     """Until the search index is built, search answers 503 (as /readyz does)."""
-    model = application.state.catalog.search
+    model = application.state.runtime.search
     if model is not None:
         await wait_until(lambda: model.state.ready, timeout=60, message="search index not ready")
 

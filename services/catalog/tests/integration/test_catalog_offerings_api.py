@@ -24,7 +24,7 @@ async def create(
 async def outbox_count(app: Any) -> int:
     import sqlalchemy as sa
 
-    async with app.state.catalog.db.engine.connect() as conn:
+    async with app.state.runtime.db.engine.connect() as conn:
         return int((await conn.execute(sa.text("SELECT count(*) FROM outbox"))).scalar_one())
 
 

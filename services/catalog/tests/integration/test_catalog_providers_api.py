@@ -29,7 +29,7 @@ async def test_registration_is_idempotent_and_the_secret_is_not_stored_in_clear(
     assert first.status_code == again.status_code == 201
     assert again.json() == first.json()
     assert again.headers.get("Idempotent-Replayed") == "true"
-    db = app.state.catalog.db
+    db = app.state.runtime.db
     async with db.engine.connect() as conn:
         import sqlalchemy as sa
 

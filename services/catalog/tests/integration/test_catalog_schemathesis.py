@@ -45,7 +45,7 @@ class AppThread:
     async def _serve(self) -> None:
         self._stop = asyncio.Event()
         async with self.app.router.lifespan_context(self.app):
-            search = self.app.state.catalog.search
+            search = self.app.state.runtime.search
             if search is not None:
                 await wait_until(lambda: search.state.ready, timeout=60)
             self.client = httpx.AsyncClient(

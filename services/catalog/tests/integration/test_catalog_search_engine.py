@@ -138,7 +138,7 @@ async def test_a_replica_answers_503_and_is_not_ready_until_its_index_has_caught
     ready = await client.get("/readyz")
     assert ready.status_code == 200
     assert ready.json()["checks"]["search"] == "ok"
-    model = app.state.catalog.search
+    model = app.state.runtime.search
     model.state.ready = False
     try:
         refused = await client.get("/v1/offerings", params={"q": "python"})
@@ -167,7 +167,7 @@ async def test_a_new_replica_builds_the_same_index_and_pages_with_the_others_cur
 
     replica = create_app(settings)
     async with replica.router.lifespan_context(replica):
-        model = replica.state.catalog.search
+        model = replica.state.runtime.search
         await wait_until(lambda: model.state.ready, timeout=60, message="replica not ready")
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=replica), base_url="http://replica.test"

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
 from catalog.app import create_app
 from catalog.domain.webhook_event_types import PING_TYPE, SUBSCRIBABLE
+from catalog.runtime import CatalogRuntime
 from catalog.settings import CatalogSettings
 from credmarket_events.base import EventData
 from credmarket_events.catalog import (
@@ -137,7 +138,7 @@ async def hooks(
             "search_backend": "database",
         }
     )
-    app = create_app(webhook_settings, clock=clock)
+    app = create_app(webhook_settings, CatalogRuntime.from_settings(webhook_settings, clock=clock))
     producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
     await producer.start()
     try:
@@ -339,7 +340,7 @@ async def test_an_endpoint_failing_for_the_whole_window_is_disabled_and_ops_are_
         assert disabled_at - started < timedelta(days=3, hours=8)
         # Every attempt is recorded once it finished (a lease that ran out in the moved
         # time may have sent it twice at once: at least once, never lost).
-        await hooks.app.state.webhook_delivery.drain()
+        await hooks.app.state.runtime.delivery.drain()
         [message] = await hooks.messages(provider, endpoint_id)
         assert message["attempts"] > 5
         assert rx.requests == message["attempts"]
@@ -351,7 +352,7 @@ async def test_an_endpoint_failing_for_the_whole_window_is_disabled_and_ops_are_
         assert notice.event["data"]["last_error"] == "HTTP 500"
 
     # Ops: the event on the bus (through the outbox) and the overview.
-    async with hooks.app.state.catalog.db.engine.connect() as conn:
+    async with hooks.app.state.runtime.db.engine.connect() as conn:
         emitted = await conn.scalar(
             sa.text("SELECT count(*) FROM outbox WHERE event_type = :t"),
             {"t": WebhookEndpointDisabledV1.event_type},
@@ -415,7 +416,7 @@ async def test_a_rotated_secret_verifies_with_both_during_the_overlap_then_only_
         hooks.clock.advance(timedelta(hours=1, seconds=1))
         assert await _ping(hooks, provider, endpoint_id, rx) == {"new"}
         # At rest the secrets are sealed, not stored as given.
-        async with hooks.app.state.catalog.db.engine.connect() as conn:
+        async with hooks.app.state.runtime.db.engine.connect() as conn:
             stored = (await conn.execute(sa.text("SELECT ciphertext FROM webhook_secrets"))).all()
         assert len(stored) == 2
         for secret in (created["secret"], rotated.json()["secret"]):
@@ -461,7 +462,7 @@ async def test_redelivery_of_one_message_and_of_everything_since_a_time(hooks: H
 
         await wait_until(all_delivered, timeout=30, message="redeliveries not recorded")
         # The log is kept for its retention, then forgotten.
-        worker = hooks.app.state.webhook_delivery
+        worker = hooks.app.state.runtime.delivery
         await worker.forget_old()
         assert len(await hooks.messages(provider, endpoint_id)) == 3
         hooks.clock.advance(timedelta(days=31))

@@ -7,8 +7,6 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
-from credmarket_platform.auth import TokenVerifier
-from credmarket_platform.db.database import Database
 from credmarket_platform.http.app_factory import LifespanTask, create_service_app
 from credmarket_platform.http.health import kafka_metadata_check
 from credmarket_platform.http.idempotency import IdempotencyStore
@@ -16,8 +14,9 @@ from credmarket_platform.messaging.wiring import messaging_tasks
 from fastapi import FastAPI
 
 from enrollment.api import completion_routes, enrollments_routes, events_routes
+from enrollment.db.live_updates import live_updates_task
 from enrollment.handlers import build_registry
-from enrollment.live_updates import UpdatesHub, live_updates_task
+from enrollment.runtime import EnrollmentRuntime
 from enrollment.settings import EnrollmentSettings
 from enrollment.sweeps import sweep_task
 
@@ -25,13 +24,12 @@ VERSION = "0.1.0"
 
 
 def create_app(
-    settings: EnrollmentSettings | None = None,
-    *,
-    token_verifier: TokenVerifier | None = None,
-    configure_logs: bool = True,
+    settings: EnrollmentSettings | None = None, runtime: EnrollmentRuntime | None = None
 ) -> FastAPI:
-    settings = settings or EnrollmentSettings()
-    db = Database.for_service(settings)
+    """``runtime``: what the app shares, built from ``settings`` unless given."""
+    runtime = runtime or EnrollmentRuntime.from_settings(settings or EnrollmentSettings())
+    settings = runtime.settings
+    db = runtime.db
 
     @contextlib.asynccontextmanager
     async def database(_app: Any) -> AsyncIterator[None]:
@@ -40,10 +38,7 @@ def create_app(
         finally:
             await db.dispose()
 
-    tasks: list[LifespanTask] = [database]
-    tasks.append(
-        live_updates_task(UpdatesHub(settings.database_url, max_streams=settings.live_max_streams))
-    )
+    tasks: list[LifespanTask] = [database, live_updates_task(runtime.updates)]
     tasks.extend(messaging_tasks(settings, db, build_registry()))
     if settings.run_sweeps:
         tasks.append(
@@ -67,10 +62,7 @@ def create_app(
             "database": db.ping,
             "kafka": kafka_metadata_check(settings.kafka_bootstrap),
         },
-        token_verifier=token_verifier,
         idempotency_store=IdempotencyStore(db.engine),
-        configure_logs=configure_logs,
     )
-    app.state.enrollment_db = db
-    app.state.enrollment_settings = settings
+    app.state.runtime = runtime
     return app

@@ -22,7 +22,7 @@ from credmarket_platform.messaging.handlers import (
     NonRetryableError,
 )
 
-from enrollment import changes
+from enrollment.actions import changes
 from enrollment.db import repository
 from enrollment.domain import lifecycle, offerings
 from enrollment.domain.enrollment import Enrollment

@@ -4,42 +4,37 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from credmarket_platform.settings import ServiceSettings, service_database_alias
-from pydantic import AliasChoices, Field
-from pydantic_settings import SettingsConfigDict
-
-
-def _alias(name: str) -> AliasChoices:
-    return AliasChoices(f"CREDMARKET_ENROLLMENT_{name}", f"CREDMARKET_{name}")
+from credmarket_platform.settings import ServiceSettings, service_alias, service_database_url
+from pydantic import Field
 
 
 class EnrollmentSettings(ServiceSettings):
-    # Field names work too (tests and scripts build settings in code), not only env names.
-    model_config = SettingsConfigDict(populate_by_name=True)
-
     service_name: str = "enrollment"
-    port: int = Field(default=8002, validation_alias=_alias("PORT"))
-    database_url: str = Field(
-        default="postgresql+asyncpg://credmarket:credmarket@127.0.0.1:15432/enrollment",
-        validation_alias=service_database_alias("enrollment"),
-    )
+    port: int = Field(default=8002, validation_alias=service_alias("enrollment", "PORT"))
+    database_url: str = service_database_url("enrollment")
     payment_window_s: float = Field(
         default=30 * 60,
         gt=0,
-        validation_alias=_alias("PAYMENT_WINDOW_S"),
+        validation_alias=service_alias("enrollment", "PAYMENT_WINDOW_S"),
         description="How long a paid enrollment waits for its payment before it is cancelled.",
     )
-    sweep_interval_s: float = Field(default=15.0, gt=0, validation_alias=_alias("SWEEP_INTERVAL_S"))
+    sweep_interval_s: float = Field(
+        default=15.0, gt=0, validation_alias=service_alias("enrollment", "SWEEP_INTERVAL_S")
+    )
     sweep_batch_size: int = Field(default=100, ge=1)
     # Live status streams (ADR 0026): each holds a connection open, so they are counted
     # apart from the in-flight request cap and bounded here.
-    live_max_streams: int = Field(default=1000, ge=1, validation_alias=_alias("LIVE_MAX_STREAMS"))
-    live_heartbeat_s: float = Field(default=15.0, gt=0, validation_alias=_alias("LIVE_HEARTBEAT_S"))
+    live_max_streams: int = Field(
+        default=1000, ge=1, validation_alias=service_alias("enrollment", "LIVE_MAX_STREAMS")
+    )
+    live_heartbeat_s: float = Field(
+        default=15.0, gt=0, validation_alias=service_alias("enrollment", "LIVE_HEARTBEAT_S")
+    )
     live_keep_updates_days: float = Field(
-        default=30.0, gt=0, validation_alias=_alias("LIVE_KEEP_UPDATES_DAYS")
+        default=30.0, gt=0, validation_alias=service_alias("enrollment", "LIVE_KEEP_UPDATES_DAYS")
     )
     live_max_stream_s: float = Field(
-        default=1800.0, gt=0, validation_alias=_alias("LIVE_MAX_STREAM_S")
+        default=1800.0, gt=0, validation_alias=service_alias("enrollment", "LIVE_MAX_STREAM_S")
     )
     run_sweeps: bool = True
 

@@ -8,17 +8,18 @@ enrollment's row lock makes the sweep skip it this round (the handler wins).
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from credmarket_events.envelope import Envelope
 from credmarket_platform.db.database import Database
+from credmarket_platform.periodic import periodic_task
 
-from enrollment import changes
+from enrollment.actions import changes
 from enrollment.db import repository
 from enrollment.domain import lifecycle
 
@@ -61,44 +62,17 @@ async def forget_old_updates(
     return gone
 
 
-async def sweep_forever(
-    db: Database,
-    *,
-    interval_s: float,
-    batch_size: int,
-    keep_updates: timedelta,
-    clock: Callable[[], datetime] | None = None,
-) -> None:
-    while True:
-        try:
-            while (
-                await cancel_overdue(db, now=clock() if clock else None, batch_size=batch_size)
-                >= batch_size
-            ):
-                pass
-            while await forget_old_updates(db, keep=keep_updates, now=clock() if clock else None):
-                pass
-        except Exception as exc:  # the database may be away for a while
-            log.warning("deadline sweep failed: %r; retrying", exc)
-        await asyncio.sleep(interval_s)
+async def sweep_once(db: Database, *, batch_size: int, keep_updates: timedelta) -> None:
+    """Every overdue enrollment and every expired update, batch by batch."""
+    while await cancel_overdue(db, batch_size=batch_size) >= batch_size:
+        pass
+    while await forget_old_updates(db, keep=keep_updates):
+        pass
 
 
-def sweep_task(db: Database, *, interval_s: float, batch_size: int, keep_updates: timedelta) -> Any:
+def sweep_task(
+    db: Database, *, interval_s: float, batch_size: int, keep_updates: timedelta
+) -> Callable[[Any], AbstractAsyncContextManager[None]]:
     """A lifespan task running the sweep in the background."""
-
-    @contextlib.asynccontextmanager
-    async def task(_app: Any) -> AsyncIterator[None]:
-        runner = asyncio.create_task(
-            sweep_forever(
-                db, interval_s=interval_s, batch_size=batch_size, keep_updates=keep_updates
-            ),
-            name="enrollment-deadline-sweep",
-        )
-        try:
-            yield
-        finally:
-            runner.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await runner
-
-    return task
+    work = partial(sweep_once, db, batch_size=batch_size, keep_updates=keep_updates)
+    return periodic_task("enrollment-deadline-sweep", work, interval_s=interval_s)

@@ -25,7 +25,8 @@ from credmarket_platform.db.database import Database
 from credmarket_platform.db.migrations import upgrade_async
 from credmarket_platform.db.tables import outbox
 from credmarket_platform.messaging.handlers import HandlerContext, NonRetryableError
-from enrollment import changes, sweeps
+from enrollment import sweeps
+from enrollment.actions import changes
 from enrollment.db import repository
 from enrollment.db.migrations import SCRIPT_LOCATION
 from enrollment.domain import purchase

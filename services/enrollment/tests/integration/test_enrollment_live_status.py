@@ -16,7 +16,7 @@ import uvicorn
 from credmarket_events.payments import PaymentFailedV1, PaymentInitiatedV1, PaymentSucceededV1
 from credmarket_events.testing import make_event
 from credmarket_testing.wait import wait_until
-from enrollment.live_updates import hub_of
+from enrollment.runtime import EnrollmentRuntime
 from enrollment_harness import (
     Running,
     idem,
@@ -222,7 +222,9 @@ async def test_streams_are_bounded_in_number_and_in_time(served: Served) -> None
     )
     url = f"{served.url}/v1/enrollments/{bought.json()['id']}/events"
     auth = token("learner", learner)
-    hub_of(r.app).max_streams = 1
+    runtime = r.app.state.runtime
+    assert isinstance(runtime, EnrollmentRuntime)
+    runtime.updates.max_streams = 1
     r.settings.live_max_stream_s = 2
 
     async with httpx.AsyncClient(timeout=EVENT_TIMEOUT_S) as http:

@@ -28,9 +28,7 @@ def enrollment_api_schema(
     database_url: str, topic_prefix: str, kafka_bootstrap: str
 ) -> Iterator[Any]:
     upgrade(SCRIPT_LOCATION, database_url)
-    app = create_app(
-        settings_for(database_url, topic_prefix, kafka_bootstrap), configure_logs=False
-    )
+    app = create_app(settings_for(database_url, topic_prefix, kafka_bootstrap))
     # schemathesis starts the app's lifespan on its first request (in its own event-loop
     # thread); shut it down before the fixture's database is dropped.
     try:

@@ -8,7 +8,7 @@ import pytest
 from credmarket_events.enrollment import RefundReason as WireRefundReason
 from credmarket_events.enrollment import RefundRequestedV1
 from credmarket_events.values import Money
-from enrollment import events
+from enrollment.actions import events
 from enrollment.domain import lifecycle
 from enrollment.domain.status import EnrollmentStatus, RefundReason
 from enrollment_factories import at, in_status

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enrollment.api.dependencies import gateway_prefix
+from enrollment.api.dependencies import get_gateway_prefix
 from starlette.requests import Request
 
 
@@ -12,6 +12,6 @@ def _request(prefix: str) -> Request:
 
 
 def test_a_prefix_with_a_trailing_newline_is_ignored() -> None:
-    assert gateway_prefix(_request("/enrollment")) == "/enrollment"
-    assert gateway_prefix(_request("/enrollment\n")) == ""
-    assert gateway_prefix(_request("/Enrollment")) == ""
+    assert get_gateway_prefix(_request("/enrollment")) == "/enrollment"
+    assert get_gateway_prefix(_request("/enrollment\n")) == ""
+    assert get_gateway_prefix(_request("/Enrollment")) == ""

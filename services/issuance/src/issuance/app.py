@@ -6,15 +6,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from credmarket_platform.db import Database
 from credmarket_platform.http.app_factory import LifespanTask, create_service_app
 from credmarket_platform.http.health import kafka_metadata_check
 from credmarket_platform.http.idempotency import IdempotencyStore
-from credmarket_platform.messaging.handlers import HandlerRegistry
-from credmarket_platform.messaging.wiring import consumer_runner, consumer_task, messaging_tasks
+from credmarket_platform.messaging.wiring import messaging_tasks
 from fastapi import FastAPI
 
-from issuance.actions.dependencies import IssuanceDeps
 from issuance.api import (
     badge_host_consent_routes,
     badge_host_routes,
@@ -26,36 +23,20 @@ from issuance.api import (
     verify_routes,
     wallet_offer_routes,
 )
-from issuance.domain.key_validity import RotationPolicy
 from issuance.handlers import enrollment_registry, provider_registry
+from issuance.runtime import IssuanceRuntime
 from issuance.settings import IssuanceSettings
 
 VERSION = "0.1.0"
 
 
-def _consumer(
-    settings: IssuanceSettings, db: Database, registry: HandlerRegistry, group: str
-) -> LifespanTask:
-    # messaging_tasks runs one consumer group per service; issuance runs two (see
-    # handlers.py), each built from the same settings as any service's.
-    return consumer_task(consumer_runner(settings, db, registry, group=group))
-
-
-def create_app(settings: IssuanceSettings | None = None, *, configure_logs: bool = True) -> FastAPI:
-    settings = settings or IssuanceSettings()
-    db = Database.for_service(settings)
-    deps = IssuanceDeps(
-        public_base_url=settings.public_base_url.rstrip("/"),
-        kek_ring=settings.kek_ring(),
-        status_list_size=settings.status_list_size,
-        max_verify_body_bytes=settings.max_verify_body_bytes,
-        rotation_policy=RotationPolicy(
-            per_day=settings.key_rotations_per_day, max_keys=settings.max_issuer_keys
-        ),
-        dev_mode=settings.dev_mode,
-        badge_host_consent_url=settings.badge_host_consent_url
-        or f"{settings.public_base_url.rstrip('/')}/storefront/",
-    )
+def create_app(
+    settings: IssuanceSettings | None = None, runtime: IssuanceRuntime | None = None
+) -> FastAPI:
+    """``runtime``: what the app shares, built from ``settings`` unless given."""
+    rt = runtime or IssuanceRuntime.from_settings(settings or IssuanceSettings())
+    settings = rt.settings
+    db = rt.db
 
     @asynccontextmanager
     async def database(_app: Any) -> AsyncIterator[None]:
@@ -64,10 +45,17 @@ def create_app(settings: IssuanceSettings | None = None, *, configure_logs: bool
         finally:
             await db.dispose()
 
-    tasks: list[LifespanTask] = [database, *messaging_tasks(settings, db, None)]
-    if settings.run_consumer:
-        tasks.append(_consumer(settings, db, provider_registry(deps), settings.provider_group()))
-        tasks.append(_consumer(settings, db, enrollment_registry(deps), settings.group()))
+    # Two groups: a completion waiting for its issuer must not hold back the provider
+    # events it waits for (handlers.py).
+    tasks: list[LifespanTask] = [
+        database,
+        *messaging_tasks(
+            settings,
+            db,
+            enrollment_registry(rt),
+            more_groups={settings.provider_group(): provider_registry(rt)},
+        ),
+    ]
 
     app = create_service_app(
         settings,
@@ -89,8 +77,6 @@ def create_app(settings: IssuanceSettings | None = None, *, configure_logs: bool
         lifespan_tasks=tasks,
         ready_checks={"database": db.ping, "kafka": kafka_metadata_check(settings.kafka_bootstrap)},
         idempotency_store=IdempotencyStore(db.engine),
-        configure_logs=configure_logs,
     )
-    app.state.database = db
-    app.state.issuance_deps = deps
+    app.state.runtime = rt
     return app

@@ -14,14 +14,13 @@ from functools import partial
 
 from credmarket_events.catalog import ProviderRegisteredV1, ProviderUpdatedV1
 from credmarket_events.enrollment import EnrollmentCompletedV1, EnrollmentRevokedV1
-from credmarket_events.issuance import CredentialIssuedV1, CredentialRevokedV1
+from credmarket_events.issuance import CredentialIssuedV1
 from credmarket_platform.messaging.handlers import (
     HandlerContext,
     HandlerRegistry,
     NonRetryableError,
 )
 
-from issuance.actions.dependencies import IssuanceDeps
 from issuance.actions.issuers import apply_provider_profile
 from issuance.actions.issuing import CredentialRejectedError, IssueRequest, issue_credential
 from issuance.actions.revoking import revoke_for_enrollment
@@ -29,7 +28,8 @@ from issuance.domain.credential_content import Completion
 from issuance.domain.issuance_decision import Outcome
 from issuance.domain.issuer_profile import ProviderProfile
 from issuance.domain.public_urls import share_url
-from issuance.domain.revocation import RevocationOutcome, normalise_reason
+from issuance.domain.revocation import normalise_reason
+from issuance.runtime import IssuanceRuntime
 
 log = logging.getLogger(__name__)
 
@@ -47,22 +47,22 @@ def _profile(data: ProviderRegisteredV1 | ProviderUpdatedV1, *, as_of: datetime)
 
 
 async def handle_provider_registered(
-    ctx: HandlerContext[ProviderRegisteredV1], deps: IssuanceDeps
+    ctx: HandlerContext[ProviderRegisteredV1], rt: IssuanceRuntime
 ) -> None:
     profile = _profile(ctx.data, as_of=ctx.data.registered_at)
-    await apply_provider_profile(ctx.uow.session, profile, deps)
+    await apply_provider_profile(ctx.uow.session, profile, rt)
 
 
 async def handle_provider_updated(
-    ctx: HandlerContext[ProviderUpdatedV1], deps: IssuanceDeps
+    ctx: HandlerContext[ProviderUpdatedV1], rt: IssuanceRuntime
 ) -> None:
     # The whole profile travels, so an update for an unknown provider creates it.
     profile = _profile(ctx.data, as_of=ctx.data.updated_at)
-    await apply_provider_profile(ctx.uow.session, profile, deps)
+    await apply_provider_profile(ctx.uow.session, profile, rt)
 
 
 async def handle_enrollment_completed(
-    ctx: HandlerContext[EnrollmentCompletedV1], deps: IssuanceDeps
+    ctx: HandlerContext[EnrollmentCompletedV1], rt: IssuanceRuntime
 ) -> None:
     data = ctx.data
     achievement = data.achievement
@@ -88,7 +88,7 @@ async def handle_enrollment_completed(
         passed=data.result.passed,
     )
     try:
-        result = await issue_credential(ctx.uow.session, request, deps)
+        result = await issue_credential(ctx.uow.session, request, rt)
     except CredentialRejectedError as exc:
         raise NonRetryableError(str(exc)) from exc
     if result.outcome is not Outcome.ISSUE or result.credential is None:
@@ -101,7 +101,7 @@ async def handle_enrollment_completed(
             enrollment_id=credential.enrollment_id,
             learner_id=credential.learner_id,
             issuer_id=credential.issuer_id,
-            public_url=share_url(deps.public_base_url, credential.id),
+            public_url=share_url(rt.public_base_url, credential.id),
             issued_at=credential.issued_at,
             valid_until=credential.valid_until,
         )
@@ -109,38 +109,30 @@ async def handle_enrollment_completed(
 
 
 async def handle_enrollment_revoked(
-    ctx: HandlerContext[EnrollmentRevokedV1], deps: IssuanceDeps
+    ctx: HandlerContext[EnrollmentRevokedV1], rt: IssuanceRuntime
 ) -> None:
     data = ctx.data
     try:
         reason = normalise_reason(data.reason)
     except ValueError as exc:
         raise NonRetryableError(str(exc)) from exc
-    result = await revoke_for_enrollment(ctx.uow.session, data.enrollment_id, reason, deps)
-    if result.outcome is not RevocationOutcome.REVOKE or result.credential is None:
+    result = await revoke_for_enrollment(ctx.uow.session, data.enrollment_id, reason, rt)
+    event = result.revoked_event()
+    if event is None:
         log.info("nothing to revoke for enrollment %s: %s", data.enrollment_id, result.outcome)
         return
-    credential = result.credential
-    assert credential.revoked_at is not None
-    ctx.emit(
-        CredentialRevokedV1(
-            credential_id=credential.id,
-            enrollment_id=credential.enrollment_id,
-            reason=reason,
-            revoked_at=credential.revoked_at,
-        )
-    )
+    ctx.emit(event)
 
 
-def provider_registry(deps: IssuanceDeps) -> HandlerRegistry:
+def provider_registry(rt: IssuanceRuntime) -> HandlerRegistry:
     registry = HandlerRegistry()
-    registry.register(ProviderRegisteredV1, partial(handle_provider_registered, deps=deps))
-    registry.register(ProviderUpdatedV1, partial(handle_provider_updated, deps=deps))
+    registry.register(ProviderRegisteredV1, partial(handle_provider_registered, rt=rt))
+    registry.register(ProviderUpdatedV1, partial(handle_provider_updated, rt=rt))
     return registry
 
 
-def enrollment_registry(deps: IssuanceDeps) -> HandlerRegistry:
+def enrollment_registry(rt: IssuanceRuntime) -> HandlerRegistry:
     registry = HandlerRegistry()
-    registry.register(EnrollmentCompletedV1, partial(handle_enrollment_completed, deps=deps))
-    registry.register(EnrollmentRevokedV1, partial(handle_enrollment_revoked, deps=deps))
+    registry.register(EnrollmentCompletedV1, partial(handle_enrollment_completed, rt=rt))
+    registry.register(EnrollmentRevokedV1, partial(handle_enrollment_revoked, rt=rt))
     return registry

@@ -2,50 +2,30 @@
 
 from __future__ import annotations
 
-import base64
-import logging
-
-from credmarket_platform.settings import ServiceSettings, service_database_alias
+from credmarket_platform.kek import decode_kek, kek_setting, resolve_kek
+from credmarket_platform.settings import ServiceSettings, service_alias, service_database_url
 from pydantic import AliasChoices, Field, SecretStr
-from pydantic_settings import SettingsConfigDict
 
 from issuance.credentials.keys import KeyEncryptionKeyRing
 from issuance.credentials.status_list import MIN_ENTRIES
 
-log = logging.getLogger(__name__)
-
 # DEVELOPMENT ONLY. A well-known key: anything it wraps is as good as plaintext.
 # Used only when dev_mode is on and no KEK is configured.
-DEV_KEK_BASE64 = base64.b64encode(b"credmarket-dev-kek-NOT-A-SECRET!").decode()
+DEV_KEK = b"credmarket-dev-kek-NOT-A-SECRET!"
 DEV_KEK_ID = "dev"
 
 
-def _alias(name: str) -> AliasChoices:
-    return AliasChoices(f"CREDMARKET_ISSUANCE_{name}", f"CREDMARKET_{name}")
-
-
 class IssuanceSettings(ServiceSettings):
-    # Field names work too, so tests and scripts can build settings in code.
-    model_config = SettingsConfigDict(populate_by_name=True)
-
     service_name: str = "issuance"
-    port: int = Field(default=8004, validation_alias=_alias("PORT"))
-    database_url: str = Field(
-        default="postgresql+asyncpg://credmarket:credmarket@127.0.0.1:15432/issuance",
-        validation_alias=service_database_alias("issuance"),
-    )
+    port: int = Field(default=8004, validation_alias=service_alias("issuance", "PORT"))
+    database_url: str = service_database_url("issuance")
     public_base_url: str = Field(
         default="http://127.0.0.1:8004",
         validation_alias=AliasChoices("CREDMARKET_ISSUANCE_PUBLIC_BASE_URL"),
         description="Where this service is reachable from the outside; did:web "
         "identifiers, credential and status list URLs are built from it.",
     )
-    kek: SecretStr | None = Field(
-        default=None,
-        validation_alias=AliasChoices("CREDMARKET_ISSUANCE_KEK"),
-        description="Base64 of 32 random bytes: the AES-256-GCM key that wraps issuer "
-        "signing keys at rest.",
-    )
+    kek: SecretStr | None = kek_setting("CREDMARKET_ISSUANCE_KEK", seals="issuer signing keys")
     kek_id: str = Field(
         default="kek-1", validation_alias=AliasChoices("CREDMARKET_ISSUANCE_KEK_ID")
     )
@@ -74,23 +54,19 @@ class IssuanceSettings(ServiceSettings):
 
     def kek_ring(self) -> KeyEncryptionKeyRing:
         """The key-encryption keys; refuses to run without one outside dev mode."""
-        keys: dict[str, str] = {}
+        keys: dict[str, bytes] = {}
         if self.previous_keks is not None:
             for pair in self.previous_keks.get_secret_value().split(","):
                 if pair.strip():
                     kek_id, _, value = pair.strip().partition("=")
-                    keys[kek_id.strip()] = value.strip()
-        if self.kek is not None:
-            keys[self.kek_id] = self.kek.get_secret_value()
-            return KeyEncryptionKeyRing.from_base64(self.kek_id, keys)
-        if not self.dev_mode:
-            raise ValueError(
-                "CREDMARKET_ISSUANCE_KEK is required (base64 of 32 random bytes); "
-                "only CREDMARKET_DEV_MODE=true falls back to the development key"
-            )
-        log.warning("issuer keys are wrapped with the built-in DEVELOPMENT key")
-        keys[DEV_KEK_ID] = DEV_KEK_BASE64
-        return KeyEncryptionKeyRing.from_base64(DEV_KEK_ID, keys)
+                    keys[kek_id.strip()] = decode_kek(
+                        value, variable=f"CREDMARKET_ISSUANCE_PREVIOUS_KEKS ({kek_id.strip()})"
+                    )
+        current_id = self.kek_id if self.kek is not None else DEV_KEK_ID
+        keys[current_id] = resolve_kek(
+            self.kek, variable="CREDMARKET_ISSUANCE_KEK", dev_mode=self.dev_mode, dev_kek=DEV_KEK
+        )
+        return KeyEncryptionKeyRing(current_id=current_id, keys=keys)
 
     def provider_group(self) -> str:
         return f"{self.topic_prefix}{self.provider_consumer_group}"

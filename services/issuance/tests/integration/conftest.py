@@ -45,7 +45,7 @@ class Harness:
 
     @property
     def db(self) -> Database:
-        db = self.app.state.database
+        db = self.app.state.runtime.db
         assert isinstance(db, Database)
         return db
 
@@ -98,7 +98,7 @@ def start_issuance(database_url: str, topic_prefix: str, kafka_bootstrap: str) -
     async def start(**overrides: Any) -> AsyncIterator[Harness]:
         settings = issuance_settings(database_url, topic_prefix, kafka_bootstrap, **overrides)
         await upgrade_async(MIGRATIONS, database_url)
-        app = create_app(settings, configure_logs=False)
+        app = create_app(settings)
         producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, enable_idempotence=True)
         await producer.start()
         try:

@@ -44,7 +44,7 @@ async def resigned_with(
     """``document`` signed again with one of the issuer's own (possibly old) keys."""
     async with h.db.unit_of_work() as uow:
         rows = {k.key_id: k for k in await repository.issuer_keys(uow.session, issuer_id)}
-        key = unwrap(rows[key_id], h.app.state.issuance_deps)
+        key = unwrap(rows[key_id], h.app.state.runtime)
     unsigned = {k: v for k, v in document.items() if k != "proof"}
     return signing.sign(
         unsigned, key.private_key, key.verification_method, created=created, proof_as_array=True

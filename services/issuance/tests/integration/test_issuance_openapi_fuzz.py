@@ -42,7 +42,7 @@ def issuance_server(
     app_settings = make_issuance_settings(
         database_url, topic_prefix, kafka_bootstrap, public_base_url=base, run_consumer=False
     )
-    app = create_app(app_settings, configure_logs=False)
+    app = create_app(app_settings)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None))
     thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
     thread.start()
@@ -64,7 +64,6 @@ def _openapi_document() -> dict[str, Any]:
             run_consumer=False,
             run_relay=False,
         ),
-        configure_logs=False,
     )
     return app.openapi()
 

@@ -32,11 +32,11 @@ from credmarket_testing.wait import wait_until
 from credmarket_testing.wallet import run_wallet
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from issuance.actions.dependencies import IssuanceDeps
 from issuance.actions.wallet_offers import NONCE_PURPOSE
 from issuance.db.tables import Credential
 from issuance.domain.oid4vci_metadata import PRE_AUTHORIZED_GRANT
 from issuance.domain.wallet_offers import issue_nonce
+from issuance.runtime import IssuanceRuntime
 
 if TYPE_CHECKING:
     from conftest import Harness, IssueCredential, StartIssuance
@@ -51,15 +51,15 @@ class Served:
     http: httpx.AsyncClient
 
     @property
-    def deps(self) -> IssuanceDeps:
-        deps = self.h.app.state.issuance_deps
-        assert isinstance(deps, IssuanceDeps)
-        return deps
+    def rt(self) -> IssuanceRuntime:
+        rt = self.h.app.state.runtime
+        assert isinstance(rt, IssuanceRuntime)
+        return rt
 
     def shift_clock(self, by: timedelta) -> None:
-        original = self.deps.clock
+        original = self.rt.clock
         shifted: Callable[[], Any] = lambda: original() + by  # noqa: E731
-        self.h.app.state.issuance_deps = dataclasses.replace(self.deps, clock=shifted)
+        self.h.app.state.runtime = dataclasses.replace(self.rt, clock=shifted)
 
     async def offer(self, credential: Credential, *, tx_code: bool = True) -> dict[str, Any]:
         learner = self.h.auth("learner", str(credential.learner_id))
@@ -253,7 +253,7 @@ async def test_bad_proofs_are_refused(
     async with serve() as s:
         credential = await issue_credential(s.h)
         key = HolderKey()
-        nonce_key = s.deps.derived_secret(NONCE_PURPOSE)
+        nonce_key = s.rt.derived_secret(NONCE_PURPOSE)
 
         async def fresh_token() -> str:
             offer = await s.offer(credential, tx_code=False)
@@ -272,7 +272,7 @@ async def test_bad_proofs_are_refused(
             return str(answer.json()["error"])
 
         token = await fresh_token()
-        stale = issue_nonce(nonce_key, s.deps.clock() - timedelta(minutes=6))
+        stale = issue_nonce(nonce_key, s.rt.clock() - timedelta(minutes=6))
         assert await refused(key.proof(aud=s.base, nonce=stale), token) == "invalid_nonce"
         forged = (await nonce())[:-4] + "abcd"
         assert await refused(key.proof(aud=s.base, nonce=forged), token) == "invalid_nonce"

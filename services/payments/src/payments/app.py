@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from credmarket_platform.db import Database
 from credmarket_platform.http.app_factory import create_service_app
 from credmarket_platform.http.health import kafka_metadata_check
 from credmarket_platform.http.idempotency import IdempotencyStore
@@ -21,27 +20,24 @@ from payments.api import (
     refunds_routes,
     webhook_routes,
 )
-from payments.api.dependencies import RUNTIME_ATTR
 from payments.failures import PAYMENTS_FAILURES
 from payments.handlers import build_registry
-from payments.runtime import Runtime
+from payments.runtime import PaymentsRuntime
 from payments.settings import PaymentsSettings
-from payments.stripe_gateway import StripeGateway
-from payments.sweeps import running_sweeps
+from payments.sweeps import reconciliation_task
 
 VERSION = "0.1.0"
 
 
 def create_app(
-    settings: PaymentsSettings | None = None,
-    *,
-    stripe_gateway: StripeGateway | None = None,
-    configure_logs: bool = True,
+    settings: PaymentsSettings | None = None, runtime: PaymentsRuntime | None = None
 ) -> FastAPI:
-    settings = settings or PaymentsSettings()
-    db = Database.for_service(settings)
-    gateway = stripe_gateway or StripeGateway.from_settings(settings)
-    rt = Runtime(settings=settings, db=db, stripe=gateway)
+    """``runtime``: what the app shares, built from ``settings`` unless given (tests give
+    one with their own Stripe gateway)."""
+    rt = runtime or PaymentsRuntime.from_settings(settings or PaymentsSettings())
+    settings = rt.settings
+    db = rt.db
+    gateway = rt.stripe
 
     @asynccontextmanager
     async def resources(_app: Any) -> AsyncIterator[None]:
@@ -50,14 +46,6 @@ def create_app(
         finally:
             await gateway.aclose()
             await db.dispose()
-
-    @asynccontextmanager
-    async def sweeps(_app: Any) -> AsyncIterator[None]:
-        if not settings.run_sweeps:
-            yield
-            return
-        async with running_sweeps(rt):
-            yield
 
     app = create_service_app(
         settings,
@@ -76,12 +64,11 @@ def create_app(
         lifespan_tasks=[
             resources,
             *messaging_tasks(settings, db, build_registry(rt), failures=PAYMENTS_FAILURES),
-            sweeps,
+            *([reconciliation_task(rt)] if settings.run_sweeps else []),
         ],
         ready_checks={"database": db.ping, "kafka": kafka_metadata_check(settings.kafka_bootstrap)},
         idempotency_store=IdempotencyStore(db.engine),
-        configure_logs=configure_logs,
         failures=PAYMENTS_FAILURES,
     )
-    setattr(app.state, RUNTIME_ATTR, rt)
+    app.state.runtime = rt
     return app

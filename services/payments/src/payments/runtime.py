@@ -1,4 +1,5 @@
-"""What handlers, routes and sweeps share at run time: one object, built by the app."""
+"""What payments' routes, handlers and sweeps share for the life of the app: built once,
+from the settings, by ``PaymentsRuntime.from_settings``."""
 
 from __future__ import annotations
 
@@ -18,9 +19,20 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass
-class Runtime:
+@dataclass(frozen=True)
+class PaymentsRuntime:
     settings: PaymentsSettings
     db: Database
     stripe: StripeGateway
     clock: Callable[[], datetime] = field(default=utc_now)
+
+    @classmethod
+    def from_settings(
+        cls, settings: PaymentsSettings, *, stripe: StripeGateway | None = None
+    ) -> PaymentsRuntime:
+        """``stripe``: tests give a gateway that misbehaves on purpose."""
+        return cls(
+            settings=settings,
+            db=Database.for_service(settings),
+            stripe=stripe or StripeGateway.from_settings(settings),
+        )

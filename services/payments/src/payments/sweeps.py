@@ -8,26 +8,27 @@ each intent, then settles each in a transaction of its own under the row's lock.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
+from functools import partial
 from typing import Any
 from uuid import UUID
 
 import stripe
+from credmarket_platform.periodic import periodic_task
 
+from payments.actions.settlement import mark_cancelled, mark_succeeded
 from payments.db import repository
 from payments.domain.status import PaymentStatus
-from payments.runtime import SOURCE, Runtime
-from payments.settlement import mark_cancelled, mark_succeeded
+from payments.runtime import SOURCE, PaymentsRuntime
 from payments.stripe_gateway import IntentInfo
 
 log = logging.getLogger(__name__)
 
 
-async def reconcile_once(rt: Runtime) -> int:
+async def reconcile_once(rt: PaymentsRuntime) -> int:
     """Settle what Stripe already knows; returns how many payments changed."""
     now = rt.clock()
     older_than = now - timedelta(seconds=rt.settings.reconcile_after_s)
@@ -49,7 +50,7 @@ async def reconcile_once(rt: Runtime) -> int:
     return changed
 
 
-async def _settle(rt: Runtime, payment_id: UUID, intent: IntentInfo) -> bool:
+async def _settle(rt: PaymentsRuntime, payment_id: UUID, intent: IntentInfo) -> bool:
     if intent.status not in ("succeeded", "canceled"):
         return False  # still payable (a declined card included): looked at next period
     now = rt.clock()
@@ -69,20 +70,9 @@ async def _settle(rt: Runtime, payment_id: UUID, intent: IntentInfo) -> bool:
     return changed
 
 
-@contextlib.asynccontextmanager
-async def running_sweeps(rt: Runtime) -> AsyncIterator[None]:
-    async def loop() -> None:
-        while True:
-            try:
-                await reconcile_once(rt)
-            except Exception:
-                log.exception("reconciliation sweep failed; retrying next period")
-            await asyncio.sleep(rt.settings.reconcile_interval_s)
-
-    task = asyncio.create_task(loop(), name="payments-reconcile")
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+def reconciliation_task(rt: PaymentsRuntime) -> Callable[[Any], AbstractAsyncContextManager[None]]:
+    return periodic_task(
+        "payments-reconcile",
+        partial(reconcile_once, rt),
+        interval_s=rt.settings.reconcile_interval_s,
+    )

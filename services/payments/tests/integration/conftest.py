@@ -31,10 +31,9 @@ from credmarket_testing.stripe_probe import forget_stripe_webhook, register_stri
 from credmarket_testing.stripe_webhooks import stripe_signature
 from credmarket_testing.wait import wait_until
 from fastapi import FastAPI
-from payments.api.dependencies import RUNTIME_ATTR
 from payments.app import create_app
 from payments.db.migrations import SCRIPT_LOCATION
-from payments.runtime import Runtime
+from payments.runtime import PaymentsRuntime
 from payments.settings import PaymentsSettings
 from payments.stripe_gateway import StripeGateway
 
@@ -91,7 +90,7 @@ class TopicReader:
 class PaymentsHarness:
     app: FastAPI
     client: httpx.AsyncClient
-    rt: Runtime
+    rt: PaymentsRuntime
     settings: PaymentsSettings
     payments_topic: TopicReader
     producer: AIOKafkaProducer
@@ -218,7 +217,9 @@ async def payments(
 ) -> AsyncIterator[PaymentsHarness]:
     await upgrade_async(SCRIPT_LOCATION, payments_settings.database_url)
     gateway = gateway_factory(payments_settings)
-    app = create_app(payments_settings, stripe_gateway=gateway, configure_logs=False)
+    app = create_app(
+        payments_settings, PaymentsRuntime.from_settings(payments_settings, stripe=gateway)
+    )
     reader = TopicReader(infra.kafka_bootstrap, payments_settings.topic(PAYMENTS.name))
     producer = AIOKafkaProducer(bootstrap_servers=infra.kafka_bootstrap)
     await reader.consumer.start()
@@ -230,7 +231,7 @@ async def payments(
                 yield PaymentsHarness(
                     app=app,
                     client=client,
-                    rt=getattr(app.state, RUNTIME_ATTR),
+                    rt=app.state.runtime,
                     settings=payments_settings,
                     payments_topic=reader,
                     producer=producer,

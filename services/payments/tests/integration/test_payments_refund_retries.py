@@ -11,7 +11,7 @@ import httpx
 import pytest
 from asyncpg.exceptions import ConnectionDoesNotExistError
 from credmarket_events.payments import PaymentInitiatedV1, PaymentRefundedV1, PaymentSucceededV1
-from payments.api import refunds_routes
+from payments.actions import api_refunds
 from payments.settings import PaymentsSettings
 
 if TYPE_CHECKING:
@@ -127,7 +127,7 @@ async def test_a_refund_whose_database_failed_after_stripe_answered_is_finished_
     intent = initiated.stripe_payment_intent_id
     url = f"/v1/payments/{initiated.payment_id}/refunds"
     ops = {**auth("ops", "ops-refunds"), "Idempotency-Key": "refund-db-1"}
-    record = refunds_routes._record
+    record = api_refunds._record
     failures = [ConnectionDoesNotExistError("connection was closed in the middle of operation")]
 
     async def record_once_fails(*args: Any) -> Any:
@@ -135,7 +135,7 @@ async def test_a_refund_whose_database_failed_after_stripe_answered_is_finished_
             raise failures.pop()
         return await record(*args)
 
-    monkeypatch.setattr(refunds_routes, "_record", record_once_fails)
+    monkeypatch.setattr(api_refunds, "_record", record_once_fails)
     lost = await payments.client.post(url, json={}, headers=ops)
     assert lost.status_code == 503, lost.text  # transient: "repeat the request"
     assert len(await refunds_at_stripe(payments, intent)) == 1

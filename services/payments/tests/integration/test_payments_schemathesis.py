@@ -53,7 +53,6 @@ def fuzzed_app(
             reconcile_after_s=0.0,
             reconcile_interval_s=0.5,
         ),
-        configure_logs=False,
     )
     yield app
     # Stop the app (relay, sweeps, pools) before its database is dropped.
@@ -63,7 +62,7 @@ def fuzzed_app(
 # Only the OpenAPI document comes from this instance, which never starts (from_asgi would run
 # its lifespan while pytest collects, needing Kafka and PostgreSQL just to list the tests);
 # requests go to `fuzzed_app` (schemathesis' lazy from_fixture loader does not run on pytest 9).
-schema = schemathesis.openapi.from_dict(create_app(configure_logs=False).openapi())
+schema = schemathesis.openapi.from_dict(create_app().openapi())
 
 
 @schema.parametrize()

@@ -11,6 +11,7 @@ from credmarket_platform.auth.errors import KeysUnavailable, TokenRejected
 from credmarket_platform.auth.jwks import build_jwks, public_jwk
 from credmarket_platform.auth.jwks_cache import JwksKeySet
 from credmarket_platform.auth.principal import ROLES, Principal, Role, canonical_subject
+from credmarket_platform.auth.subject import subject_uuid
 from credmarket_platform.auth.tokens import mint_token
 from credmarket_platform.auth.verifier import TokenVerifier, TrustedIssuer
 
@@ -32,4 +33,5 @@ __all__ = [
     "optional_principal",
     "public_jwk",
     "require",
+    "subject_uuid",
 ]

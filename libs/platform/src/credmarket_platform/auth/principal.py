@@ -32,14 +32,6 @@ class Principal:
     claims: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
-    def subject_uuid(self) -> UUID | None:
-        """The subject as the UUID records are owned by; None when it is not a UUID."""
-        try:
-            return UUID(self.subject)
-        except ValueError:
-            return None
-
-    @property
     def subject_id(self) -> str:
         """Issuer and canonical subject: whom idempotency keys and audit records belong to.
 

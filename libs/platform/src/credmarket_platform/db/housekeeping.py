@@ -7,10 +7,9 @@ have a second effect.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -19,6 +18,7 @@ import sqlalchemy as sa
 
 from credmarket_platform.db.database import Database
 from credmarket_platform.db.tables import idempotency_keys, outbox
+from credmarket_platform.periodic import periodic_task
 
 log = logging.getLogger(__name__)
 
@@ -51,33 +51,12 @@ async def housekeep_once(db: Database, retention: Retention) -> dict[str, int]:
     return {"idempotency_keys": keys.rowcount, "outbox": sent.rowcount}
 
 
-@contextlib.asynccontextmanager
-async def running_housekeeping(
+def housekeeping_task(
     db: Database, retention: Retention, interval_s: float
-) -> AsyncIterator[None]:
-    async def loop() -> None:
-        while True:
-            try:
-                deleted = await housekeep_once(db, retention)
-                if any(deleted.values()):
-                    log.info("housekeeping deleted %s", deleted)
-            except Exception as exc:  # the database may be away for a while; try next time
-                log.warning("housekeeping failed: %r", exc)
-            await asyncio.sleep(interval_s)
+) -> Callable[[Any], AbstractAsyncContextManager[None]]:
+    async def once() -> None:
+        deleted = await housekeep_once(db, retention)
+        if any(deleted.values()):
+            log.info("housekeeping deleted %s", deleted)
 
-    task = asyncio.create_task(loop(), name="housekeeping")
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-
-def housekeeping_task(db: Database, retention: Retention, interval_s: float) -> Any:
-    @contextlib.asynccontextmanager
-    async def task(_app: Any) -> AsyncIterator[None]:
-        async with running_housekeeping(db, retention, interval_s):
-            yield
-
-    return task
+    return periodic_task("housekeeping", once, interval_s=interval_s)

@@ -54,6 +54,14 @@ UNAUTHORIZED = _p(
     "missing, malformed, expired or from an untrusted issuer. `WWW-Authenticate` says which.",
 )
 FORBIDDEN = _p("forbidden", 403, "Forbidden", "The caller is authenticated but may not do this.")
+# Learners and providers own records by id: a token whose subject is no UUID owns nothing
+# (credmarket_platform.auth.subject_uuid, the same in every service).
+SUBJECT_NOT_UUID = _p(
+    "subject-not-uuid",
+    403,
+    "Unusable identity",
+    "The token's subject must be a UUID for this role.",
+)
 NOT_FOUND = _p(
     "not-found",
     404,
@@ -222,12 +230,6 @@ ENROLLMENT_NOT_ACTIVE = _p(
     409,
     "Cannot complete",
     "Only an active enrollment can be completed; `status_now` says where it is.",
-)
-SUBJECT_NOT_UUID = _p(
-    "subject-not-uuid",
-    403,
-    "Unusable identity",
-    "The token's subject must be a UUID for this role.",
 )
 EMAIL_REQUIRED = _p(
     "email-required",

@@ -20,33 +20,29 @@ import asyncio
 import contextlib
 import logging
 import random
-import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.structs import ConsumerRecord
-from credmarket_events.envelope import H_TYPE, Envelope, decode
+from credmarket_events.envelope import Envelope, decode
 from credmarket_events.errors import InvalidEventError
 from credmarket_events.topics import dead_letter_topic
 
 from credmarket_platform.db.database import Database
 from credmarket_platform.failures import PLATFORM_FAILURES, Failure, FailurePolicy
-from credmarket_platform.messaging import inbox
-from credmarket_platform.messaging.dead_letters import dead_letter_headers
+from credmarket_platform.messaging import transactions
+from credmarket_platform.messaging.dead_letters import publish_dead_letter
 from credmarket_platform.messaging.handlers import (
     CallThenRecord,
     Handler,
-    HandlerContext,
     HandlerRegistry,
 )
 from credmarket_platform.messaging.kafka import ensure_topics, idempotent_producer
 from credmarket_platform.messaging.metrics import (
     EVENTS_CONSUMED,
-    EVENTS_DEAD_LETTERED,
     EVENTS_FAILED,
-    HANDLER_LATENCY,
     PARTITION_STUCK,
     PARTITION_STUCK_SINCE,
 )
@@ -202,25 +198,8 @@ class ConsumerRunner:
         for tp in partitions:
             self._unstuck(tp)
 
-    def _runs(self, records: list[ConsumerRecord]) -> list[list[ConsumerRecord]]:
-        """Consecutive records that may share one transaction; a record whose handler
-        calls another system stands alone (see CallThenRecord)."""
-        runs: list[list[ConsumerRecord]] = []
-        current: list[ConsumerRecord] = []
-        for record in records:
-            if self.registry.call_of(_event_type(record)) is None:
-                current.append(record)
-                continue
-            if current:
-                runs.append(current)
-                current = []
-            runs.append([record])
-        if current:
-            runs.append(current)
-        return runs
-
     async def _process_partition(self, tp: TopicPartition, records: list[ConsumerRecord]) -> None:
-        for run in self._runs(records):
+        for run in transactions.runs(self.registry, records):
             if self._stopping:
                 return
             if len(run) > 1 and await self._handle_batch(run):
@@ -363,109 +342,33 @@ class ConsumerRunner:
             await asyncio.wait_for(self._stopped.wait(), timeout=delay)
 
     async def _handle_batch(self, records: list[ConsumerRecord]) -> bool:
-        """Handle a partition's batch in one transaction (one commit instead of one per event).
-
-        All or nothing: if any record does not decode or any handler raises, the
-        transaction is rolled back and False tells the caller to take the records
-        one by one, where retries and dead letters apply to the one that fails.
-        """
-        decoded: list[tuple[Envelope[Any], Handler | None]] = []
-        for record in records:
-            try:
-                envelope = decode(record.value, record.headers, record.key)
-            except InvalidEventError:
-                return False
-            decoded.append((envelope, self.registry.get(envelope.type)))
-        started = time.perf_counter()
-        outcomes: list[tuple[str, str]] = []
-        try:
-            async with self.db.unit_of_work() as uow:
-                fresh = await inbox.claim(
-                    uow.session, self.group, [(e.id, e.type) for e, h in decoded if h is not None]
-                )
-                for envelope, handler in decoded:
-                    if handler is None:
-                        outcomes.append((envelope.type, "skipped"))
-                    elif envelope.id not in fresh:
-                        outcomes.append((envelope.type, "duplicate"))
-                    else:
-                        fresh.discard(envelope.id)  # the same event twice in one batch
-                        with bind_correlation_id(envelope.correlation_id):
-                            await handler(
-                                HandlerContext(envelope=envelope, uow=uow, source=self.source)
-                            )
-                        outcomes.append((envelope.type, "handled"))
-                await uow.commit()
-        except Exception as exc:
-            log.info("batch of %d failed (%r); handling it record by record", len(records), exc)
-            return False
-        per_event = (time.perf_counter() - started) / max(1, len(records))
-        for event_type, outcome in outcomes:
-            EVENTS_CONSUMED.labels(self.group, event_type, outcome).inc()
-            if outcome == "handled":
-                HANDLER_LATENCY.labels(self.group, event_type).observe(per_event)
-        return True
+        return await transactions.handle_batch(
+            self.db, self.registry, self.group, self.source, records
+        )
 
     async def _handle_once(self, envelope: Envelope[Any], handler: Handler) -> None:
-        started = time.perf_counter()
-        async with self.db.unit_of_work() as uow:
-            if not await inbox.claim(uow.session, self.group, [(envelope.id, envelope.type)]):
-                EVENTS_CONSUMED.labels(self.group, envelope.type, "duplicate").inc()
-                return
-            await handler(HandlerContext(envelope=envelope, uow=uow, source=self.source))
-            await uow.commit()
-        HANDLER_LATENCY.labels(self.group, envelope.type).observe(time.perf_counter() - started)
-        EVENTS_CONSUMED.labels(self.group, envelope.type, "handled").inc()
+        await transactions.handle_once(self.db, self.group, self.source, envelope, handler)
 
     async def _call_then_record(
         self, envelope: Envelope[Any], steps: CallThenRecord[Any, Any]
     ) -> None:
-        """The call outside any transaction of ours, then the inbox and the recording."""
-        if await inbox.inbox_has(self.db, self.group, envelope.id):
-            EVENTS_CONSUMED.labels(self.group, envelope.type, "duplicate").inc()
-            return
-        started = time.perf_counter()
-        called = await steps.call(envelope)
-        async with self.db.unit_of_work() as uow:
-            if not await inbox.claim(uow.session, self.group, [(envelope.id, envelope.type)]):
-                EVENTS_CONSUMED.labels(self.group, envelope.type, "duplicate").inc()
-                return
-            ctx = HandlerContext(envelope=envelope, uow=uow, source=self.source)
-            await steps.record(ctx, called)
-            await uow.commit()
-        HANDLER_LATENCY.labels(self.group, envelope.type).observe(time.perf_counter() - started)
-        EVENTS_CONSUMED.labels(self.group, envelope.type, "handled").inc()
+        await transactions.call_then_record(self.db, self.group, self.source, envelope, steps)
 
     async def _dead_letter(
         self, record: ConsumerRecord, reason: str, error: str, *, attempts: int
     ) -> None:
         assert self.producer is not None
-        headers = dead_letter_headers(
-            list(record.headers or []),
-            error=error,
-            reason=reason,
+        await publish_dead_letter(
+            self.producer,
+            self.dlq_topic,
+            record,
             group=self.group,
-            topic=record.topic,
-            partition=record.partition,
-            offset=record.offset,
+            reason=reason,
+            error=error,
             attempts=attempts,
+            backoff_initial_s=self.backoff_initial_s,
+            backoff_max_s=self.backoff_max_s,
         )
-        delay = self.backoff_initial_s
-        while True:
-            # A dead letter must not be lost: keep trying while the broker is away.
-            try:
-                await self.producer.send_and_wait(
-                    self.dlq_topic, record.value, key=record.key, headers=headers
-                )
-                break
-            except Exception as exc:
-                log.warning("dead-letter publish failed: %r; retrying", exc)
-                await asyncio.sleep(delay)
-                delay = min(self.backoff_max_s, delay * 2)
-        log.warning(
-            "dead-lettered %s[%d]@%d: %s", record.topic, record.partition, record.offset, reason
-        )
-        EVENTS_DEAD_LETTERED.labels(self.group, reason).inc()
 
 
 @contextlib.asynccontextmanager
@@ -479,11 +382,3 @@ async def running_consumer(runner: ConsumerRunner) -> AsyncIterator[ConsumerRunn
         with contextlib.suppress(asyncio.CancelledError, TimeoutError):
             await asyncio.wait_for(task, timeout=15)
         await runner.close()
-
-
-def _event_type(record: ConsumerRecord) -> str:
-    """The CloudEvents type header, without decoding the record ('' when absent)."""
-    for key, value in record.headers or []:
-        if key == H_TYPE:
-            return bytes(value).decode("utf-8", "replace")
-    return ""

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from datetime import UTC, datetime
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.structs import ConsumerRecord
+
+from credmarket_platform.messaging.metrics import EVENTS_DEAD_LETTERED
+
+log = logging.getLogger("credmarket_platform.messaging.consumer")
 
 H_ERROR = "dlq_error"
 H_REASON = "dlq_reason"
@@ -39,3 +48,42 @@ def dead_letter_headers(
         (H_ATTEMPTS, str(attempts).encode()),
         (H_FAILED_AT, datetime.now(UTC).isoformat().encode()),
     ]
+
+
+async def publish_dead_letter(
+    producer: AIOKafkaProducer,
+    topic: str,
+    record: ConsumerRecord,
+    *,
+    group: str,
+    reason: str,
+    error: str,
+    attempts: int,
+    backoff_initial_s: float,
+    backoff_max_s: float,
+) -> None:
+    """Publish ``record`` with why it failed to the group's dead-letter topic."""
+    headers = dead_letter_headers(
+        list(record.headers or []),
+        error=error,
+        reason=reason,
+        group=group,
+        topic=record.topic,
+        partition=record.partition,
+        offset=record.offset,
+        attempts=attempts,
+    )
+    delay = backoff_initial_s
+    while True:
+        # A dead letter must not be lost: keep trying while the broker is away.
+        try:
+            await producer.send_and_wait(topic, record.value, key=record.key, headers=headers)
+            break
+        except Exception as exc:
+            log.warning("dead-letter publish failed: %r; retrying", exc)
+            await asyncio.sleep(delay)
+            delay = min(backoff_max_s, delay * 2)
+    log.warning(
+        "dead-lettered %s[%d]@%d: %s", record.topic, record.partition, record.offset, reason
+    )
+    EVENTS_DEAD_LETTERED.labels(group, reason).inc()

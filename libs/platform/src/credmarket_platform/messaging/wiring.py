@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import timedelta
 from typing import Any
@@ -26,8 +26,7 @@ def consumer_runner(
     group: str | None = None,
     failures: FailurePolicy = PLATFORM_FAILURES,
 ) -> ConsumerRunner:
-    """A consumer with every knob from the settings; ``group`` for a service that runs
-    more than its one default group (issuance)."""
+    """A consumer with every knob from the settings; ``group`` defaults to the service's."""
     return ConsumerRunner(
         db,
         registry,
@@ -58,9 +57,16 @@ def messaging_tasks(
     registry: HandlerRegistry | None,
     *,
     failures: FailurePolicy = PLATFORM_FAILURES,
+    more_groups: Mapping[str, HandlerRegistry] | None = None,
 ) -> list[LifespanTask]:
-    """The relay (always, when enabled), the consumer (when the service consumes), and
-    the housekeeping of the plumbing's own tables."""
+    """The relay (always, when enabled), the consumers (when the service consumes), and
+    the housekeeping of the plumbing's own tables.
+
+    ``registry`` is consumed by the service's own group (``settings.group()``);
+    ``more_groups`` maps further group names to their handlers, for a service whose
+    streams must not wait on each other (issuance). Every group is built here, from the
+    same settings, so no service's consumer can miss a knob the others honour.
+    """
     tasks: list[LifespanTask] = [
         housekeeping_task(
             db,
@@ -88,6 +94,14 @@ def messaging_tasks(
 
         tasks.append(relay)
 
-    if settings.run_consumer and registry is not None and registry.handlers:
-        tasks.append(consumer_task(consumer_runner(settings, db, registry, failures=failures)))
+    groups: dict[str, HandlerRegistry] = {}
+    if registry is not None:
+        groups[settings.group()] = registry
+    groups.update(more_groups or {})
+    if settings.run_consumer:
+        tasks.extend(
+            consumer_task(consumer_runner(settings, db, handlers, group=group, failures=failures))
+            for group, handlers in groups.items()
+            if handlers.handlers
+        )
     return tasks

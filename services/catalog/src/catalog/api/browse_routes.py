@@ -10,6 +10,7 @@ from credmarket_platform.http import problem_types as pt
 from credmarket_platform.http.problems import problem_responses
 from fastapi import APIRouter, Depends, Path, Query, Response
 
+from catalog.api.dependencies import get_runtime
 from catalog.api.offering_models import Offering, OfferingVersion
 from catalog.api.offering_views import offering_view
 from catalog.api.refusals import invalid, not_found
@@ -21,11 +22,12 @@ from catalog.api.search_engine_routes import (
 )
 from catalog.api.search_models import SearchHit, SearchResults, Suggestions
 from catalog.db import repository as repo
+from catalog.db import search_queries
 from catalog.domain.cursor import Cursor, CursorInvalid, decode_cursor, encode_cursor
 from catalog.domain.offering_rules import MAX_DURATION_MINUTES
 from catalog.domain.search_query import SearchQuery, SortOrder, check_search
 from catalog.domain.violations import Violation
-from catalog.runtime import CatalogRuntime, runtime
+from catalog.runtime import CatalogRuntime
 
 router = APIRouter(prefix="/v1/offerings", tags=["browse"])
 
@@ -74,7 +76,7 @@ async def search_offerings(
         description="Comma-separated facets to count: skills, level, language, provider, "
         "currency, price, duration.",
     ),
-    rt: CatalogRuntime = Depends(runtime),
+    rt: CatalogRuntime = Depends(get_runtime),
 ) -> Any:
     query = SearchQuery(
         text=q,
@@ -106,7 +108,9 @@ async def search_offerings(
                 [Violation("cursor", "invalid", str(exc))], kind=pt.INVALID_REQUEST
             ) from None
     async with rt.db.unit_of_work() as uow:
-        found = await repo.search(uow.session, query, after, rt.settings.ranked_candidates)
+        found = await search_queries.search(
+            uow.session, query, after, rt.settings.ranked_candidates
+        )
     page, more = found.rows[:limit], len(found.rows) > limit
     next_cursor = None
     if more:
@@ -137,7 +141,7 @@ async def search_offerings(
 async def autocomplete(
     q: str = Query(min_length=1, max_length=100),
     limit: int = Query(default=8, ge=1, le=MAX_SUGGESTIONS),
-    rt: CatalogRuntime = Depends(runtime),
+    rt: CatalogRuntime = Depends(get_runtime),
 ) -> Any:
     return await engine_suggest(rt, q, limit)
 
@@ -147,7 +151,7 @@ async def autocomplete(
     summary="One published offering",
     responses=problem_responses(pt.NOT_FOUND),
 )
-async def get_offering(offering_id: UUID, rt: CatalogRuntime = Depends(runtime)) -> Offering:
+async def get_offering(offering_id: UUID, rt: CatalogRuntime = Depends(get_runtime)) -> Offering:
     async with rt.db.unit_of_work() as uow:
         row = await repo.get_offering(uow.session, offering_id)
     # Drafts and retired offerings are not for sale, so not for browsing either.
@@ -164,7 +168,7 @@ async def get_offering(offering_id: UUID, rt: CatalogRuntime = Depends(runtime))
 async def get_offering_version(
     offering_id: UUID,
     version: int = Path(ge=1, le=2_147_483_647),
-    rt: CatalogRuntime = Depends(runtime),
+    rt: CatalogRuntime = Depends(get_runtime),
 ) -> OfferingVersion:
     async with rt.db.unit_of_work() as uow:
         row = await repo.get_version(uow.session, offering_id, version)

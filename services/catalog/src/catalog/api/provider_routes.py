@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from uuid import UUID
 
-from credmarket_events.catalog import ProviderRegisteredV1, ProviderUpdatedV1
 from credmarket_platform.auth import Principal, optional_principal, require
 from credmarket_platform.http import pagination
 from credmarket_platform.http import problem_types as pt
@@ -14,8 +12,9 @@ from credmarket_platform.http.idempotency import idempotency_key
 from credmarket_platform.http.pagination import cursor_query, limit_query
 from credmarket_platform.http.problems import problem_responses
 from fastapi import APIRouter, Depends, Response
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from catalog.actions import providers
+from catalog.api.dependencies import get_runtime
 from catalog.api.provider_models import (
     ApiKeyPage,
     IssuedApiKey,
@@ -26,14 +25,12 @@ from catalog.api.provider_models import (
     ProviderRegistered,
 )
 from catalog.api.provider_views import issued_view, key_view, provider_view
-from catalog.api.refusals import conflict, ensure_own_provider, invalid, not_found
+from catalog.api.refusals import ensure_own_provider, invalid, not_found, refusals_as_problems
 from catalog.clock import utcnow
 from catalog.db import repository as repo
-from catalog.domain.api_keys import issue_key, key_usable
-from catalog.domain.provider_profile import ProviderProfile, check_profile
+from catalog.domain.provider_profile import ProviderProfile
 from catalog.domain.violations import Violation
-from catalog.ids import new_id
-from catalog.runtime import SOURCE, CatalogRuntime, runtime
+from catalog.runtime import CatalogRuntime
 
 router = APIRouter(prefix="/v1/providers", tags=["providers"])
 
@@ -49,34 +46,14 @@ async def register_provider(
     response: Response,
     principal: Principal = require("ops"),
     _key: str | None = idempotency_key(required=False),
-    rt: CatalogRuntime = Depends(runtime),
+    rt: CatalogRuntime = Depends(get_runtime),
 ) -> ProviderRegistered:
-    profile = ProviderProfile(**body.model_dump())
-    violations = check_profile(profile)
-    if violations:
-        raise invalid(violations)
-    now = utcnow()
-    provider_id = new_id()
-    issued = issue_key()
-    async with rt.db.unit_of_work() as uow:
-        await repo.insert_provider(uow.session, provider_id, profile, now)
-        key_id = new_id()
-        await repo.insert_api_key(
-            uow.session, key_id, provider_id, issued.prefix, issued.secret_hash, now
-        )
-        uow.emit_new(
-            ProviderRegisteredV1(provider_id=provider_id, **asdict(profile), registered_at=now),
-            SOURCE,
-        )
-        await uow.commit()
-        row = await repo.get_provider(uow.session, provider_id)
-        key_row = await repo.get_api_key(uow.session, provider_id, key_id)
-    assert row is not None
-    assert key_row is not None
-    response.headers["Location"] = f"/v1/providers/{provider_id}"
+    with refusals_as_problems():
+        row, key = await providers.register(rt, ProviderProfile(**body.model_dump()))
+    response.headers["Location"] = f"/v1/providers/{row.id}"
     return ProviderRegistered(
         provider=provider_view(row, private=True),
-        api_key=issued_view(key_row, issued.plaintext, now),
+        api_key=issued_view(key.row, key.issued.plaintext, key.at),
     )
 
 
@@ -88,7 +65,7 @@ async def register_provider(
 async def get_provider(
     provider_id: UUID,
     principal: Principal | None = Depends(optional_principal),
-    rt: CatalogRuntime = Depends(runtime),
+    rt: CatalogRuntime = Depends(get_runtime),
 ) -> Provider:
     async with rt.db.unit_of_work() as uow:
         row = await repo.get_provider(uow.session, provider_id)
@@ -110,32 +87,15 @@ async def update_provider(
     provider_id: UUID,
     body: ProviderPatch,
     principal: Principal = require("ops", "provider"),
-    rt: CatalogRuntime = Depends(runtime),
+    rt: CatalogRuntime = Depends(get_runtime),
 ) -> Provider:
     ensure_own_provider(principal, provider_id)
     changes = body.model_dump(exclude_unset=True)
     required = [f for f in ("name", "contact_email") if f in changes and changes[f] is None]
     if required:
         raise invalid([Violation(f, "required", "cannot be removed") for f in required])
-    now = utcnow()
-    async with rt.db.unit_of_work() as uow:
-        row = await repo.get_provider(uow.session, provider_id, for_update=True)
-        if row is None:
-            raise not_found("provider")
-        current = repo.profile_of(row)
-        updated = replace(current, **changes)
-        violations = check_profile(updated)
-        if violations:
-            raise invalid(violations)
-        if updated != current:
-            await repo.update_provider(uow.session, provider_id, updated, now)
-            uow.emit_new(
-                ProviderUpdatedV1(provider_id=provider_id, **asdict(updated), updated_at=now),
-                SOURCE,
-            )
-            await uow.commit()
-        row = await repo.get_provider(uow.session, provider_id)
-    assert row is not None
+    with refusals_as_problems():
+        row = await providers.update_profile(rt, provider_id, changes)
     return provider_view(row, private=True)
 
 
@@ -149,7 +109,7 @@ async def list_api_keys(
     principal: Principal = require("ops", "provider"),
     limit: int = limit_query(20, 100),
     cursor: str | None = cursor_query(),
-    rt: CatalogRuntime = Depends(runtime),
+    rt: CatalogRuntime = Depends(get_runtime),
 ) -> ApiKeyPage:
     ensure_own_provider(principal, provider_id)
     now = utcnow()
@@ -162,7 +122,8 @@ async def list_api_keys(
         except ValueError:
             raise pagination.invalid_cursor() from None
     async with rt.db.unit_of_work() as uow:
-        await _existing_provider(uow.session, provider_id)
+        with refusals_as_problems():
+            await providers.existing_provider(uow.session, provider_id)
         rows = await repo.list_api_keys(uow.session, provider_id, limit=limit + 1, after=after)
     page = rows[:limit]
     next_cursor = (
@@ -184,33 +145,12 @@ async def issue_api_key(
     body: KeyRotation,
     principal: Principal = require("ops", "provider"),
     _key: str | None = idempotency_key(required=False),
-    rt: CatalogRuntime = Depends(runtime),
+    rt: CatalogRuntime = Depends(get_runtime),
 ) -> IssuedApiKey:
     ensure_own_provider(principal, provider_id)
-    now = utcnow()
-    issued = issue_key()
-    key_id = new_id()
-    async with rt.db.unit_of_work() as uow:
-        await _existing_provider(uow.session, provider_id, lock=True)
-        if body.replaces is not None:
-            old = await repo.get_api_key(uow.session, provider_id, body.replaces, for_update=True)
-            if old is None:
-                raise not_found("API key")
-            if not key_usable(old.revoked_at, old.expires_at, now):
-                raise conflict("key-unusable", "the replaced key is already revoked or expired")
-            if body.grace_period_s == 0:
-                await repo.set_api_key_times(uow.session, old.id, revoked_at=now)
-            else:
-                expires = now + timedelta(seconds=body.grace_period_s)
-                if old.expires_at is None or expires < old.expires_at:
-                    await repo.set_api_key_times(uow.session, old.id, expires_at=expires)
-        await repo.insert_api_key(
-            uow.session, key_id, provider_id, issued.prefix, issued.secret_hash, now
-        )
-        await uow.commit()
-        row = await repo.get_api_key(uow.session, provider_id, key_id)
-    assert row is not None
-    return issued_view(row, issued.plaintext, now)
+    with refusals_as_problems():
+        key = await providers.issue_api_key(rt, provider_id, body.replaces, body.grace_period_s)
+    return issued_view(key.row, key.issued.plaintext, key.at)
 
 
 @router.delete(
@@ -223,20 +163,9 @@ async def revoke_api_key(
     provider_id: UUID,
     key_id: UUID,
     principal: Principal = require("ops", "provider"),
-    rt: CatalogRuntime = Depends(runtime),
+    rt: CatalogRuntime = Depends(get_runtime),
 ) -> Response:
     ensure_own_provider(principal, provider_id)
-    now = utcnow()
-    async with rt.db.unit_of_work() as uow:
-        row = await repo.get_api_key(uow.session, provider_id, key_id, for_update=True)
-        if row is None:
-            raise not_found("API key")
-        if row.revoked_at is None or row.revoked_at > now:
-            await repo.set_api_key_times(uow.session, key_id, revoked_at=now)
-            await uow.commit()
+    with refusals_as_problems():
+        await providers.revoke_api_key(rt, provider_id, key_id)
     return Response(status_code=204)
-
-
-async def _existing_provider(session: AsyncSession, provider_id: UUID, lock: bool = False) -> None:
-    if await repo.get_provider(session, provider_id, for_update=lock) is None:
-        raise not_found("provider")

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from uuid import UUID
 
 from credmarket_platform.auth import Principal
 from credmarket_platform.http import problem_types as pt
 from credmarket_platform.http.problems import ProblemError
 
-from catalog.domain.violations import Violation
+from catalog.actions import webhook_endpoints as endpoints
+from catalog.actions.refusals import KeyUnusable, Missing, ProviderNotRegistered
+from catalog.domain.violations import ContentInvalid, TransitionRefused, Violation
 
 _DEFAULT = "default"
 
@@ -57,18 +61,44 @@ def not_found(what: str) -> ProblemError:
     return ProblemError(404, detail=f"no such {what}")
 
 
-def caller_provider_id(principal: Principal) -> UUID:
-    """A provider token's subject is the provider id."""
-    try:
-        return UUID(principal.subject)
-    except ValueError:
-        raise ProblemError(403, "Forbidden", "the token subject is not a provider id") from None
-
-
 def ensure_own_provider(principal: Principal, provider_id: UUID) -> None:
     """Ops may act on any provider; a provider only on itself."""
     if principal.role == "ops":
         return
-    if principal.role == "provider" and caller_provider_id(principal) == provider_id:
+    if principal.role == "provider" and principal.is_subject(provider_id):
         return
     raise ProblemError(403, "Forbidden", "a provider may only act on its own account")
+
+
+@contextmanager
+def refusals_as_problems() -> Iterator[None]:
+    """The use cases' refusals (catalog.actions, catalog.domain) as this API's problems."""
+    try:
+        yield
+    except ContentInvalid as exc:
+        raise invalid(exc.violations, where=None if exc.stored else _DEFAULT) from None
+    except TransitionRefused as refused:
+        raise conflict(refused.code.replace("_", "-"), refused.message) from None
+    except Missing as missing:
+        raise not_found(missing.what) from None
+    except endpoints.TooManyEndpoints as exc:
+        raise conflict(
+            "too-many-webhook-endpoints", f"a provider has at most {exc.limit}"
+        ) from None
+    except endpoints.EndpointDisabled:
+        raise ProblemError(
+            409,
+            detail="the endpoint is disabled; enable it first",
+            type_=pt.WEBHOOK_ENDPOINT_DISABLED.type,
+        ) from None
+    except endpoints.PingPending:
+        raise ProblemError(
+            429,
+            detail="a ping to this endpoint is still on its way",
+            type_=pt.RATE_LIMITED.type,
+            headers={"Retry-After": "5"},
+        ) from None
+    except KeyUnusable:
+        raise conflict("key-unusable", "the replaced key is already revoked or expired") from None
+    except ProviderNotRegistered:
+        raise ProblemError(403, "Forbidden", "the token names no registered provider") from None

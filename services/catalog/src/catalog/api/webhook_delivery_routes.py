@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from typing import Any, Literal
 from uuid import UUID
@@ -13,7 +12,9 @@ from credmarket_platform.http.pagination import cursor_query, limit_query
 from credmarket_platform.http.problems import problem_responses
 from fastapi import APIRouter, Depends, Query
 
-from catalog.api.refusals import not_found
+from catalog.actions import webhook_redeliveries
+from catalog.api.dependencies import get_runtime
+from catalog.api.refusals import not_found, refusals_as_problems
 from catalog.api.webhook_models import (
     Redelivered,
     RedeliverSinceIn,
@@ -22,20 +23,19 @@ from catalog.api.webhook_models import (
     WebhookMessagePage,
     WebhookOverview,
 )
-from catalog.api.webhook_routes import owned_endpoint
+from catalog.api.webhook_routes import manageable_by, owned_endpoint
 from catalog.api.webhook_views import endpoint_view, message_view
 from catalog.db import webhook_repository as hooks
-from catalog.runtime import CatalogRuntime, runtime
-from catalog.webhooks.fanout import notify_delivery
+from catalog.db import webhook_watch
+from catalog.runtime import CatalogRuntime
+from catalog.webhooks.fanout import is_message_id
 
 router = APIRouter(tags=["webhooks"])
-
-_MESSAGE_ID = re.compile(r"^msg_[0-9a-f]{32}\Z")
 
 
 def _message_id(raw: str) -> str:
     # Anything not shaped like one of ours is no message of ours: a 404, not a query.
-    if not _MESSAGE_ID.match(raw):
+    if not is_message_id(raw):
         raise not_found("message")
     return raw
 
@@ -58,7 +58,7 @@ async def list_messages(
     limit: int = limit_query(50, 200),
     cursor: str | None = cursor_query(),
     principal: Principal = require("ops", "provider"),
-    rt: CatalogRuntime = Depends(runtime),
+    rt: CatalogRuntime = Depends(get_runtime),
 ) -> WebhookMessagePage:
     scope = pagination.scope_of("webhook-messages", endpoint_id, status)
     if cursor is not None:
@@ -89,7 +89,7 @@ async def get_message(
     endpoint_id: UUID,
     message_id: str,
     principal: Principal = require("ops", "provider"),
-    rt: CatalogRuntime = Depends(runtime),
+    rt: CatalogRuntime = Depends(get_runtime),
 ) -> WebhookMessage:
     async with rt.db.unit_of_work() as uow:
         await owned_endpoint(uow.session, principal, endpoint_id)
@@ -110,17 +110,12 @@ async def redeliver_message(
     endpoint_id: UUID,
     message_id: str,
     principal: Principal = require("ops", "provider"),
-    rt: CatalogRuntime = Depends(runtime),
+    rt: CatalogRuntime = Depends(get_runtime),
 ) -> Redelivered:
-    now = rt.clock.now()
-    async with rt.db.unit_of_work() as uow:
-        await owned_endpoint(uow.session, principal, endpoint_id)
-        if not await hooks.redeliver_message(
-            uow.session, endpoint_id, _message_id(message_id), now
-        ):
-            raise not_found("message")
-        await notify_delivery(uow.session)
-        await uow.commit()
+    with refusals_as_problems():
+        await webhook_redeliveries.redeliver_message(
+            rt, endpoint_id, message_id, manageable_by(principal)
+        )
     return Redelivered(redelivered=1)
 
 
@@ -134,14 +129,12 @@ async def redeliver_since(
     endpoint_id: UUID,
     body: RedeliverSinceIn,
     principal: Principal = require("ops", "provider"),
-    rt: CatalogRuntime = Depends(runtime),
+    rt: CatalogRuntime = Depends(get_runtime),
 ) -> Redelivered:
-    now = rt.clock.now()
-    async with rt.db.unit_of_work() as uow:
-        await owned_endpoint(uow.session, principal, endpoint_id)
-        count = await hooks.redeliver_since(uow.session, endpoint_id, body.since, now)
-        await notify_delivery(uow.session)
-        await uow.commit()
+    with refusals_as_problems():
+        count = await webhook_redeliveries.redeliver_since(
+            rt, endpoint_id, body.since, manageable_by(principal)
+        )
     return Redelivered(redelivered=count)
 
 
@@ -152,14 +145,14 @@ async def redeliver_since(
 )
 async def overview(
     principal: Principal = require("ops"),
-    rt: CatalogRuntime = Depends(runtime),
+    rt: CatalogRuntime = Depends(get_runtime),
 ) -> WebhookOverview:
     now = rt.clock.now()
     async with rt.db.unit_of_work() as uow:
-        backlog = await hooks.backlog(uow.session)
-        failed = await hooks.failed_since(uow.session, now - timedelta(days=1))
-        troubled = await hooks.troubled_endpoints(uow.session)
-        pending = await hooks.pending_by_endpoint(uow.session, [r.id for r in troubled])
+        backlog = await webhook_watch.backlog(uow.session)
+        failed = await webhook_watch.failed_since(uow.session, now - timedelta(days=1))
+        troubled = await webhook_watch.troubled_endpoints(uow.session)
+        pending = await webhook_watch.pending_by_endpoint(uow.session, [r.id for r in troubled])
 
     def health(row: Any) -> WebhookEndpointHealth:
         count, oldest = pending.get(row.id, (0, None))

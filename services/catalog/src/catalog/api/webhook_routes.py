@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -11,11 +11,13 @@ from credmarket_platform.http import pagination
 from credmarket_platform.http import problem_types as pt
 from credmarket_platform.http.idempotency import idempotency_key
 from credmarket_platform.http.pagination import cursor_query, limit_query
-from credmarket_platform.http.problems import ProblemError, problem_responses
+from credmarket_platform.http.problems import problem_responses
 from fastapi import APIRouter, Depends, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalog.api.refusals import conflict, ensure_own_provider, invalid, not_found
+from catalog.actions import webhook_endpoints as endpoints
+from catalog.api.dependencies import get_runtime
+from catalog.api.refusals import ensure_own_provider, refusals_as_problems
 from catalog.api.webhook_models import (
     PingSent,
     SecretRotated,
@@ -28,39 +30,16 @@ from catalog.api.webhook_models import (
     WebhookEventTypes,
 )
 from catalog.api.webhook_views import endpoint_view
-from catalog.db import repository as repo
 from catalog.db import webhook_repository as hooks
-from catalog.domain.text_rules import check_text
-from catalog.domain.violations import Violation
-from catalog.domain.webhook_event_types import PING_TYPE, SUBSCRIBABLE, unknown_types
-from catalog.domain.webhook_payload import ping
-from catalog.domain.webhook_signature import new_secret
-from catalog.ids import new_id
-from catalog.runtime import SOURCE, CatalogRuntime, runtime
-from catalog.webhooks.fanout import message_id, notify_delivery
-from catalog.webhooks.registration import check_url
-from catalog.webhooks.secrets import seal
+from catalog.domain.webhook_event_types import SUBSCRIBABLE
+from catalog.runtime import CatalogRuntime
 
 router = APIRouter(tags=["webhooks"])
 
 
-def _event_type_violations(event_types: list[str]) -> list[Violation]:
-    unknown = unknown_types(event_types)
-    if not unknown:
-        return []
-    return [
-        Violation(
-            "event_types",
-            "unknown_event_type",
-            f"not an event type one can subscribe to: {', '.join(sorted(unknown))}",
-        )
-    ]
-
-
-def _description_violations(description: str | None) -> list[Violation]:
-    if description is None:
-        return []
-    return check_text("description", description, max_length=500, min_length=0)
+def manageable_by(principal: Principal) -> endpoints.Visible:
+    """Ops manage any endpoint, a provider only its own."""
+    return lambda row: principal.role == "ops" or principal.is_subject(row.provider_id)
 
 
 async def owned_endpoint(
@@ -68,18 +47,10 @@ async def owned_endpoint(
 ) -> Any:
     """The endpoint, if the caller may see it: ops any, a provider only its own. Another
     provider's endpoint is a 404, as if it did not exist."""
-    row = await hooks.get_endpoint(session, endpoint_id, for_update=for_update)
-    if row is None or (principal.role != "ops" and not principal.is_subject(row.provider_id)):
-        raise not_found("webhook endpoint")
-    return row
-
-
-async def _new_secret(rt: CatalogRuntime, session: AsyncSession, endpoint_id: UUID) -> str:
-    secret = new_secret()
-    secret_id = new_id()
-    nonce, ciphertext = seal(rt.kek, secret_id, secret)
-    await hooks.insert_secret(session, secret_id, endpoint_id, nonce, ciphertext, rt.clock.now())
-    return secret
+    with refusals_as_problems():
+        return await endpoints.endpoint_for(
+            session, endpoint_id, manageable_by(principal), for_update=for_update
+        )
 
 
 @router.get(
@@ -102,40 +73,18 @@ async def create_endpoint(
     response: Response,
     principal: Principal = require("ops", "provider"),
     _key: str | None = idempotency_key(required=False),
-    rt: CatalogRuntime = Depends(runtime),
+    rt: CatalogRuntime = Depends(get_runtime),
 ) -> WebhookEndpointCreated:
     ensure_own_provider(principal, provider_id)
-    violations = (
-        _event_type_violations(body.event_types)
-        + _description_violations(body.description)
-        + await check_url(body.url, rt.settings)
-    )
-    if violations:
-        raise invalid(violations)
-    now = rt.clock.now()
-    endpoint_id = new_id()
-    async with rt.db.unit_of_work() as uow:
-        # Locked so that two concurrent additions cannot both pass the limit.
-        if await repo.get_provider(uow.session, provider_id, for_update=True) is None:
-            raise not_found("provider")
-        limit = rt.settings.webhook_max_endpoints_per_provider
-        if await hooks.count_endpoints(uow.session, provider_id) >= limit:
-            raise conflict("too-many-webhook-endpoints", f"a provider has at most {limit}")
-        await hooks.insert_endpoint(
-            uow.session,
-            id=endpoint_id,
-            provider_id=provider_id,
+    with refusals_as_problems():
+        row, secret = await endpoints.create(
+            rt,
+            provider_id,
             url=body.url,
             description=body.description,
-            event_types=sorted(set(body.event_types)),
-            enabled=True,
-            created_at=now,
-            updated_at=now,
+            event_types=body.event_types,
         )
-        secret = await _new_secret(rt, uow.session, endpoint_id)
-        await uow.commit()
-        row = await hooks.get_endpoint(uow.session, endpoint_id)
-    response.headers["Location"] = f"/v1/webhook-endpoints/{endpoint_id}"
+    response.headers["Location"] = f"/v1/webhook-endpoints/{row.id}"
     return WebhookEndpointCreated(endpoint=endpoint_view(row), secret=secret)
 
 
@@ -149,7 +98,7 @@ async def list_endpoints(
     principal: Principal = require("ops", "provider"),
     limit: int = limit_query(20, 100),
     cursor: str | None = cursor_query(),
-    rt: CatalogRuntime = Depends(runtime),
+    rt: CatalogRuntime = Depends(get_runtime),
 ) -> WebhookEndpointPage:
     ensure_own_provider(principal, provider_id)
     async with rt.db.unit_of_work() as uow:
@@ -181,7 +130,7 @@ async def list_endpoints(
 async def get_endpoint(
     endpoint_id: UUID,
     principal: Principal = require("ops", "provider"),
-    rt: CatalogRuntime = Depends(runtime),
+    rt: CatalogRuntime = Depends(get_runtime),
 ) -> WebhookEndpoint:
     async with rt.db.unit_of_work() as uow:
         row = await owned_endpoint(uow.session, principal, endpoint_id)
@@ -197,37 +146,16 @@ async def update_endpoint(
     endpoint_id: UUID,
     body: WebhookEndpointPatch,
     principal: Principal = require("ops", "provider"),
-    rt: CatalogRuntime = Depends(runtime),
+    rt: CatalogRuntime = Depends(get_runtime),
 ) -> WebhookEndpoint:
-    changes = body.model_dump(exclude_unset=True)
-    if any(changes.get(f, "") is None for f in ("url", "event_types", "enabled")):
-        raise invalid(
-            [Violation("body", "required", "url, event_types and enabled cannot be null")]
+    with refusals_as_problems():
+        row = await endpoints.update(
+            rt,
+            endpoint_id,
+            body.model_dump(exclude_unset=True),
+            manageable_by(principal),
+            disabled_by="ops" if principal.role == "ops" else "provider",
         )
-    violations: list[Violation] = []
-    if "event_types" in changes:
-        violations += _event_type_violations(changes["event_types"])
-        changes["event_types"] = sorted(set(changes["event_types"]))
-    if "url" in changes:
-        violations += await check_url(changes["url"], rt.settings)
-    violations += _description_violations(changes.get("description"))
-    if violations:
-        raise invalid(violations)
-    now = rt.clock.now()
-    async with rt.db.unit_of_work() as uow:
-        row = await owned_endpoint(uow.session, principal, endpoint_id, for_update=True)
-        enabled = changes.pop("enabled", None)
-        if enabled is True and not row.enabled:
-            changes.update(enabled=True, disabled_reason=None, disabled_at=None, failing_since=None)
-            await hooks.restart_pending(uow.session, endpoint_id, now)
-            await notify_delivery(uow.session)
-        elif enabled is False and row.enabled:
-            reason = "ops" if principal.role == "ops" else "provider"
-            changes.update(enabled=False, disabled_reason=reason, disabled_at=now)
-        if changes:
-            await hooks.update_endpoint(uow.session, endpoint_id, **changes, updated_at=now)
-            await uow.commit()
-        row = await hooks.get_endpoint(uow.session, endpoint_id)
     return endpoint_view(row)
 
 
@@ -240,17 +168,10 @@ async def update_endpoint(
 async def delete_endpoint(
     endpoint_id: UUID,
     principal: Principal = require("ops", "provider"),
-    rt: CatalogRuntime = Depends(runtime),
+    rt: CatalogRuntime = Depends(get_runtime),
 ) -> Response:
-    now = rt.clock.now()
-    async with rt.db.unit_of_work() as uow:
-        await owned_endpoint(uow.session, principal, endpoint_id, for_update=True)
-        # Kept, not deleted: its delivery log stays readable by ops.
-        await hooks.update_endpoint(
-            uow.session, endpoint_id, deleted_at=now, enabled=False, updated_at=now
-        )
-        await hooks.abandon_pending(uow.session, endpoint_id)
-        await uow.commit()
+    with refusals_as_problems():
+        await endpoints.remove(rt, endpoint_id, manageable_by(principal))
     return Response(status_code=204)
 
 
@@ -265,15 +186,12 @@ async def rotate_secret(
     body: SecretRotationIn,
     principal: Principal = require("ops", "provider"),
     _key: str | None = idempotency_key(required=False),
-    rt: CatalogRuntime = Depends(runtime),
+    rt: CatalogRuntime = Depends(get_runtime),
 ) -> SecretRotated:
-    now = rt.clock.now()
-    async with rt.db.unit_of_work() as uow:
-        await owned_endpoint(uow.session, principal, endpoint_id, for_update=True)
-        until = now + timedelta(seconds=body.overlap_seconds)
-        await hooks.retire_secrets(uow.session, endpoint_id, now, until)
-        secret = await _new_secret(rt, uow.session, endpoint_id)
-        await uow.commit()
+    with refusals_as_problems():
+        secret, until = await endpoints.rotate_secret(
+            rt, endpoint_id, body.overlap_seconds, manageable_by(principal)
+        )
     return SecretRotated(
         secret=secret, previous_secret_expires_at=until if body.overlap_seconds else None
     )
@@ -288,47 +206,8 @@ async def rotate_secret(
 async def send_ping(
     endpoint_id: UUID,
     principal: Principal = require("ops", "provider"),
-    rt: CatalogRuntime = Depends(runtime),
+    rt: CatalogRuntime = Depends(get_runtime),
 ) -> PingSent:
-    now = rt.clock.now()
-    msg_id = message_id()
-    async with rt.db.unit_of_work() as uow:
-        row = await owned_endpoint(uow.session, principal, endpoint_id)
-        if not row.enabled:
-            raise ProblemError(
-                409,
-                detail="the endpoint is disabled; enable it first",
-                type_=pt.WEBHOOK_ENDPOINT_DISABLED.type,
-            )
-        if await hooks.ping_pending(uow.session, endpoint_id):
-            # One at a time: pings must not turn the catalog into a way to flood a URL.
-            raise ProblemError(
-                429,
-                detail="a ping to this endpoint is still on its way",
-                type_=pt.RATE_LIMITED.type,
-                headers={"Retry-After": "5"},
-            )
-        event_id = str(new_id())
-        await hooks.insert_messages(
-            uow.session,
-            [
-                {
-                    "id": msg_id,
-                    "endpoint_id": endpoint_id,
-                    "provider_id": row.provider_id,
-                    "event_id": event_id,
-                    "event_type": PING_TYPE,
-                    # Its own key: a ping never waits behind an enrollment's messages.
-                    "ordering_key": f"ping:{msg_id}",
-                    "payload": ping(event_id, str(endpoint_id), SOURCE, now, PING_TYPE),
-                    "event_time": now,
-                    "enqueued_at": now,
-                    "status": "pending",
-                    "attempts": 0,
-                    "next_attempt_at": now,
-                }
-            ],
-        )
-        await notify_delivery(uow.session)
-        await uow.commit()
+    with refusals_as_problems():
+        msg_id = await endpoints.send_ping(rt, endpoint_id, manageable_by(principal))
     return PingSent(message_id=msg_id)

@@ -15,10 +15,12 @@ class Violation:
 
 
 class ContentInvalid(Exception):
-    """Input breaks one or more rules; nothing may be written."""
+    """Content breaks one or more rules; nothing may be written. ``stored``: the stored
+    resource is at fault (a draft checked at publish), not the input."""
 
-    def __init__(self, violations: list[Violation]) -> None:
+    def __init__(self, violations: list[Violation], *, stored: bool = False) -> None:
         self.violations = violations
+        self.stored = stored
         super().__init__("; ".join(f"{v.field}: {v.message}" for v in violations))
 
 

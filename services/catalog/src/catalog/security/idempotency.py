@@ -9,9 +9,8 @@ IdempotencyStore so services need not subclass it.
 from __future__ import annotations
 
 from credmarket_platform.http.idempotency import Claim, IdempotencyStore, StoredResponse
+from credmarket_platform.kek import decrypt, encrypt
 from sqlalchemy.ext.asyncio import AsyncEngine
-
-from catalog.security.kek import decrypt, encrypt
 
 _MARK = b"cmk-enc1:"
 _NONCE = 12

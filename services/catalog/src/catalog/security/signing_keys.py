@@ -14,12 +14,12 @@ from typing import Any, cast
 
 import sqlalchemy as sa
 from credmarket_platform.auth.jwks import public_jwk
+from credmarket_platform.kek import decrypt, encrypt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.db.tables import signing_keys
-from catalog.security.kek import decrypt, encrypt
 
 ALGORITHM = "ES256"
 # Any constant unique within the catalog database (the outbox relay uses 0x0B0C).

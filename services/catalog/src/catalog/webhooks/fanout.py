@@ -3,6 +3,7 @@ transaction as whatever else handles the event."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -19,9 +20,17 @@ WEBHOOK_CHANNEL = "credmarket_webhooks"
 _NOTIFIED = "credmarket_webhooks_notified"
 
 
+_MESSAGE_ID = re.compile(r"^msg_[0-9a-f]{32}\Z")
+
+
 def message_id() -> str:
     # Time-ordered, so a receiver's log sorts like ours.
     return f"msg_{new_id().hex}"
+
+
+def is_message_id(raw: str) -> bool:
+    """Shaped like one of ours (anything else is no message of ours)."""
+    return _MESSAGE_ID.match(raw) is not None
 
 
 async def enqueue(

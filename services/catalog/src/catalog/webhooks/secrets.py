@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from catalog.security.kek import decrypt, encrypt
+from credmarket_platform.kek import decrypt, encrypt
 
 
 def seal(kek: bytes, secret_id: UUID, secret: str) -> tuple[bytes, bytes]:

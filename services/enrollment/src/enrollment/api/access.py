@@ -14,19 +14,6 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\Z")
 MAX_NAME = 200
 
 
-def subject_id(principal: Principal) -> UUID:
-    """Learner and provider ids are the token's subject, always a UUID here."""
-    try:
-        return UUID(principal.subject)
-    except ValueError:
-        raise ProblemError(
-            403,
-            "Unusable identity",
-            f"the token's subject must be a UUID to act as a {principal.role}",
-            type_="urn:credmarket:problem:subject-not-uuid",
-        ) from None
-
-
 def learner_email(principal: Principal) -> str:
     """The credential is issued to this address, so a purchase needs a usable one."""
     email = principal.email

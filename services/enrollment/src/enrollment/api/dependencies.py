@@ -1,44 +1,25 @@
-"""What routes get from the app: its database and settings."""
+"""What routes get from the app: the runtime it was built with, and the request's gateway
+prefix."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import cast
 
-from credmarket_events.base import EventData
-from credmarket_events.envelope import Envelope
-from credmarket_platform.db.database import Database
-from credmarket_platform.db.unit_of_work import UnitOfWork
-from credmarket_platform.observability.logging import correlation_id_var
 from fastapi import Request
 
-from enrollment.settings import EnrollmentSettings
-
-SOURCE = "/enrollment"
+from enrollment.runtime import EnrollmentRuntime
 
 
-async def database(request: Request) -> Database:
-    return cast(Database, request.app.state.enrollment_db)
-
-
-async def settings(request: Request) -> EnrollmentSettings:
-    return cast(EnrollmentSettings, request.app.state.enrollment_settings)
-
-
-def emitter(uow: UnitOfWork) -> Callable[[EventData], None]:
-    """Emit into ``uow``, continuing the request's correlation id."""
-
-    def emit(data: EventData) -> None:
-        uow.emit(Envelope(data=data, source=SOURCE, correlation_id=correlation_id_var.get() or ""))
-
-    return emit
+async def get_runtime(request: Request) -> EnrollmentRuntime:
+    runtime = request.app.state.runtime
+    assert isinstance(runtime, EnrollmentRuntime)
+    return runtime
 
 
 _PREFIX = re.compile(r"^(/[a-z][a-z0-9-]{0,30})?\Z")
 
 
-def gateway_prefix(request: Request) -> str:
+def get_gateway_prefix(request: Request) -> str:
     """The gateway's path prefix for this service (`X-Forwarded-Prefix`, e.g. /enrollment),
     so links in answers are paths a client can follow at the origin it called."""
     prefix = request.headers.get("x-forwarded-prefix", "")

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, NoReturn
 from uuid import UUID
 
-from credmarket_platform.auth import Principal, require
-from credmarket_platform.db.database import Database
+from credmarket_platform.auth import Principal, require, subject_uuid
 from credmarket_platform.http import pagination
 from credmarket_platform.http import problem_types as pt
 from credmarket_platform.http.idempotency import idempotency_key
 from credmarket_platform.http.pagination import cursor_query, limit_query
 from credmarket_platform.http.problems import ProblemError, problem_responses
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
-from sqlalchemy.exc import IntegrityError
+from fastapi import APIRouter, Depends, Header, Query, Response
 
-from enrollment import changes
+from enrollment.actions import enrollments
 from enrollment.api import access, prefer_wait
-from enrollment.api.dependencies import database, emitter, gateway_prefix, settings
+from enrollment.api.dependencies import get_gateway_prefix, get_runtime
 from enrollment.api.enrollments_models import (
     MAX_INT4,
     EnrollmentPage,
@@ -27,11 +24,10 @@ from enrollment.api.enrollments_models import (
     PurchaseRequest,
 )
 from enrollment.db import repository
-from enrollment.domain import lifecycle, purchase
+from enrollment.domain import purchase
 from enrollment.domain.errors import DomainRefusal, TransitionRefused
 from enrollment.domain.status import CancelReason, EnrollmentStatus
-from enrollment.live_updates import hub_of
-from enrollment.settings import EnrollmentSettings
+from enrollment.runtime import EnrollmentRuntime
 
 router = APIRouter(prefix="/v1/enrollments", tags=["enrollments"])
 
@@ -96,7 +92,6 @@ def _already_enrolled(existing_id: UUID) -> ProblemError:
 )
 async def create_enrollment(
     body: PurchaseRequest,
-    request: Request,
     response: Response,
     principal: Principal = require("learner"),
     prefer: str | None = Header(
@@ -106,53 +101,25 @@ async def create_enrollment(
         "`Preference-Applied` says when it was honoured.",
     ),
     _key: str | None = idempotency_key(required=True),
-    db: Database = Depends(database),
-    prefix: str = Depends(gateway_prefix),
-    cfg: EnrollmentSettings = Depends(settings),
+    runtime: EnrollmentRuntime = Depends(get_runtime),
+    prefix: str = Depends(get_gateway_prefix),
 ) -> EnrollmentView:
-    learner_id = access.subject_id(principal)
+    learner_id = subject_uuid(principal)
     buyer = purchase.Buyer(
         learner_id=learner_id,
         email=access.learner_email(principal),
         name=access.learner_name(principal),
     )
-    now = datetime.now(UTC)
     try:
-        async with db.unit_of_work() as uow:
-            existing = await repository.find_live(uow.session, learner_id, body.offering_id)
-            if existing is not None:
-                raise _already_enrolled(existing.id)
-            head = await repository.load_head(uow.session, body.offering_id)
-            current = (
-                await repository.load_version(uow.session, head.offering_id, head.current_version)
-                if head
-                else None
-            )
-            try:
-                version = purchase.choose_version(head, current, body.offering_version)
-            except DomainRefusal as exc:
-                _refuse_purchase(exc)
-            transition = purchase.start(
-                enrollment_id=uuid.uuid4(),
-                buyer=buyer,
-                version=version,
-                now=now,
-                payment_window=cfg.payment_window,
-            )
-            await changes.apply(uow.session, transition, now=now, emit=emitter(uow))
-            await uow.commit()
-    except IntegrityError:
-        # Another purchase of the same offering by this learner committed first.
-        async with db.unit_of_work() as uow:
-            winner = await repository.find_live(uow.session, learner_id, body.offering_id)
-        if winner is None:
-            raise
-        raise _already_enrolled(winner.id) from None
-    response.headers["Location"] = f"/v1/enrollments/{transition.after.id}"
-    enrollment = transition.after
+        enrollment = await enrollments.buy(runtime, buyer, body.offering_id, body.offering_version)
+    except enrollments.AlreadyEnrolled as exc:
+        raise _already_enrolled(exc.existing_id) from None
+    except DomainRefusal as exc:
+        _refuse_purchase(exc)
+    response.headers["Location"] = f"/v1/enrollments/{enrollment.id}"
     wait_s = prefer_wait.preferred_wait(prefer)
     if wait_s is not None and enrollment.status is EnrollmentStatus.PENDING_PAYMENT:
-        enrollment = await prefer_wait.until_intent(db, hub_of(request.app), enrollment, wait_s)
+        enrollment = await prefer_wait.until_intent(runtime.db, runtime.updates, enrollment, wait_s)
         response.headers["Preference-Applied"] = f"wait={wait_s}"
     return EnrollmentView.of(enrollment, show_client_secret=True, prefix=prefix)
 
@@ -177,17 +144,17 @@ async def list_enrollments(
             description="Deprecated: use `cursor`. Kept for one version.",
         ),
     ] = 0,
-    db: Database = Depends(database),
-    prefix: str = Depends(gateway_prefix),
+    runtime: EnrollmentRuntime = Depends(get_runtime),
+    prefix: str = Depends(get_gateway_prefix),
 ) -> EnrollmentPage:
     f = repository.ListFilter(status=status, offering_id=offering_id)
     if principal.role == "learner":
         f = repository.ListFilter(
-            learner_id=access.subject_id(principal), status=status, offering_id=offering_id
+            learner_id=subject_uuid(principal), status=status, offering_id=offering_id
         )
     elif principal.role == "provider":
         f = repository.ListFilter(
-            provider_id=access.subject_id(principal), status=status, offering_id=offering_id
+            provider_id=subject_uuid(principal), status=status, offering_id=offering_id
         )
     scope = pagination.scope_of(principal.role, principal.subject_id, f)
     after = None
@@ -197,7 +164,7 @@ async def list_enrollments(
             after = (datetime.fromisoformat(created_at), UUID(last_id))
         except ValueError:
             raise pagination.invalid_cursor() from None
-    async with db.unit_of_work() as uow:
+    async with runtime.db.unit_of_work() as uow:
         items, total = await repository.list_page(
             uow.session, f, limit=limit + 1, offset=0 if after else offset, after=after
         )
@@ -225,10 +192,10 @@ async def list_enrollments(
 async def get_enrollment(
     enrollment_id: UUID,
     principal: Principal = require("learner", "provider", "ops"),
-    db: Database = Depends(database),
-    prefix: str = Depends(gateway_prefix),
+    runtime: EnrollmentRuntime = Depends(get_runtime),
+    prefix: str = Depends(get_gateway_prefix),
 ) -> EnrollmentView:
-    async with db.unit_of_work() as uow:
+    async with runtime.db.unit_of_work() as uow:
         e = await repository.load(uow.session, enrollment_id)
     if e is None or not access.can_see(principal, e):
         raise access.not_found(enrollment_id)
@@ -243,29 +210,26 @@ async def get_enrollment(
 async def cancel_enrollment(
     enrollment_id: UUID,
     principal: Principal = require("learner", "ops"),
-    db: Database = Depends(database),
-    prefix: str = Depends(gateway_prefix),
+    runtime: EnrollmentRuntime = Depends(get_runtime),
+    prefix: str = Depends(get_gateway_prefix),
 ) -> EnrollmentView:
-    now = datetime.now(UTC)
     reason = (
         CancelReason.OPS_CANCELLED if principal.role == "ops" else CancelReason.LEARNER_CANCELLED
     )
-    async with db.unit_of_work() as uow:
-        e = await repository.load(uow.session, enrollment_id, for_update=True)
-        if e is None or not access.can_see(principal, e):
-            raise access.not_found(enrollment_id)
-        try:
-            transition = lifecycle.cancel(e, at=now, reason=reason)
-        except TransitionRefused as exc:
-            raise ProblemError(
-                409,
-                "Cannot cancel",
-                f"{exc}; a paid enrollment ends only through a refund",
-                type_="urn:credmarket:problem:enrollment-not-cancellable",
-                status_now=e.status.value,
-            ) from None
-        await changes.apply(uow.session, transition, now=now, emit=emitter(uow))
-        await uow.commit()
+    try:
+        cancelled = await enrollments.cancel(
+            runtime, enrollment_id, reason, lambda e: access.can_see(principal, e)
+        )
+    except enrollments.EnrollmentNotFound:
+        raise access.not_found(enrollment_id) from None
+    except TransitionRefused as exc:
+        raise ProblemError(
+            409,
+            "Cannot cancel",
+            f"{exc}; a paid enrollment ends only through a refund",
+            type_="urn:credmarket:problem:enrollment-not-cancellable",
+            status_now=exc.status.value,
+        ) from None
     return EnrollmentView.of(
-        transition.after, show_client_secret=principal.role == "learner", prefix=prefix
+        cancelled, show_client_secret=principal.role == "learner", prefix=prefix
     )

@@ -22,9 +22,10 @@ from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import StreamingResponse
 
 from enrollment.api import access
-from enrollment.api.dependencies import database, settings
+from enrollment.api.dependencies import get_runtime
 from enrollment.db import repository
-from enrollment.live_updates import UpdatesHub, hub_of
+from enrollment.db.live_updates import UpdatesHub
+from enrollment.runtime import EnrollmentRuntime
 from enrollment.settings import EnrollmentSettings
 
 router = APIRouter(prefix="/v1/enrollments", tags=["enrollments"])
@@ -84,14 +85,13 @@ async def enrollment_events(
         ge=0,
         description="The `id:` of the last event received; the stream resumes after it.",
     ),
-    db: Database = Depends(database),
-    cfg: EnrollmentSettings = Depends(settings),
+    runtime: EnrollmentRuntime = Depends(get_runtime),
 ) -> StreamingResponse:
-    async with db.unit_of_work() as uow:
+    async with runtime.db.unit_of_work() as uow:
         e = await repository.load(uow.session, enrollment_id)
     if e is None or not access.can_see(principal, e):
         raise access.not_found(enrollment_id)
-    hub = hub_of(request.app)
+    hub = runtime.updates
     if hub.full:
         raise ProblemError(
             503,
@@ -100,7 +100,7 @@ async def enrollment_events(
             headers={"Retry-After": "5"},
         )
     return StreamingResponse(
-        _stream(request, db, hub, cfg, enrollment_id, last_event_id or 0),
+        _stream(request, runtime.db, hub, runtime.settings, enrollment_id, last_event_id or 0),
         media_type=EVENT_STREAM,
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )

@@ -16,9 +16,9 @@ import re
 from credmarket_platform.db.database import Database
 
 from enrollment.db import repository
+from enrollment.db.live_updates import UpdatesHub
 from enrollment.domain.enrollment import Enrollment
 from enrollment.domain.status import EnrollmentStatus
-from enrollment.live_updates import UpdatesHub
 
 MAX_WAIT_S = 10
 _WAIT = re.compile(r"(?:^|[,;\s])wait\s*=\s*(\d{1,4})(?:$|[,;\s])", re.IGNORECASE)

@@ -11,15 +11,14 @@ import base64
 import hmac
 import secrets
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from issuance.actions.dependencies import IssuanceDeps
 from issuance.db import badge_host_repository as repo
 from issuance.db.tables import (
     BadgeHostAuthorization,
@@ -39,15 +38,9 @@ from issuance.domain.badge_host_rules import (
     parse_scopes,
     pkce_matches,
 )
+from issuance.domain.oauth import OAuthError
 from issuance.domain.wallet_offers import new_secret, secret_hash
-
-
-class OAuthError(Exception):
-    """An RFC 6749 error answer (``error``, ``error_description``, HTTP status)."""
-
-    def __init__(self, error: str, description: str, status: int = 400) -> None:
-        self.error, self.description, self.status = error, description, status
-        super().__init__(f"{error}: {description}")
+from issuance.runtime import IssuanceRuntime
 
 
 @dataclass(frozen=True)
@@ -73,7 +66,7 @@ def _text(body: Mapping[str, Any], name: str, limit: int, *, required: bool = Fa
     return value.strip()
 
 
-async def register_client(session: AsyncSession, body: Any, deps: IssuanceDeps) -> Registration:
+async def register_client(session: AsyncSession, body: Any, rt: IssuanceRuntime) -> Registration:
     if not isinstance(body, dict):
         raise OAuthError("invalid_client_metadata", "send the client metadata as a JSON object")
     name = _text(body, "client_name", 200, required=True)
@@ -82,7 +75,7 @@ async def register_client(session: AsyncSession, body: Any, deps: IssuanceDeps) 
     if not isinstance(uris, list) or not 1 <= len(uris) <= MAX_REDIRECT_URIS:
         raise OAuthError("invalid_redirect_uri", f"redirect_uris: 1 to {MAX_REDIRECT_URIS} URIs")
     try:
-        checked = [check_redirect_uri(uri, dev_mode=deps.dev_mode) for uri in uris]
+        checked = [check_redirect_uri(uri, dev_mode=rt.dev_mode) for uri in uris]
         scope = parse_scopes(body.get("scope") or " ".join(SCOPES))
     except BadgeHostRuleError as exc:
         error = "invalid_redirect_uri" if "redirect" in str(exc) else "invalid_client_metadata"
@@ -109,7 +102,7 @@ async def register_client(session: AsyncSession, body: Any, deps: IssuanceDeps) 
         client_uri=client_uri,
         redirect_uris=checked,
         scope=" ".join(sorted(scope)),
-        created_at=deps.clock(),
+        created_at=rt.clock(),
     )
     session.add(client)
     await session.flush()
@@ -148,7 +141,7 @@ def with_query(uri: str, params: Mapping[str, str | None]) -> str:
 
 
 async def start_authorization(
-    session: AsyncSession, params: Mapping[str, str], deps: IssuanceDeps
+    session: AsyncSession, params: Mapping[str, str], rt: IssuanceRuntime
 ) -> AuthorizationStart:
     """Check an authorization request; errors before the redirect URI is trusted raise."""
     client_id = params.get("client_id", "")
@@ -186,11 +179,11 @@ async def start_authorization(
         scope=" ".join(sorted(scope)),
         state=state,
         code_challenge=challenge,
-        expires_at=deps.clock() + AUTHORIZATION_TTL,
+        expires_at=rt.clock() + AUTHORIZATION_TTL,
     )
     session.add(row)
     await session.flush()
-    return AuthorizationStart(with_query(deps.badge_host_consent_url, {"request": str(row.id)}))
+    return AuthorizationStart(with_query(rt.badge_host_consent_url, {"request": str(row.id)}))
 
 
 @dataclass(frozen=True)
@@ -200,10 +193,10 @@ class PendingAuthorization:
 
 
 async def pending_authorization(
-    session: AsyncSession, authorization_id: UUID, deps: IssuanceDeps, *, lock: bool = False
+    session: AsyncSession, authorization_id: UUID, rt: IssuanceRuntime, *, lock: bool = False
 ) -> PendingAuthorization | None:
     row = await repo.get_authorization(session, authorization_id, lock=lock)
-    if row is None or row.decision is not None or deps.clock() >= row.expires_at:
+    if row is None or row.decision is not None or rt.clock() >= row.expires_at:
         return None
     client = await repo.get_client(session, row.client_id)
     assert client is not None, "authorizations reference their client (foreign key)"
@@ -215,13 +208,13 @@ async def decide(
     authorization_id: UUID,
     learner_id: UUID,
     approve: bool,
-    deps: IssuanceDeps,
+    rt: IssuanceRuntime,
 ) -> str | None:
     """The learner's answer; where the browser goes back to (None: no such pending request)."""
-    pending = await pending_authorization(session, authorization_id, deps, lock=True)
+    pending = await pending_authorization(session, authorization_id, rt, lock=True)
     if pending is None:
         return None
-    row, now = pending.row, deps.clock()
+    row, now = pending.row, rt.clock()
     row.learner_id = learner_id
     if not approve:
         row.decision = "denied"
@@ -241,8 +234,10 @@ async def decide(
     return with_query(row.redirect_uri, {"code": code, "state": row.state})
 
 
-async def _issue_tokens(session: AsyncSession, grant: BadgeHostGrant, deps: IssuanceDeps) -> Tokens:
-    now = deps.clock()
+async def _issue_tokens(
+    session: AsyncSession, grant: BadgeHostGrant, rt: IssuanceRuntime
+) -> Tokens:
+    now = rt.clock()
     access, refresh = new_secret(), new_secret()
     session.add(
         BadgeHostToken(
@@ -268,9 +263,9 @@ async def exchange_code(
     session: AsyncSession,
     client: BadgeHostClient,
     form: Mapping[str, str],
-    deps: IssuanceDeps,
+    rt: IssuanceRuntime,
 ) -> Tokens:
-    now = deps.clock()
+    now = rt.clock()
     row = await repo.authorization_by_code(session, secret_hash(form.get("code", "")))
     if (
         row is None
@@ -295,16 +290,16 @@ async def exchange_code(
     )
     session.add(grant)
     await session.flush()
-    return await _issue_tokens(session, grant, deps)
+    return await _issue_tokens(session, grant, rt)
 
 
 async def refresh_tokens(
     session: AsyncSession,
     client: BadgeHostClient,
     form: Mapping[str, str],
-    deps: IssuanceDeps,
+    rt: IssuanceRuntime,
 ) -> Tokens:
-    now = deps.clock()
+    now = rt.clock()
     token = await repo.get_token(session, secret_hash(form.get("refresh_token", "")), lock=True)
     grant = await repo.get_grant(session, token.grant_id) if token is not None else None
     if (
@@ -323,59 +318,37 @@ async def refresh_tokens(
         except BadgeHostRuleError as exc:
             raise OAuthError("invalid_scope", str(exc)) from None
     token.used_at = now  # rotated: a refresh token works once
-    return await _issue_tokens(session, grant, deps)
+    return await _issue_tokens(session, grant, rt)
 
 
 async def grant_for_access_token(
-    session: AsyncSession, access_token: str, deps: IssuanceDeps
+    session: AsyncSession, access_token: str, rt: IssuanceRuntime
 ) -> BadgeHostGrant | None:
     token = await repo.get_token(session, secret_hash(access_token))
-    if token is None or token.kind != "access" or deps.clock() >= token.expires_at:
+    if token is None or token.kind != "access" or rt.clock() >= token.expires_at:
         return None
     grant = await repo.get_grant(session, token.grant_id)
     return grant if grant is not None and grant.revoked_at is None else None
 
 
 async def revoke_grant(
-    session: AsyncSession, learner_id: UUID, grant_id: UUID, deps: IssuanceDeps
+    session: AsyncSession, learner_id: UUID, grant_id: UUID, rt: IssuanceRuntime
 ) -> bool:
     grant = await repo.get_grant(session, grant_id)
     if grant is None or grant.learner_id != learner_id:
         return False
     if grant.revoked_at is None:
-        now = deps.clock()
+        now = rt.clock()
         grant.revoked_at = now
         await repo.expire_tokens(session, grant.id, now)
     return True
 
 
 async def revoke_token(
-    session: AsyncSession, client: BadgeHostClient, token: str, deps: IssuanceDeps
+    session: AsyncSession, client: BadgeHostClient, token: str, rt: IssuanceRuntime
 ) -> None:
     """End one token of the client's (unknown or others' tokens are ignored, RFC 7009)."""
     row = await repo.get_token(session, secret_hash(token), lock=True)
     grant = await repo.get_grant(session, row.grant_id) if row is not None else None
     if row is not None and grant is not None and grant.client_id == client.client_id:
-        row.expires_at = min(row.expires_at, deps.clock())
-
-
-async def grants_with_clients(
-    session: AsyncSession, learner_id: UUID
-) -> Sequence[tuple[BadgeHostGrant, BadgeHostClient]]:
-    pairs = []
-    for grant in await repo.grants_of(session, learner_id):
-        client = await repo.get_client(session, grant.client_id)
-        assert client is not None
-        pairs.append((grant, client))
-    return pairs
-
-
-def parse_form(body: bytes) -> dict[str, str]:
-    """An x-www-form-urlencoded body; each parameter at most once."""
-    try:
-        parsed = parse_qs(body.decode(), keep_blank_values=False)
-    except UnicodeDecodeError:
-        raise OAuthError("invalid_request", "the form is not UTF-8") from None
-    if any(len(values) != 1 for values in parsed.values()):
-        raise OAuthError("invalid_request", "each parameter at most once")
-    return {name: values[0] for name, values in parsed.items()}
+        row.expires_at = min(row.expires_at, rt.clock())

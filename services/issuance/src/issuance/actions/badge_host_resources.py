@@ -15,10 +15,10 @@ from typing import Any
 from credmarket_events.issuance import CredentialDeliveredV1
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from issuance.actions.dependencies import IssuanceDeps
 from issuance.db import badge_host_repository as repo
 from issuance.db.tables import BadgeHostGrant, HostedCredential
 from issuance.domain.badge_host_rules import MAX_PAGE, host_holder_id
+from issuance.runtime import IssuanceRuntime
 
 MAX_OFFSET = 100_000
 CREDENTIAL_TYPES = {"OpenBadgeCredential", "AchievementCredential"}
@@ -42,7 +42,7 @@ async def get_credentials(
     limit: int,
     offset: int,
     since: datetime | None,
-    deps: IssuanceDeps,
+    rt: IssuanceRuntime,
 ) -> CredentialPage:
     limit, offset = max(1, min(limit, MAX_PAGE)), max(0, min(offset, MAX_OFFSET))
     ours, ours_total = await repo.learner_credentials(
@@ -52,7 +52,7 @@ async def get_credentials(
     hosted, hosted_total = await repo.hosted_credentials(
         session, grant.learner_id, since, hosted_offset, limit - len(ours)
     )
-    now = deps.clock()
+    now = rt.clock()
     first_time = await repo.record_deliveries(session, grant.client_id, [c.id for c in ours], now)
     delivered = [
         CredentialDeliveredV1(
@@ -73,7 +73,7 @@ async def get_credentials(
 
 
 async def upsert_credential(
-    session: AsyncSession, grant: BadgeHostGrant, document: Any, deps: IssuanceDeps
+    session: AsyncSession, grant: BadgeHostGrant, document: Any, rt: IssuanceRuntime
 ) -> bool:
     """Store or replace a credential in the learner's account; True if it was new."""
     if not isinstance(document, dict):
@@ -86,9 +86,9 @@ async def upsert_credential(
         t for t in types if isinstance(t, str)
     }:
         raise UpsertRefusedError("type must include OpenBadgeCredential or AchievementCredential")
-    if await repo.our_credential_ids(session, [credential_id]):
+    if await repo.any_issued_here(session, [credential_id]):
         raise UpsertRefusedError("a credential issued by this service cannot be replaced")
-    now = deps.clock()
+    now = rt.clock()
     return await repo.upsert_hosted(
         session,
         HostedCredential(

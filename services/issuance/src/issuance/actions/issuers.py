@@ -10,7 +10,6 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from issuance.actions.dependencies import IssuanceDeps
 from issuance.actions.keyring import new_key
 from issuance.actions.status_lists import new_list, resign
 from issuance.credentials.did_web import IssuerKey as PublishedKey
@@ -21,11 +20,12 @@ from issuance.db.tables import Issuer, IssuerKey
 from issuance.domain.issuer_profile import ProviderProfile, ob3_profile, should_apply
 from issuance.domain.key_validity import KeyState, check_rotation, published_keys
 from issuance.domain.public_urls import did_for
+from issuance.runtime import IssuanceRuntime
 
 
-def issuer_profile(issuer: Issuer, deps: IssuanceDeps) -> IssuerProfile:
+def issuer_profile(issuer: Issuer, rt: IssuanceRuntime) -> IssuerProfile:
     return ob3_profile(
-        did_for(deps.public_base_url, issuer.id),
+        did_for(rt.public_base_url, issuer.id),
         issuer.name,
         url=issuer.url,
         # The contact email is the provider's private address: catalog shows it only
@@ -38,10 +38,10 @@ def issuer_profile(issuer: Issuer, deps: IssuanceDeps) -> IssuerProfile:
 
 
 async def apply_provider_profile(
-    session: AsyncSession, profile: ProviderProfile, deps: IssuanceDeps
+    session: AsyncSession, profile: ProviderProfile, rt: IssuanceRuntime
 ) -> Issuer:
     """Create the issuer (with its first key and status list) or update its profile."""
-    now = deps.clock()
+    now = rt.clock()
     issuer = await repository.get_issuer(session, profile.provider_id, lock=True)
     if issuer is None:
         issuer = Issuer(
@@ -57,9 +57,9 @@ async def apply_provider_profile(
         )
         session.add(issuer)
         await session.flush()
-        key_row, key = new_key(issuer.id, [], deps, now)
+        key_row, key = new_key(issuer.id, [], rt, now)
         session.add(key_row)
-        session.add(new_list(issuer.id, key, deps, now))
+        session.add(new_list(issuer.id, key, rt, now))
         await session.flush()
         return issuer
     if should_apply(issuer.profile_as_of, profile):
@@ -83,31 +83,31 @@ class RotatedKey:
 
 
 async def rotate_key(
-    session: AsyncSession, issuer_id: UUID, deps: IssuanceDeps, *, urgent: bool = False
+    session: AsyncSession, issuer_id: UUID, rt: IssuanceRuntime, *, urgent: bool = False
 ) -> RotatedKey | None:
     """A new current key; the old one is retired but stays published. None: no issuer.
 
     Raises :class:`RotationRefused` past the rotation policy (``urgent``: the current
     key leaked, so the daily limit does not delay it).
     """
-    now = deps.clock()
+    now = rt.clock()
     # The issuer row lock serialises rotations (and the one-current-key index backs it).
     issuer = await repository.get_issuer(session, issuer_id, lock=True)
     if issuer is None:
         return None
     keys = await repository.issuer_keys(session, issuer_id)
-    check_rotation([k.created_at for k in keys], now, deps.rotation_policy, urgent=urgent)
+    check_rotation([k.created_at for k in keys], now, rt.rotation_policy, urgent=urgent)
     retired: str | None = None
     for row in keys:
         if row.retired_at is None:
             row.retired_at = now
             retired = row.key_id
     await session.flush()
-    key_row, key = new_key(issuer_id, [k.key_id for k in keys], deps, now)
+    key_row, key = new_key(issuer_id, [k.key_id for k in keys], rt, now)
     session.add(key_row)
     # Lists are re-signed at once so that everything served is signed by the current key.
     for status_list in await repository.status_lists_of(session, issuer_id):
-        resign(status_list, key, deps, now)
+        resign(status_list, key, rt, now)
     await session.flush()
     return RotatedKey(
         issuer_id=issuer_id,
@@ -119,13 +119,13 @@ async def rotate_key(
 
 
 async def did_document(
-    session: AsyncSession, issuer_id: UUID, deps: IssuanceDeps
+    session: AsyncSession, issuer_id: UUID, rt: IssuanceRuntime
 ) -> dict[str, Any] | None:
     keys = await repository.issuer_keys(session, issuer_id)
     if not keys:
         return None
     return build_did_document(
-        did_for(deps.public_base_url, issuer_id),
+        did_for(rt.public_base_url, issuer_id),
         [PublishedKey(k.key_id, k.public_key_multibase) for k in published_keys(key_states(keys))],
     )
 
@@ -148,7 +148,7 @@ class UnknownKeyError(LookupError):
 
 
 async def revoke_key(
-    session: AsyncSession, issuer_id: UUID, key_id: str, reason: str, deps: IssuanceDeps
+    session: AsyncSession, issuer_id: UUID, key_id: str, reason: str, rt: IssuanceRuntime
 ) -> RevokedKey | None:
     """Withdraw a leaked key: out of the DID document, no proofs made from now on.
 
@@ -166,10 +166,10 @@ async def revoke_key(
         return RevokedKey(issuer_id, key_id, target.revoked_at, None)
     replaced_by: str | None = None
     if target.retired_at is None:
-        rotated = await rotate_key(session, issuer_id, deps, urgent=True)
+        rotated = await rotate_key(session, issuer_id, rt, urgent=True)
         assert rotated is not None, "the issuer row is locked and exists"
         replaced_by = rotated.key_id
-    now = deps.clock()
+    now = rt.clock()
     target.revoked_at = now
     target.revocation_reason = reason[:500]
     await session.flush()

@@ -8,7 +8,6 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from issuance.actions.dependencies import IssuanceDeps
 from issuance.actions.issuers import issuer_profile
 from issuance.actions.keyring import current_signing_key
 from issuance.actions.status_lists import allocate_bit
@@ -20,6 +19,7 @@ from issuance.db.tables import Credential
 from issuance.domain.credential_content import Completion, credential_content
 from issuance.domain.issuance_decision import IssuanceFacts, Outcome, decide_issuance
 from issuance.domain.public_urls import status_list_url
+from issuance.runtime import IssuanceRuntime
 
 
 class IssuerNotReadyError(Exception):
@@ -50,7 +50,7 @@ class IssueResult:
 
 
 async def issue_credential(
-    session: AsyncSession, request: IssueRequest, deps: IssuanceDeps
+    session: AsyncSession, request: IssueRequest, rt: IssuanceRuntime
 ) -> IssueResult:
     enrollment_id = request.completion.enrollment_id
     existing = await repository.credential_for_enrollment(session, enrollment_id)
@@ -72,15 +72,15 @@ async def issue_credential(
     if outcome is not Outcome.ISSUE or issuer is None:
         return IssueResult(outcome, existing)
 
-    now = deps.clock()
-    key = await current_signing_key(session, issuer.id, deps)
-    status_list, index = await allocate_bit(session, issuer.id, key, deps, now)
+    now = rt.clock()
+    key = await current_signing_key(session, issuer.id, rt)
+    status_list, index = await allocate_bit(session, issuer.id, key, rt, now)
     credential_id = uuid.uuid4()
     content = credential_content(request.completion, now)
     try:
         unsigned = ob3.build_open_badge_credential(
             credential_id=f"urn:uuid:{credential_id}",
-            issuer=issuer_profile(issuer, deps),
+            issuer=issuer_profile(issuer, rt),
             achievement=content.achievement,
             recipient=content.recipient,
             valid_from=content.valid_from,
@@ -89,7 +89,7 @@ async def issue_credential(
             score=content.score,
             activity_end=content.activity_end,
             credential_status=build_status_entry(
-                status_list_url(deps.public_base_url, status_list.id), index
+                status_list_url(rt.public_base_url, status_list.id), index
             ),
         )
         signed = ob3.sign_open_badge(

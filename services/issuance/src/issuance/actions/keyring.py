@@ -11,7 +11,6 @@ from uuid import UUID
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from issuance.actions.dependencies import IssuanceDeps
 from issuance.credentials.keys import (
     EncryptedPrivateKey,
     decrypt_private_key,
@@ -23,6 +22,7 @@ from issuance.db import repository
 from issuance.db.tables import IssuerKey
 from issuance.domain.public_urls import did_for
 from issuance.domain.signing_keys import next_key_id, wrap_context
+from issuance.runtime import IssuanceRuntime
 
 
 @dataclass(frozen=True)
@@ -41,11 +41,11 @@ class NoSigningKeyError(LookupError):
 
 
 def new_key(
-    issuer_id: UUID, existing_key_ids: Iterable[str], deps: IssuanceDeps, now: datetime
+    issuer_id: UUID, existing_key_ids: Iterable[str], rt: IssuanceRuntime, now: datetime
 ) -> tuple[IssuerKey, SigningKey]:
     key_id = next_key_id(existing_key_ids)
     private = generate_private_key()
-    wrapped = encrypt_private_key(private, deps.kek_ring, wrap_context(str(issuer_id), key_id))
+    wrapped = encrypt_private_key(private, rt.kek_ring, wrap_context(str(issuer_id), key_id))
     row = IssuerKey(
         id=uuid.uuid4(),
         issuer_id=issuer_id,
@@ -54,22 +54,22 @@ def new_key(
         wrapped_private_key=wrapped.serialize(),
         created_at=now,
     )
-    return row, SigningKey(did_for(deps.public_base_url, issuer_id), key_id, private)
+    return row, SigningKey(did_for(rt.public_base_url, issuer_id), key_id, private)
 
 
-def unwrap(row: IssuerKey, deps: IssuanceDeps) -> SigningKey:
+def unwrap(row: IssuerKey, rt: IssuanceRuntime) -> SigningKey:
     private = decrypt_private_key(
         EncryptedPrivateKey.parse(row.wrapped_private_key),
-        deps.kek_ring,
+        rt.kek_ring,
         wrap_context(str(row.issuer_id), row.key_id),
     )
-    return SigningKey(did_for(deps.public_base_url, row.issuer_id), row.key_id, private)
+    return SigningKey(did_for(rt.public_base_url, row.issuer_id), row.key_id, private)
 
 
 async def current_signing_key(
-    session: AsyncSession, issuer_id: UUID, deps: IssuanceDeps
+    session: AsyncSession, issuer_id: UUID, rt: IssuanceRuntime
 ) -> SigningKey:
     row = await repository.current_key(session, issuer_id)
     if row is None:
         raise NoSigningKeyError(f"issuer {issuer_id} has no current signing key")
-    return unwrap(row, deps)
+    return unwrap(row, rt)

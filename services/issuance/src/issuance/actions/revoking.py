@@ -6,15 +6,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from credmarket_events.issuance import CredentialRevokedV1
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from issuance.actions.dependencies import IssuanceDeps
 from issuance.actions.keyring import current_signing_key
 from issuance.actions.status_lists import set_bit
 from issuance.actions.wallet_delivery import revoke_copies
 from issuance.db import repository
 from issuance.db.tables import Credential, EnrollmentRevocation
 from issuance.domain.revocation import RevocationFacts, RevocationOutcome, decide_revocation
+from issuance.runtime import IssuanceRuntime
 
 
 @dataclass(frozen=True)
@@ -22,12 +23,26 @@ class RevokeResult:
     outcome: RevocationOutcome
     credential: Credential | None
 
+    def revoked_event(self) -> CredentialRevokedV1 | None:
+        """What to announce: the revocation just made, or None if none was made."""
+        credential = self.credential
+        if self.outcome is not RevocationOutcome.REVOKE or credential is None:
+            return None
+        assert credential.revoked_at is not None
+        assert credential.revocation_reason is not None
+        return CredentialRevokedV1(
+            credential_id=credential.id,
+            enrollment_id=credential.enrollment_id,
+            reason=credential.revocation_reason,
+            revoked_at=credential.revoked_at,
+        )
+
 
 async def _revoke(
     session: AsyncSession,
     credential: Credential | None,
     reason: str,
-    deps: IssuanceDeps,
+    rt: IssuanceRuntime,
     now: datetime,
 ) -> RevokeResult:
     outcome = decide_revocation(
@@ -42,9 +57,9 @@ async def _revoke(
     # they read, so without the lock the later one would drop the earlier bit.
     status_list = await repository.get_status_list(session, credential.status_list_id, lock=True)
     assert status_list is not None, "credentials reference their list (foreign key)"
-    key = await current_signing_key(session, credential.issuer_id, deps)
-    set_bit(status_list, credential.status_index, key, deps, now)
-    await revoke_copies(session, credential, deps, now)
+    key = await current_signing_key(session, credential.issuer_id, rt)
+    set_bit(status_list, credential.status_index, key, rt, now)
+    await revoke_copies(session, credential, rt, now)
     credential.revoked_at = now
     credential.revocation_reason = reason
     await session.flush()
@@ -52,12 +67,12 @@ async def _revoke(
 
 
 async def revoke_for_enrollment(
-    session: AsyncSession, enrollment_id: UUID, reason: str, deps: IssuanceDeps
+    session: AsyncSession, enrollment_id: UUID, reason: str, rt: IssuanceRuntime
 ) -> RevokeResult:
     """Revoke the enrollment's credential; without one, remember the revocation."""
-    now = deps.clock()
+    now = rt.clock()
     credential = await repository.credential_for_enrollment(session, enrollment_id, lock=True)
-    result = await _revoke(session, credential, reason, deps, now)
+    result = await _revoke(session, credential, reason, rt, now)
     if (
         result.outcome is RevocationOutcome.NO_CREDENTIAL
         and await repository.enrollment_revocation(session, enrollment_id) is None
@@ -70,7 +85,7 @@ async def revoke_for_enrollment(
 
 
 async def revoke_credential(
-    session: AsyncSession, credential_id: UUID, reason: str, deps: IssuanceDeps
+    session: AsyncSession, credential_id: UUID, reason: str, rt: IssuanceRuntime
 ) -> RevokeResult:
     credential = await repository.get_credential(session, credential_id, lock=True)
-    return await _revoke(session, credential, reason, deps, deps.clock())
+    return await _revoke(session, credential, reason, rt, rt.clock())

@@ -8,7 +8,6 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from issuance.actions.dependencies import IssuanceDeps
 from issuance.actions.keyring import SigningKey
 from issuance.credentials import signing
 from issuance.credentials.status_list import (
@@ -22,16 +21,17 @@ from issuance.credentials.status_list import (
 from issuance.db import repository
 from issuance.db.tables import StatusList
 from issuance.domain.public_urls import status_list_url
+from issuance.runtime import IssuanceRuntime
 
 _PROBES = 16
 
 
 def sign_list(
-    row: StatusList, bits: Bits, key: SigningKey, deps: IssuanceDeps, now: datetime
+    row: StatusList, bits: Bits, key: SigningKey, rt: IssuanceRuntime, now: datetime
 ) -> None:
     """Store the bits and a freshly signed BitstringStatusListCredential on ``row``."""
     unsigned = build_status_list_credential(
-        list_url=status_list_url(deps.public_base_url, row.id),
+        list_url=status_list_url(rt.public_base_url, row.id),
         issuer=key.issuer_did,
         status_list=bits,
         valid_from=now,
@@ -54,22 +54,22 @@ def _bits_of(row: StatusList) -> Bits:
     return bits
 
 
-def new_list(issuer_id: UUID, key: SigningKey, deps: IssuanceDeps, now: datetime) -> StatusList:
+def new_list(issuer_id: UUID, key: SigningKey, rt: IssuanceRuntime, now: datetime) -> StatusList:
     row = StatusList(
         id=uuid.uuid4(),
         issuer_id=issuer_id,
-        size=deps.status_list_size,
+        size=rt.status_list_size,
         bits=b"",
         signed_credential={},
         created_at=now,
         updated_at=now,
     )
-    sign_list(row, Bits(deps.status_list_size), key, deps, now)
+    sign_list(row, Bits(rt.status_list_size), key, rt, now)
     return row
 
 
 async def allocate_bit(
-    session: AsyncSession, issuer_id: UUID, key: SigningKey, deps: IssuanceDeps, now: datetime
+    session: AsyncSession, issuer_id: UUID, key: SigningKey, rt: IssuanceRuntime, now: datetime
 ) -> tuple[StatusList, int]:
     """A random unused bit in the issuer's open list (a new list when it is full).
 
@@ -82,29 +82,29 @@ async def allocate_bit(
         # allocate_index, without reading every bit already used (a read that grew with
         # each credential in the list). Only when every probe is taken, the list being
         # nearly full, is the whole set read to decide.
-        candidates = [deps.randbelow(row.size) for _ in range(_PROBES)]
+        candidates = [rt.randbelow(row.size) for _ in range(_PROBES)]
         index = await repository.first_free_index(session, row.id, candidates)
         if index is not None:
             return row, index
         used = await repository.used_indexes(session, row.id)
         try:
-            return row, allocate_index(used, deps.randbelow, row.size)
+            return row, allocate_index(used, rt.randbelow, row.size)
         except StatusListError:
             pass  # full: start the next list
-    row = new_list(issuer_id, key, deps, now)
+    row = new_list(issuer_id, key, rt, now)
     session.add(row)
     await session.flush()
-    return row, allocate_index(set(), deps.randbelow, row.size)
+    return row, allocate_index(set(), rt.randbelow, row.size)
 
 
 def set_bit(
-    row: StatusList, index: int, key: SigningKey, deps: IssuanceDeps, now: datetime
+    row: StatusList, index: int, key: SigningKey, rt: IssuanceRuntime, now: datetime
 ) -> None:
     """Set the revocation bit and re-sign; the caller holds the row lock."""
     bits = _bits_of(row)
     bits.set(index)
-    sign_list(row, bits, key, deps, now)
+    sign_list(row, bits, key, rt, now)
 
 
-def resign(row: StatusList, key: SigningKey, deps: IssuanceDeps, now: datetime) -> None:
-    sign_list(row, _bits_of(row), key, deps, now)
+def resign(row: StatusList, key: SigningKey, rt: IssuanceRuntime, now: datetime) -> None:
+    sign_list(row, _bits_of(row), key, rt, now)

@@ -14,13 +14,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from issuance.actions.dependencies import IssuanceDeps
 from issuance.credentials.did_web import DidResolutionError, IssuerKey, build_did_document
 from issuance.credentials.results import Check, VerificationResult
 from issuance.credentials.verification import issuer_id, verify_credential
 from issuance.db.verification_reads import read_verification_data
 from issuance.domain.key_validity import usable_keys
 from issuance.domain.public_urls import did_for, local_issuer_id, local_status_list_id
+from issuance.runtime import IssuanceRuntime
 
 log = logging.getLogger(__name__)
 
@@ -56,15 +56,15 @@ def _status_list_urls(credential: Mapping[str, Any]) -> list[str]:
 
 
 async def verify(
-    engine: AsyncEngine, credential: Mapping[str, Any], deps: IssuanceDeps
+    engine: AsyncEngine, credential: Mapping[str, Any], rt: IssuanceRuntime
 ) -> tuple[VerificationResult, bool]:
     """The verification result, and whether the issuer is one of ours."""
     did = issuer_id(credential)
-    local_id = local_issuer_id(deps.public_base_url, did) if did else None
+    local_id = local_issuer_id(rt.public_base_url, did) if did else None
     list_ids = {
         url: list_id
         for url in _status_list_urls(credential)
-        if (list_id := local_status_list_id(deps.public_base_url, url)) is not None
+        if (list_id := local_status_list_id(rt.public_base_url, url)) is not None
     }
     data = await read_verification_data(engine, local_id, list(set(list_ids.values())))
     documents: dict[str, Mapping[str, Any]] = {}
@@ -72,7 +72,7 @@ async def verify(
         # Like GET /issuers/{id}/did.json, but only the keys that may verify a proof
         # made when this one says it was: no retired or revoked key for later proofs.
         documents[did] = build_did_document(
-            did_for(deps.public_base_url, local_id),
+            did_for(rt.public_base_url, local_id),
             [
                 IssuerKey(k.key_id, k.public_key_multibase)
                 for k in usable_keys(data.keys, proof_created(credential))
@@ -87,14 +87,14 @@ async def verify(
     def resolve_did(requested: str) -> Mapping[str, Any]:
         if requested in documents:
             return documents[requested]
-        if local_issuer_id(deps.public_base_url, requested) is not None:
+        if local_issuer_id(rt.public_base_url, requested) is not None:
             raise DidResolutionError(f"{requested} is not an issuer of this service")
         raise DidResolutionError(f"{requested}: {NOT_RESOLVABLE}")
 
     def fetch_status_list(url: str) -> Mapping[str, Any]:
         if url in lists:
             return lists[url]
-        if local_status_list_id(deps.public_base_url, url) is not None:
+        if local_status_list_id(rt.public_base_url, url) is not None:
             raise LookupError(f"{url} is not a status list of this service")
         raise LookupError(f"{url}: {NOT_RESOLVABLE}")
 
@@ -103,7 +103,7 @@ async def verify(
             credential,
             resolve_did=resolve_did,
             fetch_status_list=fetch_status_list,
-            now=deps.clock(),
+            now=rt.clock(),
         )
     except Exception as exc:
         # The core promises not to raise on bad input; if garbage still finds a way,

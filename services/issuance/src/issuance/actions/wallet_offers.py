@@ -9,7 +9,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from issuance.actions.dependencies import IssuanceDeps
 from issuance.db import wallet_repository
 from issuance.db.tables import Credential, WalletOffer
 from issuance.domain.oid4vci_metadata import credential_offer, credential_offer_uri
@@ -25,6 +24,7 @@ from issuance.domain.wallet_offers import (
     new_tx_code,
     secret_hash,
 )
+from issuance.runtime import IssuanceRuntime
 
 NONCE_PURPOSE = "oid4vci-nonce"
 
@@ -48,16 +48,16 @@ class TokenGrant:
 
 
 async def create_offer(
-    session: AsyncSession, credential: Credential, with_tx_code: bool, deps: IssuanceDeps
+    session: AsyncSession, credential: Credential, with_tx_code: bool, rt: IssuanceRuntime
 ) -> CreatedOffer:
-    now = deps.clock()
+    now = rt.clock()
     if await wallet_repository.open_offer_count(session, credential.id, now) >= MAX_OPEN_OFFERS:
         raise TooManyOffersError(
             f"at most {MAX_OPEN_OFFERS} open wallet offers per credential; "
             "use one or wait until one expires"
         )
     code = new_secret()
-    tx_code = new_tx_code(deps.randbelow) if with_tx_code else None
+    tx_code = new_tx_code(rt.randbelow) if with_tx_code else None
     row = WalletOffer(
         id=uuid.uuid4(),
         credential_id=credential.id,
@@ -68,15 +68,15 @@ async def create_offer(
     )
     session.add(row)
     await session.flush()
-    offer = credential_offer(deps.public_base_url, code, tx_code is not None)
+    offer = credential_offer(rt.public_base_url, code, tx_code is not None)
     return CreatedOffer(row, offer, credential_offer_uri(offer), tx_code)
 
 
 async def redeem_offer(
-    session: AsyncSession, code: str, tx_code: str | None, deps: IssuanceDeps
+    session: AsyncSession, code: str, tx_code: str | None, rt: IssuanceRuntime
 ) -> TokenGrant | RedeemOutcome:
     """An access token for the wallet, or why not (a wrong tx code is counted)."""
-    now = deps.clock()
+    now = rt.clock()
     row = await wallet_repository.offer_by_code(session, secret_hash(code))
     facts = (
         OfferFacts(
@@ -98,8 +98,8 @@ async def redeem_offer(
     return TokenGrant(token, int(TOKEN_TTL.total_seconds()))
 
 
-def new_nonce(deps: IssuanceDeps) -> str:
-    return issue_nonce(deps.derived_secret(NONCE_PURPOSE), deps.clock())
+def new_nonce(rt: IssuanceRuntime) -> str:
+    return issue_nonce(rt.derived_secret(NONCE_PURPOSE), rt.clock())
 
 
 def offer_expires_at(created: CreatedOffer) -> datetime:

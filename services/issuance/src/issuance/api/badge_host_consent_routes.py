@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from credmarket_platform.auth import Principal, require
+from credmarket_platform.auth import Principal, require, subject_uuid
 from credmarket_platform.db import UnitOfWork
 from credmarket_platform.http import pagination
+from credmarket_platform.http import problem_types as pt
 from credmarket_platform.http.pagination import cursor_query, limit_query
 from credmarket_platform.http.problems import ProblemError, problem_responses
 from fastapi import APIRouter, Depends, Response, status
 
 from issuance.actions import badge_host_auth as auth
-from issuance.actions.dependencies import IssuanceDeps
 from issuance.api.badge_host_consent_models import (
     AuthorizationRequestOut,
     DecisionIn,
@@ -22,17 +22,12 @@ from issuance.api.badge_host_consent_models import (
     GrantOut,
     ScopeOut,
 )
-from issuance.api.dependencies import get_deps, subject_uuid, unit_of_work
+from issuance.api.dependencies import get_runtime, get_unit_of_work
+from issuance.db import badge_host_repository
 from issuance.domain.badge_host_rules import SCOPE_TEXT
+from issuance.runtime import IssuanceRuntime
 
 router = APIRouter(prefix="/v1/badge-hosts", tags=["badge hosts (learner consent)"])
-
-
-def _learner(principal: Principal) -> UUID:
-    learner = subject_uuid(principal.subject)
-    if learner is None:
-        raise ProblemError(403, "Forbidden", "The token's subject is not a learner id.")
-    return learner
 
 
 def _gone() -> ProblemError:
@@ -45,16 +40,16 @@ def _gone() -> ProblemError:
     "/authorization-requests/{request_id}",
     summary="What a badge host asks for, to show the learner before they decide",
     response_model=AuthorizationRequestOut,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(401, 403, 404, 422, pt.SUBJECT_NOT_UUID),
 )
 async def get_authorization_request(
     request_id: UUID,
     principal: Principal = require("learner"),
-    uow: UnitOfWork = Depends(unit_of_work),
-    deps: IssuanceDeps = Depends(get_deps),
+    uow: UnitOfWork = Depends(get_unit_of_work),
+    rt: IssuanceRuntime = Depends(get_runtime),
 ) -> AuthorizationRequestOut:
-    _learner(principal)
-    pending = await auth.pending_authorization(uow.session, request_id, deps)
+    subject_uuid(principal)
+    pending = await auth.pending_authorization(uow.session, request_id, rt)
     if pending is None:
         raise _gone()
     return AuthorizationRequestOut(
@@ -71,16 +66,16 @@ async def get_authorization_request(
     "/authorization-requests/{request_id}/decision",
     summary="Approve or deny a badge host's access; answers where the browser goes back to",
     response_model=DecisionOut,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(401, 403, 404, 422, pt.SUBJECT_NOT_UUID),
 )
 async def decide(
     request_id: UUID,
     body: DecisionIn,
     principal: Principal = require("learner"),
-    uow: UnitOfWork = Depends(unit_of_work),
-    deps: IssuanceDeps = Depends(get_deps),
+    uow: UnitOfWork = Depends(get_unit_of_work),
+    rt: IssuanceRuntime = Depends(get_runtime),
 ) -> DecisionOut:
-    redirect = await auth.decide(uow.session, request_id, _learner(principal), body.approve, deps)
+    redirect = await auth.decide(uow.session, request_id, subject_uuid(principal), body.approve, rt)
     if redirect is None:
         raise _gone()
     await uow.commit()
@@ -91,18 +86,18 @@ async def decide(
     "/grants",
     summary="The badge hosts the learner let in, and when",
     response_model=GrantList,
-    responses=problem_responses(401, 403),
+    responses=problem_responses(401, 403, pt.SUBJECT_NOT_UUID),
 )
 async def list_grants(
     principal: Principal = require("learner"),
     limit: int = limit_query(50, 200),
     cursor: str | None = cursor_query(),
-    uow: UnitOfWork = Depends(unit_of_work),
+    uow: UnitOfWork = Depends(get_unit_of_work),
 ) -> GrantList:
-    learner = _learner(principal)
+    learner = subject_uuid(principal)
     # A learner lets in a handful of hosts: paged here, over their few rows, newest first.
     pairs = sorted(
-        await auth.grants_with_clients(uow.session, learner),
+        await badge_host_repository.grants_with_clients(uow.session, learner),
         key=lambda pair: (pair[0].created_at, str(pair[0].id)),
         reverse=True,
     )
@@ -142,15 +137,15 @@ async def list_grants(
     "/grants/{grant_id}",
     summary="Withdraw a badge host's access: its tokens stop working at once",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(401, 403, 404, 422, pt.SUBJECT_NOT_UUID),
 )
 async def revoke_grant(
     grant_id: UUID,
     principal: Principal = require("learner"),
-    uow: UnitOfWork = Depends(unit_of_work),
-    deps: IssuanceDeps = Depends(get_deps),
+    uow: UnitOfWork = Depends(get_unit_of_work),
+    rt: IssuanceRuntime = Depends(get_runtime),
 ) -> Response:
-    if not await auth.revoke_grant(uow.session, _learner(principal), grant_id, deps):
+    if not await auth.revoke_grant(uow.session, subject_uuid(principal), grant_id, rt):
         raise ProblemError(404, "Not found", "No grant of yours with this id.")
     await uow.commit()
     return Response(status_code=204)

@@ -21,11 +21,10 @@ from issuance.actions.badge_host_resources import (
     learner_profile,
     upsert_credential,
 )
-from issuance.actions.dependencies import IssuanceDeps
 from issuance.api.bounded_body import read_at_most
-from issuance.api.dependencies import get_deps, unit_of_work
+from issuance.api.dependencies import get_runtime, get_unit_of_work
 from issuance.db import badge_host_repository as repo
-from issuance.db.tables import BadgeHostGrant
+from issuance.db.tables import BadgeHostClient, BadgeHostGrant
 from issuance.domain.badge_host_discovery import API_PATH, service_description
 from issuance.domain.badge_host_rules import (
     CREDENTIAL_READONLY,
@@ -33,6 +32,8 @@ from issuance.domain.badge_host_rules import (
     MAX_PAGE,
     PROFILE_READONLY,
 )
+from issuance.domain.oauth import OAuthError, parse_form
+from issuance.runtime import IssuanceRuntime
 
 router = APIRouter(prefix=API_PATH, tags=["Open Badges 3.0 API"])
 
@@ -40,7 +41,7 @@ MAX_BODY_BYTES = 256 * 1024
 _NO_STORE = {"Cache-Control": "no-store"}
 
 
-def _oauth_error(exc: auth.OAuthError) -> JSONResponse:
+def _oauth_error(exc: OAuthError) -> JSONResponse:
     headers = dict(_NO_STORE)
     if exc.status == 401:
         headers["WWW-Authenticate"] = 'Basic realm="credmarket badge hosts"'
@@ -88,12 +89,18 @@ async def _body(request: Request) -> bytes:
     return body
 
 
+async def _client_form(request: Request, uow: UnitOfWork) -> tuple[BadgeHostClient, dict[str, str]]:
+    """The OAuth endpoints' request: the client authenticated (HTTP Basic), its form read."""
+    client = await auth.authenticate_client(uow.session, request.headers.get("authorization", ""))
+    return client, parse_form(await _body(request))
+
+
 async def _grant(
-    request: Request, uow: UnitOfWork, scope: str, deps: IssuanceDeps
+    request: Request, uow: UnitOfWork, scope: str, rt: IssuanceRuntime
 ) -> BadgeHostGrant:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     grant = (
-        await auth.grant_for_access_token(uow.session, token, deps)
+        await auth.grant_for_access_token(uow.session, token, rt)
         if scheme.lower() == "bearer" and token
         else None
     )
@@ -105,26 +112,26 @@ async def _grant(
 
 
 @router.get("/discovery", summary="Service Description Document (OB 3.0 §6.3.1)")
-async def discovery(deps: IssuanceDeps = Depends(get_deps)) -> JSONResponse:
+async def discovery(rt: IssuanceRuntime = Depends(get_runtime)) -> JSONResponse:
     return JSONResponse(
-        service_description(deps.public_base_url), headers={"Cache-Control": "public, max-age=300"}
+        service_description(rt.public_base_url), headers={"Cache-Control": "public, max-age=300"}
     )
 
 
 @router.post("/auth/register", summary="Dynamic client registration (RFC 7591)", status_code=201)
 async def register(
     request: Request,
-    uow: UnitOfWork = Depends(unit_of_work),
-    deps: IssuanceDeps = Depends(get_deps),
+    uow: UnitOfWork = Depends(get_unit_of_work),
+    rt: IssuanceRuntime = Depends(get_runtime),
 ) -> Response:
     try:
         body = json.loads(await _body(request))
-        registration = await auth.register_client(uow.session, body, deps)
+        registration = await auth.register_client(uow.session, body, rt)
     except _Refused as refused:
         return refused.response
     except (ValueError, RecursionError):  # RecursionError: absurdly nested JSON
-        return _oauth_error(auth.OAuthError("invalid_client_metadata", "the body is not JSON"))
-    except auth.OAuthError as exc:
+        return _oauth_error(OAuthError("invalid_client_metadata", "the body is not JSON"))
+    except OAuthError as exc:
         return _oauth_error(exc)
     await uow.commit()
     client = registration.client
@@ -150,15 +157,15 @@ async def register(
 @router.get("/auth/authorize", summary="Authorization endpoint: on to the learner's consent page")
 async def authorize(
     request: Request,
-    uow: UnitOfWork = Depends(unit_of_work),
-    deps: IssuanceDeps = Depends(get_deps),
+    uow: UnitOfWork = Depends(get_unit_of_work),
+    rt: IssuanceRuntime = Depends(get_runtime),
 ) -> Response:
     params = dict(request.query_params)
     if any(len(v) > 4096 for v in params.values()):
-        return _oauth_error(auth.OAuthError("invalid_request", "a parameter is too long"))
+        return _oauth_error(OAuthError("invalid_request", "a parameter is too long"))
     try:
-        start = await auth.start_authorization(uow.session, params, deps)
-    except auth.OAuthError as exc:
+        start = await auth.start_authorization(uow.session, params, rt)
+    except OAuthError as exc:
         # The redirect URI is not trusted yet: the error is shown here, not sent there.
         return _oauth_error(exc)
     await uow.commit()
@@ -168,24 +175,21 @@ async def authorize(
 @router.post("/auth/token", summary="Token endpoint: authorization code (PKCE) or refresh token")
 async def token(
     request: Request,
-    uow: UnitOfWork = Depends(unit_of_work),
-    deps: IssuanceDeps = Depends(get_deps),
+    uow: UnitOfWork = Depends(get_unit_of_work),
+    rt: IssuanceRuntime = Depends(get_runtime),
 ) -> Response:
     try:
-        client = await auth.authenticate_client(
-            uow.session, request.headers.get("authorization", "")
-        )
-        form = auth.parse_form(await _body(request))
+        client, form = await _client_form(request, uow)
         grant_type = form.get("grant_type")
         if grant_type == "authorization_code":
-            tokens = await auth.exchange_code(uow.session, client, form, deps)
+            tokens = await auth.exchange_code(uow.session, client, form, rt)
         elif grant_type == "refresh_token":
-            tokens = await auth.refresh_tokens(uow.session, client, form, deps)
+            tokens = await auth.refresh_tokens(uow.session, client, form, rt)
         else:
-            raise auth.OAuthError("unsupported_grant_type", "authorization_code or refresh_token")
+            raise OAuthError("unsupported_grant_type", "authorization_code or refresh_token")
     except _Refused as refused:
         return refused.response
-    except auth.OAuthError as exc:
+    except OAuthError as exc:
         return _oauth_error(exc)
     await uow.commit()
     return JSONResponse(
@@ -209,18 +213,16 @@ async def credentials(
     limit: int = Query(default=MAX_PAGE, ge=1, le=MAX_PAGE),
     offset: int = Query(default=0, ge=0, le=100_000),
     since: datetime | None = Query(default=None),
-    uow: UnitOfWork = Depends(unit_of_work),
-    deps: IssuanceDeps = Depends(get_deps),
+    uow: UnitOfWork = Depends(get_unit_of_work),
+    rt: IssuanceRuntime = Depends(get_runtime),
 ) -> Response:
     if since is not None and since.tzinfo is None:
         return _status_info(400, "invalid_data", "since must be an ISO 8601 time with a zone")
     try:
-        grant = await _grant(request, uow, CREDENTIAL_READONLY, deps)
+        grant = await _grant(request, uow, CREDENTIAL_READONLY, rt)
     except _Refused as refused:
         return refused.response
-    page = await get_credentials(
-        uow.session, grant, limit=limit, offset=offset, since=since, deps=deps
-    )
+    page = await get_credentials(uow.session, grant, limit=limit, offset=offset, since=since, rt=rt)
     for event in page.delivered:
         uow.emit_new(event, source="/issuance")
     await uow.commit()
@@ -242,11 +244,11 @@ async def credentials(
 )
 async def upsert(
     request: Request,
-    uow: UnitOfWork = Depends(unit_of_work),
-    deps: IssuanceDeps = Depends(get_deps),
+    uow: UnitOfWork = Depends(get_unit_of_work),
+    rt: IssuanceRuntime = Depends(get_runtime),
 ) -> Response:
     try:
-        grant = await _grant(request, uow, CREDENTIAL_UPSERT, deps)
+        grant = await _grant(request, uow, CREDENTIAL_UPSERT, rt)
         raw = await _body(request)
     except _Refused as refused:
         return refused.response
@@ -254,7 +256,7 @@ async def upsert(
         return _status_info(415, "invalid_data", "send the credential as application/json")
     try:
         document: Any = json.loads(raw)
-        created = await upsert_credential(uow.session, grant, document, deps)
+        created = await upsert_credential(uow.session, grant, document, rt)
     except (ValueError, RecursionError) as exc:
         message = str(exc) if isinstance(exc, UpsertRefusedError) else "the body is not JSON"
         return _status_info(400, "invalid_data", message)
@@ -265,11 +267,11 @@ async def upsert(
 @router.get("/profile", summary="getProfile: the learner's profile")
 async def profile(
     request: Request,
-    uow: UnitOfWork = Depends(unit_of_work),
-    deps: IssuanceDeps = Depends(get_deps),
+    uow: UnitOfWork = Depends(get_unit_of_work),
+    rt: IssuanceRuntime = Depends(get_runtime),
 ) -> Response:
     try:
-        grant = await _grant(request, uow, PROFILE_READONLY, deps)
+        grant = await _grant(request, uow, PROFILE_READONLY, rt)
     except _Refused as refused:
         return refused.response
     latest, _ = await repo.learner_credentials(uow.session, grant.learner_id, None, 0, 1)
@@ -280,19 +282,16 @@ async def profile(
 @router.post("/auth/revoke", summary="Token revocation (RFC 7009)")
 async def revoke_token(
     request: Request,
-    uow: UnitOfWork = Depends(unit_of_work),
-    deps: IssuanceDeps = Depends(get_deps),
+    uow: UnitOfWork = Depends(get_unit_of_work),
+    rt: IssuanceRuntime = Depends(get_runtime),
 ) -> Response:
     try:
-        client = await auth.authenticate_client(
-            uow.session, request.headers.get("authorization", "")
-        )
-        form = auth.parse_form(await _body(request))
+        client, form = await _client_form(request, uow)
     except _Refused as refused:
         return refused.response
-    except auth.OAuthError as exc:
+    except OAuthError as exc:
         return _oauth_error(exc)
-    await auth.revoke_token(uow.session, client, form.get("token", ""), deps)
+    await auth.revoke_token(uow.session, client, form.get("token", ""), rt)
     await uow.commit()
     # RFC 7009: the same answer whether or not the token was known.
     return Response(status_code=200, headers=_NO_STORE)

@@ -5,20 +5,20 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from credmarket_platform.db import Database, UnitOfWork
+from credmarket_platform.db import UnitOfWork
 from credmarket_platform.http.problems import ProblemError, problem_responses
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import Response
 
-from issuance.actions.dependencies import IssuanceDeps
 from issuance.api.bounded_body import read_at_most
-from issuance.api.dependencies import get_database, get_deps, unit_of_work
+from issuance.api.dependencies import get_runtime, get_unit_of_work
 from issuance.api.verify_models import VerificationReport
 from issuance.api.verify_routes import verification_report
 from issuance.credentials.badge_image import badge_png, badge_svg
 from issuance.credentials.baking import BakingError, bake_png, bake_svg, extract_png, extract_svg
 from issuance.db import repository
 from issuance.db.tables import Credential
+from issuance.runtime import IssuanceRuntime
 
 router = APIRouter(tags=["baked badges"])
 
@@ -55,7 +55,7 @@ def _download(content: bytes | str, media_type: str, name: str) -> Response:
     response_class=Response,
     responses={200: {"content": {PNG_TYPE: {}}}, **problem_responses(404, 422)},
 )
-async def baked_png(credential_id: UUID, uow: UnitOfWork = Depends(unit_of_work)) -> Response:
+async def baked_png(credential_id: UUID, uow: UnitOfWork = Depends(get_unit_of_work)) -> Response:
     credential, issuer_name = await _credential_and_issuer(uow, credential_id)
     image = badge_png(credential.achievement_name, issuer_name)
     return _download(
@@ -69,7 +69,7 @@ async def baked_png(credential_id: UUID, uow: UnitOfWork = Depends(unit_of_work)
     response_class=Response,
     responses={200: {"content": {SVG_TYPE: {}}}, **problem_responses(404, 422)},
 )
-async def baked_svg(credential_id: UUID, uow: UnitOfWork = Depends(unit_of_work)) -> Response:
+async def baked_svg(credential_id: UUID, uow: UnitOfWork = Depends(get_unit_of_work)) -> Response:
     credential, issuer_name = await _credential_and_issuer(uow, credential_id)
     image = badge_svg(credential.achievement_name, issuer_name)
     return _download(
@@ -102,8 +102,7 @@ async def _read_bounded(request: Request) -> bytes:
 async def verify_baked(
     request: Request,
     content_type: Annotated[str, Header(description="image/png or image/svg+xml")],
-    db: Database = Depends(get_database),
-    deps: IssuanceDeps = Depends(get_deps),
+    rt: IssuanceRuntime = Depends(get_runtime),
 ) -> VerificationReport:
     media_type = content_type.split(";", 1)[0].strip().lower()
     if media_type not in (PNG_TYPE, SVG_TYPE):
@@ -113,4 +112,4 @@ async def verify_baked(
         credential = extract_png(body) if media_type == PNG_TYPE else extract_svg(body)
     except BakingError as exc:
         raise ProblemError(422, "No readable baked credential", str(exc)) from None
-    return await verification_report(credential, db, deps)
+    return await verification_report(credential, rt)

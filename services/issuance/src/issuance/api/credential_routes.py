@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from credmarket_events.issuance import CredentialRevokedV1
-from credmarket_platform.auth import Principal, require
+from credmarket_platform.auth import Principal, require, subject_uuid
 from credmarket_platform.db import UnitOfWork
 from credmarket_platform.http import pagination
 from credmarket_platform.http import problem_types as pt
@@ -15,20 +14,20 @@ from credmarket_platform.http.pagination import cursor_query, limit_query
 from credmarket_platform.http.problems import ProblemError, problem_responses
 from fastapi import APIRouter, Depends, Query
 
-from issuance.actions.dependencies import IssuanceDeps
 from issuance.actions.revoking import revoke_credential
 from issuance.api.credential_models import CredentialPage, CredentialSummary, RevokeRequest
-from issuance.api.dependencies import get_deps, subject_uuid, unit_of_work
+from issuance.api.dependencies import get_runtime, get_unit_of_work
 from issuance.db import repository
 from issuance.db.tables import Credential
 from issuance.domain.credential_state import state_at
 from issuance.domain.public_urls import credential_url, share_url
 from issuance.domain.revocation import RevocationOutcome, normalise_reason
+from issuance.runtime import IssuanceRuntime
 
 router = APIRouter(prefix="/v1/credentials", tags=["credentials"])
 
 
-def summary(credential: Credential, deps: IssuanceDeps) -> CredentialSummary:
+def summary(credential: Credential, rt: IssuanceRuntime) -> CredentialSummary:
     return CredentialSummary(
         id=credential.id,
         enrollment_id=credential.enrollment_id,
@@ -41,27 +40,26 @@ def summary(credential: Credential, deps: IssuanceDeps) -> CredentialSummary:
         revoked_at=credential.revoked_at,
         revocation_reason=credential.revocation_reason,
         state=state_at(
-            deps.clock(), revoked_at=credential.revoked_at, valid_until=credential.valid_until
+            rt.clock(), revoked_at=credential.revoked_at, valid_until=credential.valid_until
         ),
-        credential_url=credential_url(deps.public_base_url, credential.id),
-        share_url=share_url(deps.public_base_url, credential.id),
+        credential_url=credential_url(rt.public_base_url, credential.id),
+        share_url=share_url(rt.public_base_url, credential.id),
     )
 
 
 def may_read(principal: Principal, credential: Credential) -> bool:
-    subject = subject_uuid(principal.subject)
     if principal.role == "ops":
         return True
     if principal.role == "learner":
-        return subject == credential.learner_id
-    return subject == credential.issuer_id
+        return principal.is_subject(credential.learner_id)
+    return principal.is_subject(credential.issuer_id)
 
 
 @router.get(
     "",
     summary="Credentials: a learner's own, a provider's issued ones, or any (ops)",
     response_model=CredentialPage,
-    responses=problem_responses(pt.FORBIDDEN),
+    responses=problem_responses(pt.FORBIDDEN, pt.SUBJECT_NOT_UUID),
 )
 async def list_credentials(
     learner_id: UUID | None = Query(default=None, description="Ops only: one learner's."),
@@ -75,21 +73,16 @@ async def list_credentials(
         description="Deprecated: use `cursor`. Kept for one version.",
     ),
     principal: Principal = require("learner", "provider", "ops"),
-    uow: UnitOfWork = Depends(unit_of_work),
-    deps: IssuanceDeps = Depends(get_deps),
+    uow: UnitOfWork = Depends(get_unit_of_work),
+    rt: IssuanceRuntime = Depends(get_runtime),
 ) -> CredentialPage:
-    subject = subject_uuid(principal.subject)
     issuer_filter: UUID | None = None
     if principal.role == "learner":
-        if learner_id is not None and learner_id != subject:
+        if learner_id is not None and not principal.is_subject(learner_id):
             raise ProblemError(403, "Forbidden", "A learner can list only their own credentials.")
-        if subject is None:
-            return CredentialPage(items=[], limit=limit, offset=offset)
-        learner_id = subject
+        learner_id = subject_uuid(principal)
     elif principal.role == "provider":
-        if subject is None:
-            return CredentialPage(items=[], limit=limit, offset=offset)
-        issuer_filter = subject
+        issuer_filter = subject_uuid(principal)
     scope = pagination.scope_of(principal.role, principal.subject_id, learner_id, issuer_filter)
     after = None
     if cursor is not None:
@@ -113,7 +106,7 @@ async def list_credentials(
         else None
     )
     return CredentialPage(
-        items=[summary(r, deps) for r in page], next_cursor=next_cursor, limit=limit, offset=offset
+        items=[summary(r, rt) for r in page], next_cursor=next_cursor, limit=limit, offset=offset
     )
 
 
@@ -126,14 +119,14 @@ async def list_credentials(
 async def get_credential(
     credential_id: UUID,
     principal: Principal = require("learner", "provider", "ops"),
-    uow: UnitOfWork = Depends(unit_of_work),
-    deps: IssuanceDeps = Depends(get_deps),
+    uow: UnitOfWork = Depends(get_unit_of_work),
+    rt: IssuanceRuntime = Depends(get_runtime),
 ) -> CredentialSummary:
     credential = await repository.get_credential(uow.session, credential_id)
     # Someone else's credential answers like a missing one: ids are not confirmed to strangers.
     if credential is None or not may_read(principal, credential):
         raise ProblemError(404, "Not found", "No credential with this id.")
-    return summary(credential, deps)
+    return summary(credential, rt)
 
 
 @router.post(
@@ -147,14 +140,14 @@ async def revoke(
     body: RevokeRequest,
     principal: Principal = require("ops"),
     _key: str | None = idempotency_key(required=False),
-    uow: UnitOfWork = Depends(unit_of_work),
-    deps: IssuanceDeps = Depends(get_deps),
+    uow: UnitOfWork = Depends(get_unit_of_work),
+    rt: IssuanceRuntime = Depends(get_runtime),
 ) -> CredentialSummary:
     try:
         reason = normalise_reason(body.reason)
     except ValueError as exc:
         raise ProblemError(422, "Invalid reason", str(exc)) from None
-    result = await revoke_credential(uow.session, credential_id, reason, deps)
+    result = await revoke_credential(uow.session, credential_id, reason, rt)
     if result.outcome is RevocationOutcome.NO_CREDENTIAL or result.credential is None:
         raise ProblemError(404, "Not found", "No credential with this id.")
     credential = result.credential
@@ -165,15 +158,8 @@ async def revoke(
             f"This credential was revoked at {credential.revoked_at}.",
             type_="urn:credmarket:problem:credential-already-revoked",
         )
-    assert credential.revoked_at is not None
-    uow.emit_new(
-        CredentialRevokedV1(
-            credential_id=credential.id,
-            enrollment_id=credential.enrollment_id,
-            reason=reason,
-            revoked_at=credential.revoked_at,
-        ),
-        source="/issuance",
-    )
+    event = result.revoked_event()
+    assert event is not None
+    uow.emit_new(event, source="/issuance")
     await uow.commit()
-    return summary(credential, deps)
+    return summary(credential, rt)

@@ -1,36 +1,23 @@
-"""Per-app objects the routes need, kept on ``app.state`` by the app factory."""
+"""What routes get from the app: the runtime it was built with, and a unit of work."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from uuid import UUID
 
-from credmarket_platform.db import Database, UnitOfWork
+from credmarket_platform.db import UnitOfWork
 from fastapi import Depends, Request
 
-from issuance.actions.dependencies import IssuanceDeps
+from issuance.runtime import IssuanceRuntime
 
 
-async def get_database(request: Request) -> Database:
-    db = request.app.state.database
-    assert isinstance(db, Database)
-    return db
+async def get_runtime(request: Request) -> IssuanceRuntime:
+    runtime = request.app.state.runtime
+    assert isinstance(runtime, IssuanceRuntime)
+    return runtime
 
 
-async def get_deps(request: Request) -> IssuanceDeps:
-    deps = request.app.state.issuance_deps
-    assert isinstance(deps, IssuanceDeps)
-    return deps
-
-
-async def unit_of_work(db: Database = Depends(get_database)) -> AsyncIterator[UnitOfWork]:
-    async with db.unit_of_work() as uow:
+async def get_unit_of_work(
+    rt: IssuanceRuntime = Depends(get_runtime),
+) -> AsyncIterator[UnitOfWork]:
+    async with rt.db.unit_of_work() as uow:
         yield uow
-
-
-def subject_uuid(subject: str) -> UUID | None:
-    """A token subject as the UUID our records use; None if it is not one."""
-    try:
-        return UUID(subject)
-    except ValueError:
-        return None

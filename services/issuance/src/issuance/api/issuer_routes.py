@@ -11,11 +11,11 @@ from credmarket_platform.http.idempotency import idempotency_key
 from credmarket_platform.http.problems import ProblemError, problem_responses
 from fastapi import APIRouter, Body, Depends, Path
 
-from issuance.actions.dependencies import IssuanceDeps
 from issuance.actions.issuers import UnknownKeyError, revoke_key, rotate_key
-from issuance.api.dependencies import get_deps, subject_uuid, unit_of_work
+from issuance.api.dependencies import get_runtime, get_unit_of_work
 from issuance.api.issuer_models import KeyRevocationIn, RevokedKeyOut, RotatedKeyOut
 from issuance.domain.key_validity import RotationRefused
+from issuance.runtime import IssuanceRuntime
 
 router = APIRouter(prefix="/v1/issuers", tags=["issuers"])
 
@@ -33,13 +33,13 @@ async def rotate(
     issuer_id: UUID,
     principal: Principal = require("provider", "ops"),
     _key: str | None = idempotency_key(required=False),
-    uow: UnitOfWork = Depends(unit_of_work),
-    deps: IssuanceDeps = Depends(get_deps),
+    uow: UnitOfWork = Depends(get_unit_of_work),
+    rt: IssuanceRuntime = Depends(get_runtime),
 ) -> RotatedKeyOut:
-    if principal.role == "provider" and subject_uuid(principal.subject) != issuer_id:
+    if principal.role == "provider" and not principal.is_subject(issuer_id):
         raise ProblemError(403, "Forbidden", "A provider can rotate only its own issuer's key.")
     try:
-        rotated = await rotate_key(uow.session, issuer_id, deps)
+        rotated = await rotate_key(uow.session, issuer_id, rt)
     except RotationRefused as refused:
         raise _refusal(refused) from None
     if rotated is None:
@@ -84,12 +84,12 @@ async def revoke(
     body: KeyRevocationIn = Body(),
     principal: Principal = require("ops"),
     _key: str | None = idempotency_key(required=False),
-    uow: UnitOfWork = Depends(unit_of_work),
-    deps: IssuanceDeps = Depends(get_deps),
+    uow: UnitOfWork = Depends(get_unit_of_work),
+    rt: IssuanceRuntime = Depends(get_runtime),
 ) -> RevokedKeyOut:
     try:
         revoked = await revoke_key(
-            uow.session, issuer_id, key_id, f"{principal.subject_id}: {body.reason}", deps
+            uow.session, issuer_id, key_id, f"{principal.subject_id}: {body.reason}", rt
         )
     except UnknownKeyError:
         raise ProblemError(404, "Not found", f"This issuer has no key {key_id}.") from None

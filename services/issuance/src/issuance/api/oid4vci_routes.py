@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import parse_qs
 
 from credmarket_platform.db import UnitOfWork
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
-from issuance.actions.dependencies import IssuanceDeps
-from issuance.actions.wallet_delivery import WalletRequestError, deliver_to_wallet
+from issuance.actions.wallet_delivery import deliver_to_wallet
 from issuance.actions.wallet_offers import TokenGrant, new_nonce, redeem_offer
 from issuance.api.bounded_body import read_at_most
-from issuance.api.dependencies import get_deps, unit_of_work
+from issuance.api.dependencies import get_runtime, get_unit_of_work
+from issuance.domain.oauth import OAuthError, parse_form
 from issuance.domain.oid4vci_metadata import (
     CONFIGURATION_ID,
     PRE_AUTHORIZED_GRANT,
@@ -26,6 +25,7 @@ from issuance.domain.oid4vci_metadata import (
     credential_issuer_metadata,
 )
 from issuance.domain.wallet_offers import RedeemOutcome
+from issuance.runtime import IssuanceRuntime
 
 router = APIRouter(tags=["wallets (OpenID4VCI)"])
 
@@ -54,9 +54,9 @@ def _error(error: str, description: str, status: int = 400) -> JSONResponse:
     "/.well-known/openid-credential-issuer",
     summary="Credential issuer metadata (OpenID4VCI 1.0 §12.2)",
 )
-async def issuer_metadata(deps: IssuanceDeps = Depends(get_deps)) -> JSONResponse:
+async def issuer_metadata(rt: IssuanceRuntime = Depends(get_runtime)) -> JSONResponse:
     return JSONResponse(
-        credential_issuer_metadata(deps.public_base_url),
+        credential_issuer_metadata(rt.public_base_url),
         headers={"Cache-Control": "public, max-age=300"},
     )
 
@@ -65,9 +65,9 @@ async def issuer_metadata(deps: IssuanceDeps = Depends(get_deps)) -> JSONRespons
     "/.well-known/oauth-authorization-server",
     summary="Authorization server metadata (RFC 8414) for the pre-authorized code grant",
 )
-async def as_metadata(deps: IssuanceDeps = Depends(get_deps)) -> JSONResponse:
+async def as_metadata(rt: IssuanceRuntime = Depends(get_runtime)) -> JSONResponse:
     return JSONResponse(
-        authorization_server_metadata(deps.public_base_url),
+        authorization_server_metadata(rt.public_base_url),
         headers={"Cache-Control": "public, max-age=300"},
     )
 
@@ -84,25 +84,22 @@ async def as_metadata(deps: IssuanceDeps = Depends(get_deps)) -> JSONResponse:
 )
 async def token(
     request: Request,
-    uow: UnitOfWork = Depends(unit_of_work),
-    deps: IssuanceDeps = Depends(get_deps),
+    uow: UnitOfWork = Depends(get_unit_of_work),
+    rt: IssuanceRuntime = Depends(get_runtime),
 ) -> JSONResponse:
     body = await read_at_most(request, MAX_REQUEST_BYTES)
     if body is None:
         return _error("invalid_request", f"send at most {MAX_REQUEST_BYTES} bytes")
     try:
-        form = {k: v for k, v in parse_qs(body.decode(), strict_parsing=False).items()}
-    except UnicodeDecodeError:
-        return _error("invalid_request", "the form is not UTF-8")
-    if any(len(values) != 1 for values in form.values()):
-        return _error("invalid_request", "each parameter at most once")
-    fields = {name: values[0] for name, values in form.items()}
+        fields = parse_form(body)
+    except OAuthError as exc:
+        return _error(exc.error, exc.description, exc.status)
     if fields.get("grant_type") != PRE_AUTHORIZED_GRANT:
         return _error("unsupported_grant_type", f"only {PRE_AUTHORIZED_GRANT}")
     code = fields.get("pre-authorized_code")
     if not code:
         return _error("invalid_request", "pre-authorized_code is missing")
-    outcome = await redeem_offer(uow.session, code, fields.get("tx_code"), deps)
+    outcome = await redeem_offer(uow.session, code, fields.get("tx_code"), rt)
     # Counted wrong attempts must be kept, whatever the answer.
     await uow.commit()
     if not isinstance(outcome, TokenGrant):
@@ -118,29 +115,29 @@ async def token(
 
 
 @router.post("/oid4vci/nonce", summary="A fresh c_nonce for the wallet's proof (§7)")
-async def nonce(deps: IssuanceDeps = Depends(get_deps)) -> JSONResponse:
-    return JSONResponse({"c_nonce": new_nonce(deps)}, headers=_NO_STORE)
+async def nonce(rt: IssuanceRuntime = Depends(get_runtime)) -> JSONResponse:
+    return JSONResponse({"c_nonce": new_nonce(rt)}, headers=_NO_STORE)
 
 
-def _proof_of(request_body: Any) -> str | WalletRequestError:
+def _proof_of(request_body: Any) -> str | OAuthError:
     if not isinstance(request_body, dict):
-        return WalletRequestError("invalid_credential_request", "send a JSON object")
+        return OAuthError("invalid_credential_request", "send a JSON object")
     if request_body.get("credential_configuration_id") != CONFIGURATION_ID:
-        return WalletRequestError(
+        return OAuthError(
             "unknown_credential_configuration", f"this issuer offers {CONFIGURATION_ID} only"
         )
     proofs, proof = request_body.get("proofs"), request_body.get("proof")
     if isinstance(proofs, dict) and proof is None:
         jwts = proofs.get("jwt")
         if set(proofs) != {"jwt"} or not isinstance(jwts, list) or len(jwts) != 1:
-            return WalletRequestError("invalid_proof", "send exactly one jwt proof")
+            return OAuthError("invalid_proof", "send exactly one jwt proof")
         candidate = jwts[0]
     elif isinstance(proof, dict) and proofs is None and proof.get("proof_type") == "jwt":
         candidate = proof.get("jwt")  # the single-proof form of the drafts before 1.0
     else:
-        return WalletRequestError("invalid_proof", "a jwt proof of possession is required")
+        return OAuthError("invalid_proof", "a jwt proof of possession is required")
     if not isinstance(candidate, str):
-        return WalletRequestError("invalid_proof", "the jwt proof must be a string")
+        return OAuthError("invalid_proof", "the jwt proof must be a string")
     return candidate
 
 
@@ -150,8 +147,8 @@ def _proof_of(request_body: Any) -> str | WalletRequestError:
 )
 async def credential(
     request: Request,
-    uow: UnitOfWork = Depends(unit_of_work),
-    deps: IssuanceDeps = Depends(get_deps),
+    uow: UnitOfWork = Depends(get_unit_of_work),
+    rt: IssuanceRuntime = Depends(get_runtime),
 ) -> JSONResponse:
     scheme, _, access_token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() not in ("bearer", "dpop") or not access_token:
@@ -164,11 +161,11 @@ async def credential(
     except (ValueError, RecursionError):
         return _error("invalid_credential_request", "the body is not JSON")
     proof = _proof_of(parsed)
-    if isinstance(proof, WalletRequestError):
+    if isinstance(proof, OAuthError):
         return _error(proof.error, proof.description, proof.status)
     try:
-        delivery = await deliver_to_wallet(uow.session, access_token, proof, deps)
-    except WalletRequestError as exc:
+        delivery = await deliver_to_wallet(uow.session, access_token, proof, rt)
+    except OAuthError as exc:
         await uow.rollback()
         return _error(exc.error, exc.description, exc.status)
     uow.emit_new(delivery.event, source="/issuance")

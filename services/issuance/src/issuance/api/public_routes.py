@@ -12,9 +12,8 @@ from credmarket_platform.http.problems import ProblemError, problem_responses
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from issuance.actions.dependencies import IssuanceDeps
 from issuance.actions.issuers import did_document, issuer_profile
-from issuance.api.dependencies import get_deps, unit_of_work
+from issuance.api.dependencies import get_runtime, get_unit_of_work
 from issuance.api.share_page import SharePage, render_share_page
 from issuance.db import repository
 from issuance.domain.credential_state import state_at
@@ -27,6 +26,7 @@ from issuance.domain.public_urls import (
     issuer_profile_url,
     share_url,
 )
+from issuance.runtime import IssuanceRuntime
 
 router = APIRouter(tags=["public"])
 
@@ -64,7 +64,7 @@ def _not_found(what: str) -> ProblemError:
     },
 )
 async def get_credential_document(
-    credential_id: UUID, uow: UnitOfWork = Depends(unit_of_work)
+    credential_id: UUID, uow: UnitOfWork = Depends(get_unit_of_work)
 ) -> JSONResponse:
     credential = await repository.get_credential(uow.session, credential_id)
     if credential is None:
@@ -80,8 +80,8 @@ async def get_credential_document(
 )
 async def share_credential(
     credential_id: UUID,
-    uow: UnitOfWork = Depends(unit_of_work),
-    deps: IssuanceDeps = Depends(get_deps),
+    uow: UnitOfWork = Depends(get_unit_of_work),
+    rt: IssuanceRuntime = Depends(get_runtime),
 ) -> HTMLResponse:
     credential = await repository.get_credential(uow.session, credential_id)
     if credential is None:
@@ -98,19 +98,19 @@ async def share_credential(
         issued_at=credential.issued_at,
         valid_until=credential.valid_until,
         state=state_at(
-            deps.clock(), revoked_at=credential.revoked_at, valid_until=credential.valid_until
+            rt.clock(), revoked_at=credential.revoked_at, valid_until=credential.valid_until
         ),
-        credential_url=credential_url(deps.public_base_url, credential.id),
-        issuer_url=issuer_profile_url(deps.public_base_url, issuer.id),
-        share_url=share_url(deps.public_base_url, credential.id),
-        badge_png_url=badge_png_url(deps.public_base_url, credential.id),
-        badge_svg_url=badge_svg_url(deps.public_base_url, credential.id),
+        credential_url=credential_url(rt.public_base_url, credential.id),
+        issuer_url=issuer_profile_url(rt.public_base_url, issuer.id),
+        share_url=share_url(rt.public_base_url, credential.id),
+        badge_png_url=badge_png_url(rt.public_base_url, credential.id),
+        badge_svg_url=badge_svg_url(rt.public_base_url, credential.id),
         linkedin_url=add_to_profile_url(
             certification_name=credential.achievement_name,
             organization_name=issuer.name,
             issued_at=credential.issued_at,
             valid_until=credential.valid_until,
-            certificate_url=share_url(deps.public_base_url, credential.id),
+            certificate_url=share_url(rt.public_base_url, credential.id),
             certificate_id=str(credential.id),
         ),
     )
@@ -125,13 +125,13 @@ async def share_credential(
 )
 async def get_issuer_profile(
     issuer_id: UUID,
-    uow: UnitOfWork = Depends(unit_of_work),
-    deps: IssuanceDeps = Depends(get_deps),
+    uow: UnitOfWork = Depends(get_unit_of_work),
+    rt: IssuanceRuntime = Depends(get_runtime),
 ) -> JSONResponse:
     issuer = await repository.get_issuer(uow.session, issuer_id)
     if issuer is None:
         raise _not_found("issuer")
-    return _json(profile_document(issuer_profile(issuer, deps)), LD_MEDIA_TYPE)
+    return _json(profile_document(issuer_profile(issuer, rt)), LD_MEDIA_TYPE)
 
 
 @router.get(
@@ -142,10 +142,10 @@ async def get_issuer_profile(
 )
 async def get_did_document(
     issuer_id: UUID,
-    uow: UnitOfWork = Depends(unit_of_work),
-    deps: IssuanceDeps = Depends(get_deps),
+    uow: UnitOfWork = Depends(get_unit_of_work),
+    rt: IssuanceRuntime = Depends(get_runtime),
 ) -> JSONResponse:
-    document = await did_document(uow.session, issuer_id, deps)
+    document = await did_document(uow.session, issuer_id, rt)
     if document is None:
         raise _not_found("issuer")
     return _json(document, DID_MEDIA_TYPE)
@@ -160,7 +160,9 @@ async def get_did_document(
         **problem_responses(pt.NOT_FOUND),
     },
 )
-async def get_status_list(list_id: UUID, uow: UnitOfWork = Depends(unit_of_work)) -> JSONResponse:
+async def get_status_list(
+    list_id: UUID, uow: UnitOfWork = Depends(get_unit_of_work)
+) -> JSONResponse:
     row = await repository.get_status_list(uow.session, list_id)
     if row is None:
         raise _not_found("status list")

@@ -5,18 +5,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from credmarket_platform.db import Database
 from credmarket_platform.http import problem_types as pt
 from credmarket_platform.http.problems import ProblemError, problem_responses
 from fastapi import APIRouter, Depends, Request
 
-from issuance.actions.dependencies import IssuanceDeps
 from issuance.actions.verifying import verify
 from issuance.api.bounded_body import read_at_most
-from issuance.api.dependencies import get_database, get_deps
+from issuance.api.dependencies import get_runtime
 from issuance.api.verify_models import CheckOut, VerificationReport
 from issuance.credentials.document_loader import unknown_contexts
 from issuance.credentials.verification import issuer_id
+from issuance.runtime import IssuanceRuntime
 
 router = APIRouter(tags=["verification"])
 
@@ -60,10 +59,10 @@ async def read_bounded_body(request: Request, limit: int) -> bytes:
     return body
 
 
-async def credential_body(
-    request: Request, deps: IssuanceDeps = Depends(get_deps)
+async def get_credential_body(
+    request: Request, rt: IssuanceRuntime = Depends(get_runtime)
 ) -> dict[str, Any]:
-    raw = await read_bounded_body(request, deps.max_verify_body_bytes)
+    raw = await read_bounded_body(request, rt.max_verify_body_bytes)
     try:
         document = json.loads(raw)
     except (UnicodeDecodeError, ValueError, RecursionError):
@@ -91,15 +90,14 @@ async def credential_body(
     },
 )
 async def verify_credential_endpoint(
-    credential: dict[str, Any] = Depends(credential_body),
-    db: Database = Depends(get_database),
-    deps: IssuanceDeps = Depends(get_deps),
+    credential: dict[str, Any] = Depends(get_credential_body),
+    rt: IssuanceRuntime = Depends(get_runtime),
 ) -> VerificationReport:
-    return await verification_report(credential, db, deps)
+    return await verification_report(credential, rt)
 
 
 async def verification_report(
-    credential: dict[str, Any], db: Database, deps: IssuanceDeps
+    credential: dict[str, Any], rt: IssuanceRuntime
 ) -> VerificationReport:
     """The report for one credential, whether it came as JSON or baked into an image."""
     if _depth(credential, MAX_DEPTH) > MAX_DEPTH:
@@ -116,7 +114,7 @@ async def verification_report(
             f"Only the vendored contexts are understood, exactly as published; not: {shown}",
             type_="urn:credmarket:problem:unknown-context",
         )
-    result, local = await verify(db.engine, credential, deps)
+    result, local = await verify(rt.db.engine, credential, rt)
     return VerificationReport(
         valid=result.valid,
         status=result.status,

@@ -11,11 +11,11 @@ from credmarket_platform.http import problem_types as pt
 from credmarket_platform.http.problems import ProblemError, problem_responses
 from fastapi import APIRouter, Depends, status
 
-from issuance.actions.dependencies import IssuanceDeps
 from issuance.actions.wallet_offers import TooManyOffersError, create_offer
-from issuance.api.dependencies import get_deps, subject_uuid, unit_of_work
+from issuance.api.dependencies import get_runtime, get_unit_of_work
 from issuance.api.wallet_offer_models import WalletOfferOut, WalletOfferRequest
 from issuance.db import repository
+from issuance.runtime import IssuanceRuntime
 
 router = APIRouter(prefix="/v1/credentials", tags=["wallets"])
 
@@ -31,12 +31,12 @@ async def create_wallet_offer(
     credential_id: UUID,
     body: WalletOfferRequest | None = None,
     principal: Principal = require("learner"),
-    uow: UnitOfWork = Depends(unit_of_work),
-    deps: IssuanceDeps = Depends(get_deps),
+    uow: UnitOfWork = Depends(get_unit_of_work),
+    rt: IssuanceRuntime = Depends(get_runtime),
 ) -> WalletOfferOut:
     credential = await repository.get_credential(uow.session, credential_id)
     # Only its owner may send it away; to anyone else it does not exist.
-    if credential is None or subject_uuid(principal.subject) != credential.learner_id:
+    if credential is None or not principal.is_subject(credential.learner_id):
         raise ProblemError(404, "Not found", "No credential with this id.")
     if credential.revoked_at is not None:
         raise ProblemError(
@@ -47,7 +47,7 @@ async def create_wallet_offer(
         )
     try:
         created = await create_offer(
-            uow.session, credential, (body or WalletOfferRequest()).tx_code, deps
+            uow.session, credential, (body or WalletOfferRequest()).tx_code, rt
         )
     except TooManyOffersError as exc:
         raise ProblemError(

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import base58
+from credmarket_platform.kek import decode_kek, decrypt, encrypt
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 __all__ = [
@@ -40,7 +39,6 @@ __all__ = [
 # Multicodec varint prefixes (https://github.com/multiformats/multicodec).
 _ED25519_PUB = b"\xed\x01"
 _ED25519_PRIV = b"\x80\x26"
-_NONCE_BYTES = 12
 _FORMAT_VERSION = "v1"
 
 
@@ -118,12 +116,9 @@ class KeyEncryptionKeyRing:
     @classmethod
     def from_base64(cls, current_id: str, keys: Mapping[str, str]) -> KeyEncryptionKeyRing:
         """Ring from base64 (standard or url-safe) encoded KEKs, as settings hold them."""
-        decoded: dict[str, bytes] = {}
-        for kek_id, text in keys.items():
-            try:
-                decoded[kek_id] = base64.b64decode(_pad(text.replace("-", "+").replace("_", "/")))
-            except binascii.Error as exc:
-                raise ValueError(f"KEK {kek_id!r} is not valid base64") from exc
+        decoded = {
+            kek_id: decode_kek(text, variable=f"KEK {kek_id!r}") for kek_id, text in keys.items()
+        }
         return cls(current_id=current_id, keys=decoded)
 
     @classmethod
@@ -187,10 +182,7 @@ def encrypt_private_key(
     the issuer and key id) to :func:`decrypt_private_key`.
     """
     kek_id = ring.current_id
-    nonce = os.urandom(_NONCE_BYTES)
-    ciphertext = AESGCM(ring.keys[kek_id]).encrypt(
-        nonce, key.private_bytes_raw(), _aad(kek_id, context)
-    )
+    nonce, ciphertext = encrypt(ring.keys[kek_id], key.private_bytes_raw(), _aad(kek_id, context))
     return EncryptedPrivateKey(kek_id=kek_id, nonce=nonce, ciphertext=ciphertext)
 
 
@@ -202,7 +194,7 @@ def decrypt_private_key(
     if kek is None:
         raise KeyDecryptionError(f"unknown KEK {wrapped.kek_id!r}")
     try:
-        seed = AESGCM(kek).decrypt(wrapped.nonce, wrapped.ciphertext, _aad(wrapped.kek_id, context))
+        seed = decrypt(kek, wrapped.nonce, wrapped.ciphertext, _aad(wrapped.kek_id, context))
     except InvalidTag as exc:
         raise KeyDecryptionError("wrong KEK or tampered wrapped key") from exc
     return Ed25519PrivateKey.from_private_bytes(seed)

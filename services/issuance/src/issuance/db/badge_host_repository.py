@@ -55,14 +55,18 @@ async def get_grant(session: AsyncSession, grant_id: UUID) -> BadgeHostGrant | N
     return await session.get(BadgeHostGrant, grant_id)
 
 
-async def grants_of(session: AsyncSession, learner_id: UUID) -> Sequence[BadgeHostGrant]:
+async def grants_with_clients(
+    session: AsyncSession, learner_id: UUID
+) -> list[tuple[BadgeHostGrant, BadgeHostClient]]:
+    """A learner's grants (newest 200), each with the host it was given to: one query."""
     result = await session.execute(
-        sa.select(BadgeHostGrant)
+        sa.select(BadgeHostGrant, BadgeHostClient)
+        .join(BadgeHostClient, col(BadgeHostClient.client_id) == col(BadgeHostGrant.client_id))
         .where(col(BadgeHostGrant.learner_id) == learner_id)
         .order_by(col(BadgeHostGrant.created_at).desc())
         .limit(200)
     )
-    return result.scalars().all()
+    return [(grant, client) for grant, client in result.tuples().all()]
 
 
 async def expire_tokens(session: AsyncSession, grant_id: UUID, now: datetime) -> None:
@@ -154,7 +158,7 @@ async def record_deliveries(
     return set(result.scalars().all())
 
 
-async def our_credential_ids(session: AsyncSession, document_ids: Sequence[str]) -> bool:
+async def any_issued_here(session: AsyncSession, document_ids: Sequence[str]) -> bool:
     """Whether any of these credential ids is one this service issued (or a wallet copy)."""
     uuids = []
     for each in document_ids:

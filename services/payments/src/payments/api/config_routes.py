@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, Field
 
 from payments.api.dependencies import get_runtime
-from payments.runtime import Runtime
+from payments.runtime import PaymentsRuntime
 
 router = APIRouter(prefix="/v1/config", tags=["config"])
 
@@ -30,7 +30,9 @@ class PaymentsConfig(BaseModel):
     summary="Stripe.js configuration: publishable key and API version (public)",
     responses=problem_responses(pt.TEMPORARILY_UNAVAILABLE),
 )
-async def payments_config(response: Response, rt: Runtime = Depends(get_runtime)) -> PaymentsConfig:
+async def payments_config(
+    response: Response, rt: PaymentsRuntime = Depends(get_runtime)
+) -> PaymentsConfig:
     key = rt.settings.stripe_publishable_key
     if not key:
         raise ProblemError(

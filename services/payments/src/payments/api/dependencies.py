@@ -1,16 +1,13 @@
-"""Request-scoped access to the runtime the app was built with."""
+"""What routes get from the app: the runtime it was built with."""
 
 from __future__ import annotations
 
 from fastapi import Request
 
-from payments.runtime import Runtime
-
-RUNTIME_ATTR = "payments_runtime"
+from payments.runtime import PaymentsRuntime
 
 
-async def get_runtime(request: Request) -> Runtime:
-    runtime = getattr(request.app.state, RUNTIME_ATTR, None)
-    if not isinstance(runtime, Runtime):
-        raise RuntimeError("the payments runtime is not installed on app.state")
+async def get_runtime(request: Request) -> PaymentsRuntime:
+    runtime = request.app.state.runtime
+    assert isinstance(runtime, PaymentsRuntime)
     return runtime

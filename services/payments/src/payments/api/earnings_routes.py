@@ -6,7 +6,7 @@ from typing import Annotated
 from uuid import UUID
 
 from credmarket_events.values import Money
-from credmarket_platform.auth import Principal, require
+from credmarket_platform.auth import Principal, require, subject_uuid
 from credmarket_platform.http import problem_types as pt
 from credmarket_platform.http.problems import ProblemError, problem_responses
 from fastapi import APIRouter, Depends, Query
@@ -20,7 +20,7 @@ from payments.api.earnings_models import (
     TotalAmounts,
 )
 from payments.db import repository
-from payments.runtime import Runtime
+from payments.runtime import PaymentsRuntime
 
 _TOTALS = ("gross", "refunded", "platform_fee_net", "net_provider_earnings")
 
@@ -37,7 +37,7 @@ MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 @router.get(
     "",
     response_model=EarningsReport,
-    responses=problem_responses(pt.FORBIDDEN, pt.INVALID_REQUEST),
+    responses=problem_responses(pt.FORBIDDEN, pt.INVALID_REQUEST, pt.SUBJECT_NOT_UUID),
     summary="Earnings per offering and month, net of refunds",
 )
 async def get_earnings(
@@ -51,15 +51,12 @@ async def get_earnings(
         str | None, Query(alias="to", pattern=MONTH, description="Last month, YYYY-MM.")
     ] = None,
     principal: Principal = require("provider", "ops"),
-    rt: Runtime = Depends(get_runtime),
+    rt: PaymentsRuntime = Depends(get_runtime),
 ) -> EarningsReport:
     if principal.role == "provider":
         if provider_id is not None and not principal.is_subject(provider_id):
             raise ProblemError(403, "Forbidden", "a provider sees only its own earnings")
-        try:
-            provider_id = UUID(principal.subject)
-        except ValueError:
-            raise ProblemError(403, "Forbidden", "this token names no provider id") from None
+        provider_id = subject_uuid(principal)
     if period_from and period_to and period_from > period_to:
         raise ProblemError(422, "Invalid period", "`from` must not be after `to`")
     async with rt.db.unit_of_work() as uow:

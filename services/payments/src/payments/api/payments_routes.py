@@ -13,7 +13,7 @@ from payments.api.dependencies import get_runtime
 from payments.api.payments_models import PaymentView
 from payments.api.visibility import may_see
 from payments.db import repository
-from payments.runtime import Runtime
+from payments.runtime import PaymentsRuntime
 
 router = APIRouter(prefix="/v1/payments", tags=["payments"])
 
@@ -32,7 +32,7 @@ def not_found(payment_id: UUID) -> ProblemError:
 async def get_payment(
     payment_id: UUID,
     principal: Principal = require("learner", "provider", "ops"),
-    rt: Runtime = Depends(get_runtime),
+    rt: PaymentsRuntime = Depends(get_runtime),
 ) -> PaymentView:
     async with rt.db.unit_of_work() as uow:
         payment = await repository.payment_by_id(uow.session, payment_id)

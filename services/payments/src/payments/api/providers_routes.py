@@ -8,12 +8,12 @@ from credmarket_platform.auth import Principal, require
 from credmarket_platform.http import problem_types as pt
 from credmarket_platform.http.problems import ProblemError, problem_responses
 from fastapi import APIRouter, Depends
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from payments.actions import provider_accounts
 from payments.api.dependencies import get_runtime
 from payments.api.providers_models import StripeAccountIn, StripeAccountView
-from payments.db.tables import ProviderAccount, provider_accounts_table
-from payments.runtime import Runtime
+from payments.db.tables import ProviderAccount
+from payments.runtime import PaymentsRuntime
 
 router = APIRouter(prefix="/v1/providers", tags=["providers"])
 
@@ -28,20 +28,9 @@ async def put_stripe_account(
     provider_id: UUID,
     body: StripeAccountIn,
     _principal: Principal = require("ops"),
-    rt: Runtime = Depends(get_runtime),
+    rt: PaymentsRuntime = Depends(get_runtime),
 ) -> StripeAccountView:
-    now = rt.clock()
-    async with rt.db.unit_of_work() as uow:
-        stmt = pg_insert(provider_accounts_table).values(
-            provider_id=provider_id, stripe_account_id=body.stripe_account_id, updated_at=now
-        )
-        await uow.session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["provider_id"],
-                set_={"stripe_account_id": body.stripe_account_id, "updated_at": now},
-            )
-        )
-        await uow.commit()
+    now = await provider_accounts.set_stripe_account(rt, provider_id, body.stripe_account_id)
     return StripeAccountView(
         provider_id=provider_id, stripe_account_id=body.stripe_account_id, updated_at=now
     )
@@ -56,7 +45,7 @@ async def put_stripe_account(
 async def get_stripe_account(
     provider_id: UUID,
     principal: Principal = require("provider", "ops"),
-    rt: Runtime = Depends(get_runtime),
+    rt: PaymentsRuntime = Depends(get_runtime),
 ) -> StripeAccountView:
     if principal.role == "provider" and not principal.is_subject(provider_id):
         raise ProblemError(403, "Forbidden", "a provider sees only its own account")

@@ -18,36 +18,27 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from datetime import timedelta
 from uuid import UUID, uuid5
 
-import stripe
 from credmarket_platform.auth import Principal, canonical_subject, require
 from credmarket_platform.http import problem_types as pt
 from credmarket_platform.http.idempotency import idempotency_key
 from credmarket_platform.http.problems import ProblemError, problem_responses
 from fastapi import APIRouter, Depends
 
+from payments.actions import api_refunds
 from payments.api.dependencies import get_runtime
 from payments.api.payments_models import NewRefund, RefundView
 from payments.api.payments_routes import not_found
 from payments.api.visibility import may_see
-from payments.db import repository
 from payments.db.tables import Refund
 from payments.domain.refund_policy import (
-    Refundable,
     RefundRefusal,
     RefundRefused,
     Requester,
-    decide_refund,
 )
-from payments.domain.refund_status import NOT_PAID_BACK, RefundStatus, from_stripe
-from payments.domain.status import PaymentStatus
-from payments.domain.stripe_params import refund_key, refund_params
-from payments.failures import is_transient
-from payments.runtime import SOURCE, Runtime
-from payments.settlement import new_refund, record_stripe_refund, refuse_refund
-from payments.stripe_gateway import RefundInfo
+from payments.domain.refund_status import NOT_PAID_BACK, RefundStatus
+from payments.runtime import PaymentsRuntime
 
 log = logging.getLogger(__name__)
 
@@ -104,144 +95,50 @@ async def create_refund(
     body: NewRefund,
     principal: Principal = require("provider", "ops"),
     key: str | None = idempotency_key(required=True),
-    rt: Runtime = Depends(get_runtime),
+    rt: PaymentsRuntime = Depends(get_runtime),
 ) -> RefundView:
     assert key is not None
-    refund_id = api_refund_id(payment_id, principal, key)
-    fingerprint = request_fingerprint(payment_id, body)
-    refund, intent_id, connected = await _reserve(
-        rt, payment_id, body, principal, refund_id, fingerprint
-    )
-    if RefundStatus(refund.status) is not RefundStatus.REQUESTING:
-        return _answer(refund)  # answered by Stripe before: the same answer again
     try:
-        made = await rt.stripe.create_refund(
-            refund_params(
-                payment_intent_id=intent_id,
-                amount=refund.amount,
-                refund_id=refund.id,
-                payment_id=payment_id,
-                connected=connected,
-            ),
-            refund_key(refund.id),
-        )
-    except stripe.StripeError as exc:
-        if is_transient(exc):
-            # Outcome unknown. The reservation stays; a repeat of this request (same key)
-            # asks Stripe again with the same Stripe key, and Stripe's webhook (matched
-            # by the refund id in its metadata) may settle it first.
-            log.warning("refund %s: Stripe did not answer (%r)", refund.id, exc)
-            raise ProblemError(
-                503,
-                "Stripe unavailable",
-                f"refund {refund.id} was sent but not confirmed; repeat this request with "
-                "the same Idempotency-Key to finish it",
-                type_="urn:credmarket:problem:refund-unconfirmed",
-                headers={"Retry-After": "5"},
-                refund_id=str(refund.id),
-            ) from None
-        return _answer(await _refused(rt, refund.id, (exc.user_message or str(exc))[:1000]))
-    return _answer(await _record(rt, payment_id, refund.id, made))
-
-
-async def _reserve(
-    rt: Runtime,
-    payment_id: UUID,
-    body: NewRefund,
-    principal: Principal,
-    refund_id: UUID,
-    fingerprint: str,
-) -> tuple[Refund, str, bool]:
-    """This request's refund row: found (a retry) or committed now, reserving the amount."""
-    now = rt.clock()
-    async with rt.db.unit_of_work() as uow:
-        payment = await repository.payment_by_id(uow.session, payment_id, lock=True)
-        if payment is None or not may_see(principal, payment):
-            raise not_found(payment_id)
-        intent_id = payment.stripe_payment_intent_id
-        connected = payment.provider_account is not None and not rt.settings.uses_localstripe
-        refund = await repository.refund_by_id(uow.session, refund_id)
-        if refund is not None:
-            if refund.request_fingerprint != fingerprint:
-                raise ProblemError(
-                    422,
-                    "Idempotency key reused",
-                    "This Idempotency-Key already names a different refund; use a new key "
-                    "for a new refund.",
-                    type_="urn:credmarket:problem:idempotency-key-reused",
-                )
-            assert intent_id is not None
-            uow.session.expunge(refund)  # read, not changed: its state outlives the session
-            return refund, intent_id, connected
-        try:
-            amount = decide_refund(
-                Refundable(
-                    status=PaymentStatus(payment.status),
-                    amount=payment.amount,
-                    committed_refunds=await repository.reserved_refunds(uow.session, payment.id),
-                    provider_id=str(payment.provider_id),
-                    succeeded_at=payment.succeeded_at,
-                ),
-                Requester(role=principal.role, subject=canonical_subject(principal.subject)),
-                body.amount,
-                now=now,
-                provider_window=timedelta(days=rt.settings.provider_refund_window_days),
-            )
-        except RefundRefused as refused:
-            raise ProblemError(
-                _STATUS_FOR[refused.reason],
-                "Refund refused",
-                refused.detail,
-                type_=f"urn:credmarket:problem:refund-{refused.reason.value.replace('_', '-')}",
-                reason=refused.reason.value,
-            ) from None
-        refund = new_refund(
-            payment,
-            amount=amount,
-            origin="api",
-            requested_by=f"{principal.role}:{principal.subject_id}"[:255],
+        refund = await api_refunds.refund(
+            rt,
+            payment_id,
+            refund_id=api_refund_id(payment_id, principal, key),
+            fingerprint=request_fingerprint(payment_id, body),
+            amount=body.amount,
             reason=body.reason,
-            now=now,
-            refund_id=refund_id,
-            request_fingerprint=fingerprint,
+            requester=Requester(role=principal.role, subject=canonical_subject(principal.subject)),
+            requested_by=f"{principal.role}:{principal.subject_id}"[:255],
+            visible=lambda payment: may_see(principal, payment),
         )
-        uow.session.add(refund)
-        await uow.commit()
-    assert intent_id is not None
-    return refund, intent_id, connected
-
-
-async def _refused(rt: Runtime, refund_id: UUID, reason: str) -> Refund:
-    async with rt.db.unit_of_work() as uow:
-        refund = await repository.refund_by_id(uow.session, refund_id, lock=True)
-        assert refund is not None
-        refuse_refund(refund, reason=reason)
-        await uow.commit()
-    return refund
-
-
-async def _record(rt: Runtime, payment_id: UUID, refund_id: UUID, made: RefundInfo) -> Refund:
-    async with rt.db.unit_of_work() as uow:
-        payment = await repository.payment_by_id(uow.session, payment_id, lock=True)
-        refund = await repository.refund_by_id(uow.session, refund_id, lock=True)
-        assert payment is not None
-        assert refund is not None
-        status = from_stripe(made.status)
-        if status is None:
-            log.warning("refund %s: Stripe says %s; left for its webhook", refund.id, made.status)
-            refund.stripe_refund_id = refund.stripe_refund_id or made.id
-        else:
-            record_stripe_refund(
-                payment,
-                refund,
-                stripe_refund_id=made.id,
-                status=status,
-                failure=None,
-                now=rt.clock(),
-                emit=lambda data: uow.emit_new(data, SOURCE),
-            )
-        await uow.commit()
-    return refund
+    except api_refunds.PaymentNotFound:
+        raise not_found(payment_id) from None
+    except api_refunds.KeyReused:
+        raise ProblemError(
+            422,
+            "Idempotency key reused",
+            "This Idempotency-Key already names a different refund; use a new key "
+            "for a new refund.",
+            type_="urn:credmarket:problem:idempotency-key-reused",
+        ) from None
+    except RefundRefused as refused:
+        raise ProblemError(
+            _STATUS_FOR[refused.reason],
+            "Refund refused",
+            refused.detail,
+            type_=f"urn:credmarket:problem:refund-{refused.reason.value.replace('_', '-')}",
+            reason=refused.reason.value,
+        ) from None
+    except api_refunds.RefundUnconfirmed as unconfirmed:
+        raise ProblemError(
+            503,
+            "Stripe unavailable",
+            f"refund {unconfirmed.refund_id} was sent but not confirmed; repeat this request "
+            "with the same Idempotency-Key to finish it",
+            type_="urn:credmarket:problem:refund-unconfirmed",
+            headers={"Retry-After": "5"},
+            refund_id=str(unconfirmed.refund_id),
+        ) from None
+    return _answer(refund)
 
 
 def _answer(refund: Refund) -> RefundView:

@@ -13,9 +13,9 @@ from credmarket_platform.http.problems import ProblemError, problem_responses
 from fastapi import APIRouter, Depends, Header, Request
 from pydantic import BaseModel
 
+from payments.actions.stripe_webhooks import receive_stripe_event
 from payments.api.dependencies import get_runtime
-from payments.runtime import Runtime
-from payments.stripe_webhooks import apply_stripe_event
+from payments.runtime import PaymentsRuntime
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ def _refuse(detail: str) -> ProblemError:
 async def stripe_webhook(
     request: Request,
     stripe_signature: str | None = Header(default=None, alias="Stripe-Signature"),
-    rt: Runtime = Depends(get_runtime),
+    rt: PaymentsRuntime = Depends(get_runtime),
 ) -> WebhookAck:
     secret = rt.settings.stripe_webhook_secret.get_secret_value()
     if not secret:
@@ -70,7 +70,5 @@ async def stripe_webhook(
     except (KeyError, TypeError, ValueError, RecursionError):
         raise _refuse("the payload is not a Stripe event") from None
     log.info("stripe webhook %s %s", event_type, event.id)
-    async with rt.db.unit_of_work() as uow:
-        fresh = await apply_stripe_event(uow, event_id, event_type, obj, rt.clock())
-        await uow.commit()
+    fresh = await receive_stripe_event(rt, event_id, event_type, obj)
     return WebhookAck(received=True, duplicate=not fresh)

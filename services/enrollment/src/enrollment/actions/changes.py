@@ -9,7 +9,7 @@ from typing import Any
 from credmarket_events.base import EventData
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from enrollment import events
+from enrollment.actions import events
 from enrollment.db import repository
 from enrollment.domain.facts import Completed, Transition
 from enrollment.domain.updates import updates_of

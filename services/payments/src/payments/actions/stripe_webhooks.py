@@ -9,12 +9,7 @@ from uuid import UUID
 
 from credmarket_platform.db import UnitOfWork
 
-from payments.db import repository
-from payments.domain.refund_status import RefundStatus, from_stripe
-from payments.domain.status import PaymentStatus
-from payments.domain.webhook_events import Outcome, RefundSeen, interpret
-from payments.runtime import SOURCE
-from payments.settlement import (
+from payments.actions.settlement import (
     Emit,
     mark_cancelled,
     mark_failed_attempt,
@@ -22,6 +17,11 @@ from payments.settlement import (
     new_refund,
     record_stripe_refund,
 )
+from payments.db import repository
+from payments.domain.refund_status import RefundStatus, from_stripe
+from payments.domain.status import PaymentStatus
+from payments.domain.webhook_events import Outcome, RefundSeen, interpret
+from payments.runtime import SOURCE, PaymentsRuntime
 
 log = logging.getLogger(__name__)
 
@@ -105,3 +105,14 @@ async def apply_stripe_event(
     elif meaning.outcome is Outcome.CANCELED and payment.status != PaymentStatus.SUCCEEDED.value:
         mark_cancelled(payment, reason="canceled at Stripe", now=now, emit=emit)
     return True
+
+
+async def receive_stripe_event(
+    rt: PaymentsRuntime, event_id: str, event_type: str, obj: dict[str, Any]
+) -> bool:
+    """Apply a verified Stripe event in its own transaction; False when it was a
+    duplicate."""
+    async with rt.db.unit_of_work() as uow:
+        fresh = await apply_stripe_event(uow, event_id, event_type, obj, rt.clock())
+        await uow.commit()
+    return fresh

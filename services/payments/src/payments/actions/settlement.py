@@ -257,11 +257,3 @@ def new_refund(
         created_at=now,
         request_fingerprint=request_fingerprint,
     )
-
-
-def refund_id_from_metadata(metadata: dict[str, Any] | None) -> UUID | None:
-    raw = (metadata or {}).get("refund_id")
-    try:
-        return UUID(str(raw)) if raw else None
-    except ValueError:
-        return None

@@ -1,4 +1,6 @@
-"""What actions need besides the session: where we publish, our KEKs, time, chance."""
+"""What issuance's routes, handlers and actions share for the life of the app: built once,
+from the settings, by ``IssuanceRuntime.from_settings``. Besides a session, an action
+needs from it where we publish, our KEKs, time and chance."""
 
 from __future__ import annotations
 
@@ -9,9 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from credmarket_platform.db import Database
+
 from issuance.credentials.keys import KeyEncryptionKeyRing
 from issuance.credentials.status_list import MIN_ENTRIES
 from issuance.domain.key_validity import RotationPolicy
+from issuance.settings import IssuanceSettings
 
 
 def _now() -> datetime:
@@ -19,7 +24,9 @@ def _now() -> datetime:
 
 
 @dataclass(frozen=True)
-class IssuanceDeps:
+class IssuanceRuntime:
+    settings: IssuanceSettings
+    db: Database
     public_base_url: str
     kek_ring: KeyEncryptionKeyRing
     status_list_size: int = MIN_ENTRIES
@@ -30,6 +37,24 @@ class IssuanceDeps:
     dev_mode: bool = False
     badge_host_consent_url: str = ""
     """The frontend page where a learner approves or denies a badge host (?request=<id>)."""
+
+    @classmethod
+    def from_settings(cls, settings: IssuanceSettings) -> IssuanceRuntime:
+        public_base_url = settings.public_base_url.rstrip("/")
+        return cls(
+            settings=settings,
+            db=Database.for_service(settings),
+            public_base_url=public_base_url,
+            kek_ring=settings.kek_ring(),
+            status_list_size=settings.status_list_size,
+            max_verify_body_bytes=settings.max_verify_body_bytes,
+            rotation_policy=RotationPolicy(
+                per_day=settings.key_rotations_per_day, max_keys=settings.max_issuer_keys
+            ),
+            dev_mode=settings.dev_mode,
+            badge_host_consent_url=settings.badge_host_consent_url
+            or f"{public_base_url}/storefront/",
+        )
 
     def derived_secret(self, purpose: str) -> bytes:
         """A key for ``purpose`` derived from the current KEK (never used for wrapping)."""

@@ -14,16 +14,13 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import asyncpg
-from credmarket_platform.http.app_factory import LifespanTask
-from fastapi import FastAPI
 
 from enrollment.db.repository import UPDATES_CHANNEL
 
-log = logging.getLogger("enrollment.live_updates")
-HUB_ATTR = "enrollment_updates_hub"
+log = logging.getLogger("enrollment.db.live_updates")
 
 
 class UpdatesHub:
@@ -89,20 +86,15 @@ class UpdatesHub:
             await asyncio.sleep(backoff_s)
 
 
-def hub_of(app: FastAPI) -> UpdatesHub:
-    hub = getattr(app.state, HUB_ATTR)
-    assert isinstance(hub, UpdatesHub)
-    return hub
-
-
 def _setter(event: asyncio.Event) -> Callable[[object], None]:
     return lambda _conn: event.set()
 
 
-def live_updates_task(hub: UpdatesHub) -> LifespanTask:
+def live_updates_task(hub: UpdatesHub) -> Callable[[object], AbstractAsyncContextManager[None]]:
+    """A lifespan task (any app) that keeps the hub listening."""
+
     @asynccontextmanager
-    async def task(app: FastAPI) -> AsyncIterator[None]:
-        setattr(app.state, HUB_ATTR, hub)
+    async def task(_app: object) -> AsyncIterator[None]:
         runner = asyncio.create_task(hub.listen(), name="enrollment-live-updates")
         try:
             yield

@@ -21,6 +21,7 @@ from credmarket_events.enrollment import RefundRequestedV1
 from credmarket_events.envelope import Envelope
 from credmarket_platform.messaging.handlers import HandlerContext, NonRetryableError
 
+from payments.actions.settlement import new_refund, record_stripe_refund, refuse_refund
 from payments.db import repository
 from payments.db.tables import Payment
 from payments.domain.refund_policy import (
@@ -33,8 +34,7 @@ from payments.domain.refund_status import RefundStatus, from_stripe
 from payments.domain.status import PaymentStatus
 from payments.domain.stripe_params import refund_key, refund_params
 from payments.failures import is_transient
-from payments.runtime import Runtime
-from payments.settlement import new_refund, record_stripe_refund, refuse_refund
+from payments.runtime import PaymentsRuntime
 from payments.stripe_gateway import RefundInfo
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ def _check_request(payment: Payment | None, data: RefundRequestedV1) -> Payment:
     return payment
 
 
-async def _reserve(rt: Runtime, data: RefundRequestedV1, event_id: str) -> Reserved | None:
+async def _reserve(rt: PaymentsRuntime, data: RefundRequestedV1, event_id: str) -> Reserved | None:
     """Commit the automatic refund's row; None when there is nothing to ask Stripe."""
     refund_id = automatic_refund_id(data.payment_id)
     async with rt.db.unit_of_work() as uow:
@@ -130,7 +130,7 @@ class Answered:
 
 
 async def call_refund_requested(
-    envelope: Envelope[RefundRequestedV1], *, rt: Runtime
+    envelope: Envelope[RefundRequestedV1], *, rt: PaymentsRuntime
 ) -> Answered | None:
     data = envelope.data
     reserved = await _reserve(rt, data, envelope.id)
@@ -160,7 +160,7 @@ async def call_refund_requested(
 
 
 async def record_refund_requested(
-    ctx: HandlerContext[RefundRequestedV1], answered: Answered | None, *, rt: Runtime
+    ctx: HandlerContext[RefundRequestedV1], answered: Answered | None, *, rt: PaymentsRuntime
 ) -> None:
     if answered is None:
         return
