@@ -153,7 +153,7 @@ class IdempotencyStore:
         Raises ProblemError 422 (key reused for another request) or 409 (in flight).
         """
         t = idempotency_keys
-        where = sa.and_(t.c.principal == principal, t.c.key == key)
+        this_key = {"the_principal": principal, "the_key": key}
         # A few rounds because the row can vanish between our INSERT and SELECT
         # (its owner failed and released it).
         for _ in range(3):
@@ -170,9 +170,7 @@ class IdempotencyStore:
                 )
                 if inserted.first() is not None:
                     return Claim(principal, key)
-                row = (
-                    await conn.execute(_ANSWER, {"the_principal": principal, "the_key": key})
-                ).first()
+                row = (await conn.execute(_ANSWER, this_key)).first()
                 if row is None:
                     continue
                 if row.request_hash != request_hash:
@@ -192,13 +190,14 @@ class IdempotencyStore:
                 taken_over = await conn.execute(
                     sa.update(t)
                     .where(
-                        where,
+                        _THIS_KEY,
                         t.c.status_code.is_(None),
                         t.c.created_at
                         < sa.func.now()
                         - sa.bindparam("timeout", self.in_flight_timeout, type_=sa.Interval),
                     )
-                    .values(created_at=sa.func.now())
+                    .values(created_at=sa.func.now()),
+                    this_key,
                 )
                 if taken_over.rowcount == 1:
                     return Claim(principal, key)
@@ -233,13 +232,8 @@ class IdempotencyStore:
         )
         async with self.autocommit.connect() as conn:
             await conn.execute(
-                sa.update(t)
-                .where(
-                    t.c.principal == claim.principal,
-                    t.c.key == claim.key,
-                    t.c.status_code.is_(None),
-                )
-                .values(created_at=stale)
+                sa.update(t).where(_THIS_KEY, t.c.status_code.is_(None)).values(created_at=stale),
+                {"the_principal": claim.principal, "the_key": claim.key},
             )
 
 
