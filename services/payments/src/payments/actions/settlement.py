@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID, uuid4
 
 from credmarket_events.base import EventData
@@ -33,6 +33,26 @@ from payments.metrics import REFUNDS_NOT_PAID_BACK
 log = logging.getLogger(__name__)
 
 Emit = Callable[[EventData], Any]
+
+
+class SucceededFields(Protocol):
+    """What a succeeded event tells: a Payment row, or what the webhook's one-statement
+    settlement returned (payments.db.stripe_events)."""
+
+    @property
+    def id(self) -> UUID: ...
+    @property
+    def enrollment_id(self) -> UUID: ...
+    @property
+    def stripe_payment_intent_id(self) -> str | None: ...
+    @property
+    def amount(self) -> int: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def platform_fee(self) -> int: ...
+    @property
+    def provider_share(self) -> int: ...
 
 
 def _money(amount: int, currency: str) -> Money:
@@ -72,18 +92,21 @@ def mark_succeeded(payment: Payment, *, now: datetime, emit: Emit) -> bool:
     payment.status = PaymentStatus.SUCCEEDED.value
     payment.succeeded_at = now
     payment.updated_at = now
-    emit(
-        PaymentSucceededV1(
-            payment_id=payment.id,
-            enrollment_id=payment.enrollment_id,
-            stripe_payment_intent_id=payment.stripe_payment_intent_id,
-            amount=_money(payment.amount, payment.currency),
-            platform_fee=_money(payment.platform_fee, payment.currency),
-            provider_share=_money(payment.provider_share, payment.currency),
-            succeeded_at=now,
-        )
-    )
+    emit(succeeded_event(payment, now=now))
     return True
+
+
+def succeeded_event(payment: SucceededFields, *, now: datetime) -> PaymentSucceededV1:
+    assert payment.stripe_payment_intent_id is not None
+    return PaymentSucceededV1(
+        payment_id=payment.id,
+        enrollment_id=payment.enrollment_id,
+        stripe_payment_intent_id=payment.stripe_payment_intent_id,
+        amount=_money(payment.amount, payment.currency),
+        platform_fee=_money(payment.platform_fee, payment.currency),
+        provider_share=_money(payment.provider_share, payment.currency),
+        succeeded_at=now,
+    )
 
 
 def mark_failed_attempt(

@@ -18,7 +18,6 @@ from payments.db.tables import (
     Refund,
     payments_table,
     refunds_table,
-    stripe_events_table,
 )
 from payments.domain.refund_status import RESERVING, RefundStatus
 from payments.domain.status import PaymentStatus
@@ -117,19 +116,6 @@ async def refund_by_stripe_id(
     if lock:
         stmt = _locked(stmt)
     return (await session.execute(stmt)).scalars().first()
-
-
-async def claim_stripe_event(
-    session: AsyncSession, event_id: str, event_type: str, now: datetime
-) -> bool:
-    """Record a webhook event id; False when it was handled before."""
-    inserted: sa.Result[Any] = await session.execute(
-        pg_insert(stripe_events_table)
-        .values(id=event_id, type=event_type, received_at=now)
-        .on_conflict_do_nothing(index_elements=["id"])
-        .returning(sa.literal_column("id"))
-    )
-    return inserted.first() is not None
 
 
 async def claim_stale_pending(
