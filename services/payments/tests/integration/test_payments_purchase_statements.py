@@ -1,6 +1,6 @@
 """The purchase path's one-statement writes at their edges: a succeeded webhook that
 settles nothing (no payment of ours, a payment cancelled before) still claims its event
-id and announces nothing."""
+id and announces nothing; the provider's account is read into the claimed row."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.integration
 
 URL = "/v1/stripe/webhook"
+Auth = Callable[[str, uuid.UUID | str], dict[str, str]]
 
 
 async def deliver(
@@ -86,3 +87,24 @@ async def test_a_succeeded_webhook_for_a_cancelled_payment_is_logged_not_announc
     )
     assert status == "cancelled"
     assert await payments.outbox_count(PaymentSucceededV1.event_type) == 0
+
+
+async def test_the_providers_account_is_read_into_the_claimed_payment(
+    payments: PaymentsHarness, auth: Auth
+) -> None:
+    provider = uuid.uuid4()
+    put = await payments.client.put(
+        f"/v1/providers/{provider}/stripe-account",
+        json={"stripe_account_id": "acct_claimedwithit"},
+        headers=auth("ops", "ops-accounts"),
+    )
+    assert put.status_code == 200, put.text
+    _requested, with_account = await payments.request_payment(provider_id=provider)
+    _requested, without = await payments.request_payment()
+    accounts = {
+        payment_id: await payments.scalar(
+            "SELECT provider_account FROM payments WHERE id = :i", i=payment_id
+        )
+        for payment_id in (with_account.payment_id, without.payment_id)
+    }
+    assert accounts == {with_account.payment_id: "acct_claimedwithit", without.payment_id: None}

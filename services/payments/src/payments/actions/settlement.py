@@ -24,6 +24,7 @@ from credmarket_events.payments import (
 )
 from credmarket_events.values import Money
 
+from payments.db.intents import Initiated
 from payments.db.tables import Payment, Refund
 from payments.domain.fee_split import split_refund
 from payments.domain.refund_status import NOT_PAID_BACK, OPEN, RefundStatus
@@ -59,24 +60,15 @@ def _money(amount: int, currency: str) -> Money:
     return Money(amount=amount, currency=currency)
 
 
-def record_intent(
-    payment: Payment, *, intent_id: str, client_secret: str, now: datetime, emit: Emit
-) -> None:
+def initiated_event(payment: Initiated, *, now: datetime) -> PaymentInitiatedV1:
     """The intent exists at Stripe: the payment is pending and the frontend can pay."""
-    payment.stripe_payment_intent_id = intent_id
-    payment.client_secret = client_secret
-    payment.status = PaymentStatus.PENDING.value
-    payment.initiated_at = now
-    payment.updated_at = now
-    emit(
-        PaymentInitiatedV1(
-            payment_id=payment.id,
-            enrollment_id=payment.enrollment_id,
-            stripe_payment_intent_id=intent_id,
-            client_secret=client_secret,
-            amount=_money(payment.amount, payment.currency),
-            initiated_at=now,
-        )
+    return PaymentInitiatedV1(
+        payment_id=payment.id,
+        enrollment_id=payment.enrollment_id,
+        stripe_payment_intent_id=payment.stripe_payment_intent_id,
+        client_secret=payment.client_secret,
+        amount=_money(payment.amount, payment.currency),
+        initiated_at=now,
     )
 
 
