@@ -42,6 +42,19 @@ async def enqueue(
 ) -> int:
     """Messages for ``envelope`` to every endpoint of the provider that wants it."""
     endpoints = await hooks.subscribed_endpoints(session, provider_id, envelope.type)
+    return await enqueue_to(session, endpoints, envelope, provider_id, ordering_key, now)
+
+
+async def enqueue_to(
+    session: AsyncSession,
+    endpoints: list[UUID],
+    envelope: Envelope[Any],
+    provider_id: UUID,
+    ordering_key: str,
+    now: datetime,
+) -> int:
+    """Messages for ``envelope`` to ``endpoints``, found by the caller (the consumed
+    events find them with the statement that reads or writes their enrollment)."""
     if not endpoints:
         return 0
     payload = structured(envelope)

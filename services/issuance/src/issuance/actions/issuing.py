@@ -53,14 +53,13 @@ async def issue_credential(
     session: AsyncSession, request: IssueRequest, rt: IssuanceRuntime
 ) -> IssueResult:
     enrollment_id = request.completion.enrollment_id
-    existing = await repository.credential_for_enrollment(session, enrollment_id)
-    issuer = await repository.get_issuer(session, request.provider_id)
-    tombstone = await repository.enrollment_revocation(session, enrollment_id)
+    facts = await repository.issuance_facts(session, enrollment_id, request.provider_id)
+    existing, issuer = facts.credential, facts.issuer
     outcome = decide_issuance(
         IssuanceFacts(
             passed=request.passed,
             credential_exists=existing is not None,
-            enrollment_revoked=tombstone is not None,
+            enrollment_revoked=facts.enrollment_revoked,
             issuer_exists=issuer is not None,
         )
     )
