@@ -28,7 +28,7 @@ from credmarket_platform.messaging.handlers import HandlerContext, HandlerRegist
 
 from catalog.clock import Clock, SystemClock
 from catalog.db import webhook_repository as hooks
-from catalog.webhooks.fanout import enqueue
+from catalog.webhooks.fanout import enqueue_to
 
 log = logging.getLogger(__name__)
 
@@ -49,58 +49,69 @@ async def handle_enrollment_requested(
 async def handle_enrollment_activated(
     ctx: HandlerContext[EnrollmentActivatedV1], clock: Clock
 ) -> None:
-    await hooks.remember_enrollment(ctx.uow.session, ctx.data.enrollment_id, ctx.data.provider_id)
-    await _deliver(ctx, ctx.data.provider_id, ctx.data.enrollment_id, clock)
+    subscribers = await hooks.remember_enrollment_for(
+        ctx.uow.session, ctx.envelope.type, ctx.data.enrollment_id, ctx.data.provider_id
+    )
+    await _deliver(ctx, ctx.data.provider_id, ctx.data.enrollment_id, subscribers, clock)
 
 
 async def handle_enrollment_cancelled(
     ctx: HandlerContext[EnrollmentCancelledV1], clock: Clock
 ) -> None:
-    known = await hooks.known_enrollment(ctx.uow.session, ctx.data.enrollment_id)
+    known = await hooks.known_enrollment(ctx.uow.session, ctx.data.enrollment_id, ctx.envelope.type)
     if known is None:
         _unroutable(ctx, clock)
         return
-    await _deliver(ctx, known.provider_id, ctx.data.enrollment_id, clock)
+    await _deliver(ctx, known.provider_id, ctx.data.enrollment_id, known.subscribers, clock)
 
 
 async def handle_enrollment_completed(
     ctx: HandlerContext[EnrollmentCompletedV1], clock: Clock
 ) -> None:
-    await hooks.remember_enrollment(
-        ctx.uow.session, ctx.data.enrollment_id, ctx.data.provider_id, completed=True
+    subscribers = await hooks.remember_enrollment_for(
+        ctx.uow.session,
+        ctx.envelope.type,
+        ctx.data.enrollment_id,
+        ctx.data.provider_id,
+        completed=True,
     )
-    await _deliver(ctx, ctx.data.provider_id, ctx.data.enrollment_id, clock)
+    await _deliver(ctx, ctx.data.provider_id, ctx.data.enrollment_id, subscribers, clock)
 
 
 async def handle_enrollment_revoked(ctx: HandlerContext[EnrollmentRevokedV1], clock: Clock) -> None:
-    known = await hooks.known_enrollment(ctx.uow.session, ctx.data.enrollment_id)
+    known = await hooks.mark_revoked(ctx.uow.session, ctx.data.enrollment_id, ctx.envelope.type)
     if known is None:
         _unroutable(ctx, clock)
         return
-    await hooks.mark_enrollment(ctx.uow.session, ctx.data.enrollment_id, revoked=True)
-    await _deliver(ctx, known.provider_id, ctx.data.enrollment_id, clock)
+    await _deliver(ctx, known.provider_id, ctx.data.enrollment_id, known.subscribers, clock)
 
 
 async def handle_credential_issued(ctx: HandlerContext[CredentialIssuedV1], clock: Clock) -> None:
-    known = await hooks.known_enrollment(ctx.uow.session, ctx.data.enrollment_id)
+    known = await hooks.known_enrollment(ctx.uow.session, ctx.data.enrollment_id, ctx.envelope.type)
     if known is None or not known.completed:
         _unroutable(ctx, clock)
         return
-    await _deliver(ctx, known.provider_id, ctx.data.enrollment_id, clock)
+    await _deliver(ctx, known.provider_id, ctx.data.enrollment_id, known.subscribers, clock)
 
 
 async def handle_credential_revoked(ctx: HandlerContext[CredentialRevokedV1], clock: Clock) -> None:
-    known = await hooks.known_enrollment(ctx.uow.session, ctx.data.enrollment_id)
+    known = await hooks.known_enrollment(ctx.uow.session, ctx.data.enrollment_id, ctx.envelope.type)
     if known is None or not known.revoked:
         _unroutable(ctx, clock)
         return
-    await _deliver(ctx, known.provider_id, ctx.data.enrollment_id, clock)
+    await _deliver(ctx, known.provider_id, ctx.data.enrollment_id, known.subscribers, clock)
 
 
 async def _deliver(
-    ctx: HandlerContext[Any], provider_id: UUID, enrollment_id: UUID, clock: Clock
+    ctx: HandlerContext[Any],
+    provider_id: UUID,
+    enrollment_id: UUID,
+    subscribers: list[UUID],
+    clock: Clock,
 ) -> None:
-    await enqueue(ctx.uow.session, ctx.envelope, provider_id, str(enrollment_id), clock.now())
+    await enqueue_to(
+        ctx.uow.session, subscribers, ctx.envelope, provider_id, str(enrollment_id), clock.now()
+    )
 
 
 def _unroutable(ctx: HandlerContext[Any], clock: Clock) -> None:

@@ -667,3 +667,44 @@ async def test_a_disabled_endpoint_waits_and_gets_what_it_missed_once_enabled(
         assert rx.requests == 1
         await hooks.client.patch(path, json={"enabled": True}, headers=provider["headers"])
         await wait_until(lambda: rx.duplicates == 1, timeout=30, message="not sent once enabled")
+
+
+async def test_a_credential_heard_before_its_completion_waits_and_each_endpoint_gets_its_types(
+    hooks: Hooks,
+) -> None:
+    provider = await hooks.provider()
+    async with (
+        running_receiver(now=hooks.clock.now) as outcomes,
+        running_receiver(now=hooks.clock.now) as starts,
+        running_receiver(now=hooks.clock.now) as switched_off,
+    ):
+        wants_outcomes = await hooks.endpoint(provider, outcomes.url, [COMPLETED, ISSUED])
+        outcomes.secrets["s"] = wants_outcomes["secret"]
+        wants_starts = await hooks.endpoint(provider, starts.url, [ACTIVATED])
+        starts.secrets["s"] = wants_starts["secret"]
+        # Subscribed to everything but disabled before any event arrives: nothing for it.
+        off = await hooks.endpoint(provider, switched_off.url)
+        off_id = off["endpoint"]["id"]
+        disabled = await hooks.client.patch(
+            f"/v1/webhook-endpoints/{off_id}", json={"enabled": False}, headers=provider["headers"]
+        )
+        assert disabled.status_code == 200, disabled.text
+
+        enrollment_id, steps = _enrollment_events(provider["id"])
+        # The credential is read before the enrollment step that caused it.
+        await hooks.publish(
+            make_event(ISSUED, enrollment_id=uuid.UUID(enrollment_id)), source="/issuance"
+        )
+        for step in steps:
+            await hooks.publish(step)
+
+        await wait_until(
+            lambda: len(outcomes.deliveries) == 2, timeout=60, message="outcomes missing"
+        )
+        await wait_until(lambda: len(starts.deliveries) == 1, timeout=60, message="start missing")
+        assert [d.event["type"] for d in outcomes.deliveries] == [COMPLETED, ISSUED]
+        assert [d.event["type"] for d in starts.deliveries] == [ACTIVATED]
+        assert {d.event["data"]["enrollment_id"] for d in outcomes.deliveries} == {enrollment_id}
+        assert await hooks.messages(provider, off_id) == []
+        assert switched_off.requests == 0
+        assert outcomes.unverified == starts.unverified == 0

@@ -153,8 +153,9 @@ class StripeGateway:
         )
         return RefundInfo(id=refund.id, status=str(refund.status), amount=int(refund.amount))
 
-    def verify_webhook(
-        self, payload: bytes, signature: str | None, secret: str, tolerance: int
-    ) -> stripe.Event:
-        """Raises stripe.SignatureVerificationError (or ValueError for a non-JSON body)."""
-        return self.client.construct_event(payload, signature, secret, tolerance)
+    @staticmethod
+    def verify_webhook(payload: bytes, signature: str | None, secret: str, tolerance: int) -> None:
+        """Raises stripe.SignatureVerificationError (or ValueError for a body that is not
+        UTF-8). Only the signature: the caller reads the body once, as plain JSON, where
+        the SDK's construct_event would parse it again into a tree of StripeObjects."""
+        stripe.WebhookSignature.verify_header(payload, signature, secret, tolerance)

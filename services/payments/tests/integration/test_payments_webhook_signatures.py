@@ -101,6 +101,21 @@ async def test_bad_signatures_are_refused_without_effect(
     )
 
 
+@pytest.mark.parametrize("body", [b"[]", b'"evt"', b"{}", b'{"id": "evt_1", "data": []}'])
+async def test_signed_bodies_that_are_not_stripe_events_are_refused(
+    payments: PaymentsHarness, sign: Callable[..., str], body: bytes
+) -> None:
+    # Only Stripe can sign, but a 500 is never the answer to what a client sent.
+    header = sign(body, secret_of(payments))
+    answer = await payments.client.post(
+        URL, content=body, headers={**HEADERS, "Stripe-Signature": header}
+    )
+    assert answer.status_code == 400, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["type"] == "urn:credmarket:problem:webhook-signature"
+    assert await payments.scalar("SELECT count(*) FROM stripe_events") == 0
+
+
 async def test_unknown_event_types_are_acknowledged_and_ignored(
     payments: PaymentsHarness, sign: Callable[..., str], stripe_event: Callable[..., bytes]
 ) -> None:

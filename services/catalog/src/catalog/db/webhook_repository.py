@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from catalog.db.tables import (
     webhook_attempts,
     webhook_endpoints,
-    webhook_enrollments,
     webhook_messages,
     webhook_secrets,
 )
@@ -67,16 +66,22 @@ async def update_endpoint(session: AsyncSession, endpoint_id: UUID, **values: An
     )
 
 
+# Every event the catalog hears of, and every offering change, asks this: built once and
+# passed to the driver as it is (building it anew cost more than running it).
+_SUBSCRIBERS = """
+SELECT w.id FROM webhook_endpoints AS w
+WHERE w.provider_id = $1 AND w.enabled AND w.deleted_at IS NULL AND $2 = ANY(w.event_types)
+"""
+
+
 async def subscribed_endpoints(
     session: AsyncSession, provider_id: UUID, event_type: str
 ) -> list[UUID]:
-    stmt = sa.select(webhook_endpoints.c.id).where(
-        webhook_endpoints.c.provider_id == provider_id,
-        webhook_endpoints.c.enabled.is_(True),
-        webhook_endpoints.c.deleted_at.is_(None),
-        sa.literal(event_type) == sa.any_(webhook_endpoints.c.event_types),
-    )
-    return list((await session.scalars(stmt)).all())
+    """The provider's enabled, not removed endpoints that asked for ``event_type``."""
+    # The session's connection, so that it runs inside the session's transaction.
+    connection = await session.connection()
+    result = await connection.exec_driver_sql(_SUBSCRIBERS, (provider_id, event_type))
+    return [row[0] for row in result]
 
 
 # --- secrets -----------------------------------------------------------------------
@@ -149,11 +154,51 @@ async def previous_secret_expiry(
 # --- enrollments the catalog has heard of ------------------------------------------
 
 
+# A step seen twice, or out of order, only ever adds to what is known: the completion
+# flag is OR-ed (revoked is only ever set by the revocation), the provider stays the first
+# one heard of.
+_REMEMBER = """
+INSERT INTO webhook_enrollments AS e (enrollment_id, provider_id, completed, revoked)
+VALUES ($1, $2, $3, false)
+ON CONFLICT (enrollment_id) DO UPDATE SET completed = e.completed OR excluded.completed
+"""
+# The subscribers of the step's type come back from the same statement: one round trip
+# per consumed event instead of two. The write runs whether or not a row is read.
+_REMEMBER_RETURNING_SUBSCRIBERS = """
+WITH remembered AS (
+    INSERT INTO webhook_enrollments AS e (enrollment_id, provider_id, completed, revoked)
+    VALUES ($1, $2, $3, false)
+    ON CONFLICT (enrollment_id) DO UPDATE SET completed = e.completed OR excluded.completed
+)
+SELECT w.id FROM webhook_endpoints AS w
+WHERE w.provider_id = $2 AND w.enabled AND w.deleted_at IS NULL AND $4 = ANY(w.event_types)
+"""
+_KNOWN_WITH_SUBSCRIBERS = """
+SELECT e.provider_id, e.completed, e.revoked, ARRAY(
+    SELECT w.id FROM webhook_endpoints AS w
+    WHERE w.provider_id = e.provider_id AND w.enabled AND w.deleted_at IS NULL
+      AND $2 = ANY(w.event_types)
+)
+FROM webhook_enrollments AS e WHERE e.enrollment_id = $1
+"""
+# A revocation of an enrollment never heard of changes nothing and finds nothing.
+_MARK_REVOKED_WITH_SUBSCRIBERS = """
+UPDATE webhook_enrollments AS e SET revoked = true WHERE e.enrollment_id = $1
+RETURNING e.provider_id, e.completed, e.revoked, ARRAY(
+    SELECT w.id FROM webhook_endpoints AS w
+    WHERE w.provider_id = e.provider_id AND w.enabled AND w.deleted_at IS NULL
+      AND $2 = ANY(w.event_types)
+)
+"""
+
+
 @dataclass(frozen=True)
 class KnownEnrollment:
     provider_id: UUID
     completed: bool
     revoked: bool
+    # The provider's endpoints that want the event being handled.
+    subscribers: list[UUID]
 
 
 async def remember_enrollment(
@@ -162,40 +207,53 @@ async def remember_enrollment(
     provider_id: UUID,
     *,
     completed: bool = False,
-    revoked: bool = False,
 ) -> None:
-    stmt = insert(webhook_enrollments).values(
-        enrollment_id=enrollment_id, provider_id=provider_id, completed=completed, revoked=revoked
+    connection = await session.connection()
+    await connection.exec_driver_sql(_REMEMBER, (enrollment_id, provider_id, completed))
+
+
+async def remember_enrollment_for(
+    session: AsyncSession,
+    event_type: str,
+    enrollment_id: UUID,
+    provider_id: UUID,
+    *,
+    completed: bool = False,
+) -> list[UUID]:
+    """Remembers the step and returns the provider's endpoints subscribed to it."""
+    connection = await session.connection()
+    result = await connection.exec_driver_sql(
+        _REMEMBER_RETURNING_SUBSCRIBERS,
+        (enrollment_id, provider_id, completed, event_type),
     )
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[webhook_enrollments.c.enrollment_id],
-        set_={
-            "completed": webhook_enrollments.c.completed | stmt.excluded.completed,
-            "revoked": webhook_enrollments.c.revoked | stmt.excluded.revoked,
-        },
+    return [row[0] for row in result]
+
+
+async def known_enrollment(
+    session: AsyncSession, enrollment_id: UUID, event_type: str
+) -> KnownEnrollment | None:
+    """What is known of the enrollment, with the endpoints that want ``event_type``."""
+    connection = await session.connection()
+    result = await connection.exec_driver_sql(_KNOWN_WITH_SUBSCRIBERS, (enrollment_id, event_type))
+    return _known(result.first())
+
+
+async def mark_revoked(
+    session: AsyncSession, enrollment_id: UUID, event_type: str
+) -> KnownEnrollment | None:
+    """Marks a known enrollment revoked; None when it was never heard of."""
+    connection = await session.connection()
+    result = await connection.exec_driver_sql(
+        _MARK_REVOKED_WITH_SUBSCRIBERS, (enrollment_id, event_type)
     )
-    await session.execute(stmt)
+    return _known(result.first())
 
 
-async def mark_enrollment(session: AsyncSession, enrollment_id: UUID, **flags: bool) -> None:
-    await session.execute(
-        sa.update(webhook_enrollments)
-        .where(webhook_enrollments.c.enrollment_id == enrollment_id)
-        .values(**flags)
-    )
-
-
-async def known_enrollment(session: AsyncSession, enrollment_id: UUID) -> KnownEnrollment | None:
-    row = (
-        await session.execute(
-            sa.select(webhook_enrollments).where(
-                webhook_enrollments.c.enrollment_id == enrollment_id
-            )
-        )
-    ).first()
+def _known(row: DbRow | None) -> KnownEnrollment | None:
     if row is None:
         return None
-    return KnownEnrollment(row.provider_id, row.completed, row.revoked)
+    provider_id, completed, revoked, subscribers = row
+    return KnownEnrollment(provider_id, completed, revoked, list(subscribers))
 
 
 # --- messages ----------------------------------------------------------------------
@@ -213,6 +271,62 @@ async def insert_messages(session: AsyncSession, rows: list[dict[str, Any]]) -> 
         .returning(webhook_messages.c.seq)
     )
     return len((await session.execute(stmt)).all())
+
+
+# Every event fanned out to subscribers runs this: its messages written and the delivery
+# workers woken in one statement built once (the NOTIFY rides on the count: delivered
+# once, when and if the transaction commits). A redelivered event finds its messages
+# there already, as in insert_messages.
+_INSERT_EVENT_MESSAGES = """
+WITH inserted AS (
+    INSERT INTO webhook_messages (
+        id, endpoint_id, provider_id, event_id, event_type, ordering_key, payload,
+        event_time, enqueued_at, status, attempts, next_attempt_at
+    )
+    SELECT m.id, m.endpoint_id, $3::uuid, $4::text, $5::text, $6::text, $7::text,
+           $8::timestamptz, $9::timestamptz, 'pending', 0, $9::timestamptz
+    FROM unnest($1::varchar[], $2::uuid[]) AS m(id, endpoint_id)
+    ON CONFLICT ON CONSTRAINT uq_webhook_messages_event DO NOTHING
+    RETURNING seq
+)
+SELECT count(*), pg_notify($10, '') FROM inserted
+"""
+
+
+@dataclass(frozen=True)
+class EventMessages:
+    """One event's messages, one per endpoint, all pending from ``now``."""
+
+    message_ids: list[str]
+    endpoint_ids: list[UUID]
+    provider_id: UUID
+    event_id: str
+    event_type: str
+    ordering_key: str
+    payload: str
+    event_time: datetime
+    now: datetime
+
+
+async def insert_event_messages(session: AsyncSession, m: EventMessages, channel: str) -> int:
+    """Writes the messages and notifies ``channel``; returns how many were new."""
+    connection = await session.connection()
+    result = await connection.exec_driver_sql(
+        _INSERT_EVENT_MESSAGES,
+        (
+            m.message_ids,
+            m.endpoint_ids,
+            m.provider_id,
+            m.event_id,
+            m.event_type,
+            m.ordering_key,
+            m.payload,
+            m.event_time,
+            m.now,
+            channel,
+        ),
+    )
+    return int(result.one()[0])
 
 
 async def ping_pending(session: AsyncSession, endpoint_id: UUID) -> bool:

@@ -9,7 +9,7 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from issuance.actions.issuers import issuer_profile
-from issuance.actions.keyring import current_signing_key
+from issuance.actions.keyring import signing_key
 from issuance.actions.status_lists import allocate_bit
 from issuance.credentials import ob3
 from issuance.credentials.schema import schema_errors
@@ -53,14 +53,13 @@ async def issue_credential(
     session: AsyncSession, request: IssueRequest, rt: IssuanceRuntime
 ) -> IssueResult:
     enrollment_id = request.completion.enrollment_id
-    existing = await repository.credential_for_enrollment(session, enrollment_id)
-    issuer = await repository.get_issuer(session, request.provider_id)
-    tombstone = await repository.enrollment_revocation(session, enrollment_id)
+    facts = await repository.issuance_facts(session, enrollment_id, request.provider_id)
+    existing, issuer = facts.credential, facts.issuer
     outcome = decide_issuance(
         IssuanceFacts(
             passed=request.passed,
             credential_exists=existing is not None,
-            enrollment_revoked=tombstone is not None,
+            enrollment_revoked=facts.enrollment_revoked,
             issuer_exists=issuer is not None,
         )
     )
@@ -73,7 +72,7 @@ async def issue_credential(
         return IssueResult(outcome, existing)
 
     now = rt.clock()
-    key = await current_signing_key(session, issuer.id, rt)
+    key = signing_key(facts.current_key, issuer.id, rt)
     status_list, index = await allocate_bit(session, issuer.id, key, rt, now)
     credential_id = uuid.uuid4()
     content = credential_content(request.completion, now)

@@ -28,8 +28,9 @@ from credmarket_platform.messaging.handlers import (
     NonRetryableError,
 )
 
-from payments.actions.settlement import mark_cancelled, mark_succeeded, record_intent
-from payments.db import repository
+from payments.actions.settlement import initiated_event, mark_cancelled, mark_succeeded
+from payments.db import intents, repository
+from payments.db.intents import NewPayment
 from payments.db.tables import Payment
 from payments.domain.fee_split import split_payment
 from payments.domain.status import PaymentStatus
@@ -45,37 +46,41 @@ from payments.stripe_gateway import IntentInfo
 log = logging.getLogger(__name__)
 
 
-async def _claim_payment(rt: PaymentsRuntime, data: EnrollmentRequestedV1) -> bool:
-    """Commit the ``creating`` row; True when this call created it (no earlier attempt)."""
+async def _claim_payment(rt: PaymentsRuntime, data: EnrollmentRequestedV1) -> IntentRequest | None:
+    """Commit the ``creating`` row; what to ask Stripe for when this call created it,
+    None when an earlier attempt did."""
     now = rt.clock()
     split = split_payment(data.quoted_price.amount, rt.settings.platform_fee_bps)
+    new = NewPayment(
+        id=uuid4(),
+        enrollment_id=data.enrollment_id,
+        learner_id=data.learner_id,
+        offering_id=data.offering_id,
+        provider_id=data.provider_id,
+        amount=data.quoted_price.amount,
+        currency=data.quoted_price.currency,
+        platform_fee=split.platform_fee,
+        provider_share=split.provider_share,
+        payment_deadline=data.payment_deadline,
+        created_at=now,
+    )
     async with rt.db.unit_of_work() as uow:
-        account = await repository.provider_account(uow.session, data.provider_id)
-        claimed = await repository.claim_creating_payment(
-            uow.session,
-            Payment(
-                id=uuid4(),
-                enrollment_id=data.enrollment_id,
-                learner_id=data.learner_id,
-                offering_id=data.offering_id,
-                provider_id=data.provider_id,
-                amount=data.quoted_price.amount,
-                currency=data.quoted_price.currency,
-                status=PaymentStatus.CREATING.value,
-                provider_account=account,
-                platform_fee=split.platform_fee,
-                provider_share=split.provider_share,
-                amount_refunded=0,
-                attempts_failed=0,
-                payment_deadline=data.payment_deadline,
-                created_at=now,
-                updated_at=now,
-            ),
-        )
+        claimed = await intents.claim_creating(uow.session, new)
         await uow.commit()
-    if not claimed:
+    if claimed is None:
         log.info("enrollment %s already has a payment", data.enrollment_id)
-    return claimed
+        return None
+    return IntentRequest(
+        payment_id=new.id,
+        enrollment_id=new.enrollment_id,
+        learner_id=new.learner_id,
+        offering_id=new.offering_id,
+        provider_id=new.provider_id,
+        amount=new.amount,
+        currency=new.currency,
+        provider_account=claimed.provider_account,
+        platform_fee=new.platform_fee,
+    )
 
 
 async def _payment(rt: PaymentsRuntime, enrollment_id: UUID) -> Payment | None:
@@ -87,6 +92,25 @@ async def _payment(rt: PaymentsRuntime, enrollment_id: UUID) -> Payment | None:
         return payment
 
 
+async def _unfinished_attempt(rt: PaymentsRuntime, enrollment_id: UUID) -> IntentRequest | None:
+    """What an earlier attempt asked Stripe for, if its intent is not recorded yet."""
+    payment = await _payment(rt, enrollment_id)
+    assert payment is not None
+    if payment.status != PaymentStatus.CREATING.value or payment.stripe_payment_intent_id:
+        return None  # the intent was recorded and announced before
+    return IntentRequest(
+        payment_id=payment.id,
+        enrollment_id=payment.enrollment_id,
+        learner_id=payment.learner_id,
+        offering_id=payment.offering_id,
+        provider_id=payment.provider_id,
+        amount=payment.amount,
+        currency=payment.currency,
+        provider_account=payment.provider_account,
+        platform_fee=payment.platform_fee,
+    )
+
+
 async def call_enrollment_requested(
     envelope: Envelope[EnrollmentRequestedV1], *, rt: PaymentsRuntime
 ) -> IntentInfo | None:
@@ -94,37 +118,23 @@ async def call_enrollment_requested(
     data = envelope.data
     if data.quoted_price.amount <= 0:
         raise NonRetryableError("a free enrollment has nothing to pay")
-    first_attempt = await _claim_payment(rt, data)
-    payment = await _payment(rt, data.enrollment_id)
-    assert payment is not None
-    if payment.status != PaymentStatus.CREATING.value or payment.stripe_payment_intent_id:
-        return None  # the intent was recorded and announced before
-
-    # Only an attempt that found the row already claimed can follow one that died after
-    # creating the intent; the row we just claimed has no intent anywhere yet. (Finding
-    # one lists intents at Stripe where search is missing: O(all intents) per purchase.)
-    existing = (
-        None if first_attempt else await rt.stripe.find_intent_for_enrollment(payment.enrollment_id)
-    )
+    # The row this call just claimed is known without reading it back, and has no
+    # intent anywhere yet. Only an attempt that found the row already claimed can
+    # follow one that died after creating the intent. (Finding one lists intents at
+    # Stripe where search is missing: O(all intents) per purchase.)
+    request = await _claim_payment(rt, data)
+    existing: IntentInfo | None = None
+    if request is None:
+        request = await _unfinished_attempt(rt, data.enrollment_id)
+        if request is None:
+            return None
+        existing = await rt.stripe.find_intent_for_enrollment(request.enrollment_id)
     if existing is not None:
         log.info("found intent %s of an earlier attempt", existing.id)
         intent = existing
     else:
-        params = payment_intent_params(
-            IntentRequest(
-                payment_id=payment.id,
-                enrollment_id=payment.enrollment_id,
-                learner_id=payment.learner_id,
-                offering_id=payment.offering_id,
-                provider_id=payment.provider_id,
-                amount=payment.amount,
-                currency=payment.currency,
-                provider_account=payment.provider_account,
-                platform_fee=payment.platform_fee,
-            ),
-            localstripe=rt.settings.uses_localstripe,
-        )
-        intent = await rt.stripe.create_intent(params, create_intent_key(payment.enrollment_id))
+        params = payment_intent_params(request, localstripe=rt.settings.uses_localstripe)
+        intent = await rt.stripe.create_intent(params, create_intent_key(request.enrollment_id))
     if intent.client_secret is None:
         raise RuntimeError(f"Stripe returned intent {intent.id} without a client secret")
     return intent
@@ -135,20 +145,25 @@ async def record_enrollment_requested(
 ) -> None:
     if intent is None:
         return
+    assert intent.client_secret is not None
+    now = rt.clock()
+    initiated = await intents.record_intent(
+        ctx.uow.session, ctx.data.enrollment_id, intent.id, intent.client_secret, now
+    )
+    if initiated is None:
+        return  # another replica recorded it meanwhile
+    ctx.emit(initiated_event(initiated, now=now))
+    if intent.status not in ("succeeded", "canceled"):
+        return
+    # Rare (an intent paid or canceled before we recorded it): the row, now pending and
+    # locked by the recording, takes the outcome the usual way.
     payment = await repository.payment_by_enrollment(
         ctx.uow.session, ctx.data.enrollment_id, lock=True
     )
     assert payment is not None
-    if payment.status != PaymentStatus.CREATING.value or payment.stripe_payment_intent_id:
-        return  # another replica recorded it meanwhile
-    assert intent.client_secret is not None
-    now = rt.clock()
-    record_intent(
-        payment, intent_id=intent.id, client_secret=intent.client_secret, now=now, emit=ctx.emit
-    )
     if intent.status == "succeeded":
         mark_succeeded(payment, now=now, emit=ctx.emit)
-    elif intent.status == "canceled":
+    else:
         mark_cancelled(payment, reason="canceled at Stripe", now=now, emit=ctx.emit)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID, uuid4
 
 from credmarket_events.base import EventData
@@ -24,6 +24,7 @@ from credmarket_events.payments import (
 )
 from credmarket_events.values import Money
 
+from payments.db.intents import Initiated
 from payments.db.tables import Payment, Refund
 from payments.domain.fee_split import split_refund
 from payments.domain.refund_status import NOT_PAID_BACK, OPEN, RefundStatus
@@ -35,28 +36,39 @@ log = logging.getLogger(__name__)
 Emit = Callable[[EventData], Any]
 
 
+class SucceededFields(Protocol):
+    """What a succeeded event tells: a Payment row, or what the webhook's one-statement
+    settlement returned (payments.db.stripe_events)."""
+
+    @property
+    def id(self) -> UUID: ...
+    @property
+    def enrollment_id(self) -> UUID: ...
+    @property
+    def stripe_payment_intent_id(self) -> str | None: ...
+    @property
+    def amount(self) -> int: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def platform_fee(self) -> int: ...
+    @property
+    def provider_share(self) -> int: ...
+
+
 def _money(amount: int, currency: str) -> Money:
     return Money(amount=amount, currency=currency)
 
 
-def record_intent(
-    payment: Payment, *, intent_id: str, client_secret: str, now: datetime, emit: Emit
-) -> None:
+def initiated_event(payment: Initiated, *, now: datetime) -> PaymentInitiatedV1:
     """The intent exists at Stripe: the payment is pending and the frontend can pay."""
-    payment.stripe_payment_intent_id = intent_id
-    payment.client_secret = client_secret
-    payment.status = PaymentStatus.PENDING.value
-    payment.initiated_at = now
-    payment.updated_at = now
-    emit(
-        PaymentInitiatedV1(
-            payment_id=payment.id,
-            enrollment_id=payment.enrollment_id,
-            stripe_payment_intent_id=intent_id,
-            client_secret=client_secret,
-            amount=_money(payment.amount, payment.currency),
-            initiated_at=now,
-        )
+    return PaymentInitiatedV1(
+        payment_id=payment.id,
+        enrollment_id=payment.enrollment_id,
+        stripe_payment_intent_id=payment.stripe_payment_intent_id,
+        client_secret=payment.client_secret,
+        amount=_money(payment.amount, payment.currency),
+        initiated_at=now,
     )
 
 
@@ -72,18 +84,21 @@ def mark_succeeded(payment: Payment, *, now: datetime, emit: Emit) -> bool:
     payment.status = PaymentStatus.SUCCEEDED.value
     payment.succeeded_at = now
     payment.updated_at = now
-    emit(
-        PaymentSucceededV1(
-            payment_id=payment.id,
-            enrollment_id=payment.enrollment_id,
-            stripe_payment_intent_id=payment.stripe_payment_intent_id,
-            amount=_money(payment.amount, payment.currency),
-            platform_fee=_money(payment.platform_fee, payment.currency),
-            provider_share=_money(payment.provider_share, payment.currency),
-            succeeded_at=now,
-        )
-    )
+    emit(succeeded_event(payment, now=now))
     return True
+
+
+def succeeded_event(payment: SucceededFields, *, now: datetime) -> PaymentSucceededV1:
+    assert payment.stripe_payment_intent_id is not None
+    return PaymentSucceededV1(
+        payment_id=payment.id,
+        enrollment_id=payment.enrollment_id,
+        stripe_payment_intent_id=payment.stripe_payment_intent_id,
+        amount=_money(payment.amount, payment.currency),
+        platform_fee=_money(payment.platform_fee, payment.currency),
+        provider_share=_money(payment.provider_share, payment.currency),
+        succeeded_at=now,
+    )
 
 
 def mark_failed_attempt(

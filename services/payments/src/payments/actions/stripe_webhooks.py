@@ -16,8 +16,9 @@ from payments.actions.settlement import (
     mark_succeeded,
     new_refund,
     record_stripe_refund,
+    succeeded_event,
 )
-from payments.db import repository
+from payments.db import repository, stripe_events
 from payments.domain.refund_status import RefundStatus, from_stripe
 from payments.domain.status import PaymentStatus
 from payments.domain.webhook_events import Outcome, RefundSeen, interpret
@@ -72,13 +73,26 @@ async def apply_stripe_event(
     uow: UnitOfWork, event_id: str, event_type: str, obj: dict[str, Any], now: datetime
 ) -> bool:
     """False when this event id was handled before (Stripe retries; attackers replay)."""
-    if not await repository.claim_stripe_event(uow.session, event_id, event_type, now):
+    meaning = interpret(event_type, obj)
+    if meaning.outcome is Outcome.SUCCEEDED:
+        # Every purchase's webhook: claimed and settled in one statement.
+        assert meaning.payment_intent_id is not None
+        outcome = await stripe_events.claim_and_succeed(
+            uow.session, event_id, event_type, meaning.payment_intent_id, now
+        )
+        if not outcome.fresh:
+            return False
+        if outcome.settled is not None:
+            uow.emit_new(succeeded_event(outcome.settled, now=now), SOURCE)
+            return True
+        # Nothing settled: no payment of ours, or one that cannot succeed any more; the
+        # general path below tells which (and logs it).
+    elif not await stripe_events.claim(uow.session, event_id, event_type, now):
         return False
 
     def emit(data: Any) -> Any:
         return uow.emit_new(data, SOURCE)
 
-    meaning = interpret(event_type, obj)
     if meaning.outcome is Outcome.IGNORED:
         return True
     if meaning.outcome is Outcome.REFUND:

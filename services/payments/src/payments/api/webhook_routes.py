@@ -53,7 +53,7 @@ async def stripe_webhook(
         raise _refuse("the Stripe-Signature header is missing")
     payload = await request.body()
     try:
-        event = rt.stripe.verify_webhook(
+        rt.stripe.verify_webhook(
             payload, stripe_signature, secret, rt.settings.stripe_webhook_tolerance_s
         )
     except stripe.SignatureVerificationError as exc:
@@ -69,6 +69,6 @@ async def stripe_webhook(
             raise TypeError("data.object is not an object")
     except (KeyError, TypeError, ValueError, RecursionError):
         raise _refuse("the payload is not a Stripe event") from None
-    log.info("stripe webhook %s %s", event_type, event.id)
+    log.info("stripe webhook %s %s", event_type, event_id)
     fresh = await receive_stripe_event(rt, event_id, event_type, obj)
     return WebhookAck(received=True, duplicate=not fresh)

@@ -8,17 +8,14 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from payments.db.tables import (
     Payment,
-    ProviderAccount,
     Refund,
     payments_table,
     refunds_table,
-    stripe_events_table,
 )
 from payments.domain.refund_status import RESERVING, RefundStatus
 from payments.domain.status import PaymentStatus
@@ -44,12 +41,6 @@ _BY_INTENT = select(Payment).where(Payment.stripe_payment_intent_id == sa.bindpa
 _BY_ID_LOCKED = _locked(_BY_ID)
 _BY_ENROLLMENT_LOCKED = _locked(_BY_ENROLLMENT)
 _BY_INTENT_LOCKED = _locked(_BY_INTENT)
-# VALUES: the columns the parameters name.
-_CLAIM_CREATING: sa.Insert = (
-    pg_insert(payments_table)
-    .on_conflict_do_nothing(index_elements=["enrollment_id"])
-    .returning(sa.literal_column("id"))
-)
 
 
 async def payment_by_id(
@@ -71,18 +62,6 @@ async def payment_by_intent(
 ) -> Payment | None:
     stmt = _BY_INTENT_LOCKED if lock else _BY_INTENT
     return (await session.execute(stmt, {"intent_key": intent_id})).scalars().first()
-
-
-async def claim_creating_payment(session: AsyncSession, row: Payment) -> bool:
-    """Insert the ``creating`` row; False when the enrollment already has a payment."""
-    values = {c.name: getattr(row, c.name) for c in payments_table.columns}
-    inserted: sa.Result[Any] = await session.execute(_CLAIM_CREATING, values)
-    return inserted.first() is not None
-
-
-async def provider_account(session: AsyncSession, provider_id: UUID) -> str | None:
-    row = await session.get(ProviderAccount, provider_id)
-    return row.stripe_account_id if row else None
 
 
 async def refunds_of(session: AsyncSession, payment_id: UUID) -> list[Refund]:
@@ -117,19 +96,6 @@ async def refund_by_stripe_id(
     if lock:
         stmt = _locked(stmt)
     return (await session.execute(stmt)).scalars().first()
-
-
-async def claim_stripe_event(
-    session: AsyncSession, event_id: str, event_type: str, now: datetime
-) -> bool:
-    """Record a webhook event id; False when it was handled before."""
-    inserted: sa.Result[Any] = await session.execute(
-        pg_insert(stripe_events_table)
-        .values(id=event_id, type=event_type, received_at=now)
-        .on_conflict_do_nothing(index_elements=["id"])
-        .returning(sa.literal_column("id"))
-    )
-    return inserted.first() is not None
 
 
 async def claim_stale_pending(

@@ -33,3 +33,9 @@ _ALLOWED: dict[PaymentStatus, frozenset[PaymentStatus]] = {
 
 def can_transition(current: PaymentStatus, target: PaymentStatus) -> bool:
     return target in _ALLOWED[current]
+
+
+# Where a payment Stripe reports paid may come from (the webhook's one-statement path).
+SUCCEEDS_FROM: frozenset[PaymentStatus] = frozenset(
+    s for s in PaymentStatus if can_transition(s, PaymentStatus.SUCCEEDED)
+)
