@@ -10,6 +10,7 @@ endpoint), ``benchmarks.search_engine`` (catalog search: the engine and PostgreS
 by side at 100,000 offerings; with ``--search-large N`` also the engine at N offerings;
 its own report in search.md), ``benchmarks.messaging_throughput`` (the outbox → relay →
 Kafka → consumer pipeline against a raw aiokafka loop, in one run),
+``benchmarks.messaging_latency`` (the same pipeline's latency when traffic is light),
 ``benchmarks/issuance_core.py`` (sign and verify per second in one process). The machine
 (cores, memory, load average before and after every phase) is recorded with every
 figure: the machine is shared, read them with it.
@@ -30,6 +31,7 @@ import uvloop
 
 from benchmarks import (
     http_load,
+    messaging_latency,
     messaging_throughput,
     search_engine,
     search_report,
@@ -130,6 +132,8 @@ def main() -> None:
     if "messaging" not in args.skip:
         results["messaging"] = uvloop.run(messaging_throughput.measure(5000, 16))
         print("messaging", results["messaging"], flush=True)
+        results["messaging_latency"] = uvloop.run(messaging_latency.measure(100, 20.0, 10.0))
+        print("messaging latency", results["messaging_latency"], flush=True)
     if "issuance" not in args.skip:
         results["issuance_core"] = issuance_core(5.0)
         print("issuance core", results["issuance_core"], flush=True)
