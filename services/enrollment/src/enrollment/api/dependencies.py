@@ -19,7 +19,7 @@ async def get_runtime(request: Request) -> EnrollmentRuntime:
 _PREFIX = re.compile(r"^(/[a-z][a-z0-9-]{0,30})?\Z")
 
 
-def get_gateway_prefix(request: Request) -> str:
+async def get_gateway_prefix(request: Request) -> str:
     """The gateway's path prefix for this service (`X-Forwarded-Prefix`, e.g. /enrollment),
     so links in answers are paths a client can follow at the origin it called."""
     prefix = request.headers.get("x-forwarded-prefix", "")
