@@ -27,7 +27,7 @@ from credmarket_platform.failures import TransientError
 from credmarket_platform.messaging.handlers import HandlerContext, HandlerRegistry
 
 from catalog.clock import Clock, SystemClock
-from catalog.db import webhook_repository as hooks
+from catalog.db import webhook_enrollments as heard
 from catalog.webhooks.fanout import enqueue_to
 
 log = logging.getLogger(__name__)
@@ -43,13 +43,13 @@ Step = Callable[[HandlerContext[Any], Clock], Awaitable[None]]
 async def handle_enrollment_requested(
     ctx: HandlerContext[EnrollmentRequestedV1], clock: Clock
 ) -> None:
-    await hooks.remember_enrollment(ctx.uow.session, ctx.data.enrollment_id, ctx.data.provider_id)
+    await heard.remember_enrollment(ctx.uow.session, ctx.data.enrollment_id, ctx.data.provider_id)
 
 
 async def handle_enrollment_activated(
     ctx: HandlerContext[EnrollmentActivatedV1], clock: Clock
 ) -> None:
-    subscribers = await hooks.remember_enrollment_for(
+    subscribers = await heard.remember_enrollment_for(
         ctx.uow.session, ctx.envelope.type, ctx.data.enrollment_id, ctx.data.provider_id
     )
     await _deliver(ctx, ctx.data.provider_id, ctx.data.enrollment_id, subscribers, clock)
@@ -58,7 +58,7 @@ async def handle_enrollment_activated(
 async def handle_enrollment_cancelled(
     ctx: HandlerContext[EnrollmentCancelledV1], clock: Clock
 ) -> None:
-    known = await hooks.known_enrollment(ctx.uow.session, ctx.data.enrollment_id, ctx.envelope.type)
+    known = await heard.known_enrollment(ctx.uow.session, ctx.data.enrollment_id, ctx.envelope.type)
     if known is None:
         _unroutable(ctx, clock)
         return
@@ -68,7 +68,7 @@ async def handle_enrollment_cancelled(
 async def handle_enrollment_completed(
     ctx: HandlerContext[EnrollmentCompletedV1], clock: Clock
 ) -> None:
-    subscribers = await hooks.remember_enrollment_for(
+    subscribers = await heard.remember_enrollment_for(
         ctx.uow.session,
         ctx.envelope.type,
         ctx.data.enrollment_id,
@@ -79,7 +79,7 @@ async def handle_enrollment_completed(
 
 
 async def handle_enrollment_revoked(ctx: HandlerContext[EnrollmentRevokedV1], clock: Clock) -> None:
-    known = await hooks.mark_revoked(ctx.uow.session, ctx.data.enrollment_id, ctx.envelope.type)
+    known = await heard.mark_revoked(ctx.uow.session, ctx.data.enrollment_id, ctx.envelope.type)
     if known is None:
         _unroutable(ctx, clock)
         return
@@ -87,7 +87,7 @@ async def handle_enrollment_revoked(ctx: HandlerContext[EnrollmentRevokedV1], cl
 
 
 async def handle_credential_issued(ctx: HandlerContext[CredentialIssuedV1], clock: Clock) -> None:
-    known = await hooks.known_enrollment(ctx.uow.session, ctx.data.enrollment_id, ctx.envelope.type)
+    known = await heard.known_enrollment(ctx.uow.session, ctx.data.enrollment_id, ctx.envelope.type)
     if known is None or not known.completed:
         _unroutable(ctx, clock)
         return
@@ -95,7 +95,7 @@ async def handle_credential_issued(ctx: HandlerContext[CredentialIssuedV1], cloc
 
 
 async def handle_credential_revoked(ctx: HandlerContext[CredentialRevokedV1], clock: Clock) -> None:
-    known = await hooks.known_enrollment(ctx.uow.session, ctx.data.enrollment_id, ctx.envelope.type)
+    known = await heard.known_enrollment(ctx.uow.session, ctx.data.enrollment_id, ctx.envelope.type)
     if known is None or not known.revoked:
         _unroutable(ctx, clock)
         return

@@ -11,7 +11,7 @@ def _request(prefix: str) -> Request:
     return Request({"type": "http", "headers": headers, "method": "GET", "path": "/"})
 
 
-def test_a_prefix_with_a_trailing_newline_is_ignored() -> None:
-    assert get_gateway_prefix(_request("/enrollment")) == "/enrollment"
-    assert get_gateway_prefix(_request("/enrollment\n")) == ""
-    assert get_gateway_prefix(_request("/Enrollment")) == ""
+async def test_a_prefix_with_a_trailing_newline_is_ignored() -> None:
+    assert await get_gateway_prefix(_request("/enrollment")) == "/enrollment"
+    assert await get_gateway_prefix(_request("/enrollment\n")) == ""
+    assert await get_gateway_prefix(_request("/Enrollment")) == ""
