@@ -273,6 +273,62 @@ async def insert_messages(session: AsyncSession, rows: list[dict[str, Any]]) -> 
     return len((await session.execute(stmt)).all())
 
 
+# Every event fanned out to subscribers runs this: its messages written and the delivery
+# workers woken in one statement built once (the NOTIFY rides on the count: delivered
+# once, when and if the transaction commits). A redelivered event finds its messages
+# there already, as in insert_messages.
+_INSERT_EVENT_MESSAGES = """
+WITH inserted AS (
+    INSERT INTO webhook_messages (
+        id, endpoint_id, provider_id, event_id, event_type, ordering_key, payload,
+        event_time, enqueued_at, status, attempts, next_attempt_at
+    )
+    SELECT m.id, m.endpoint_id, $3::uuid, $4::text, $5::text, $6::text, $7::text,
+           $8::timestamptz, $9::timestamptz, 'pending', 0, $9::timestamptz
+    FROM unnest($1::varchar[], $2::uuid[]) AS m(id, endpoint_id)
+    ON CONFLICT ON CONSTRAINT uq_webhook_messages_event DO NOTHING
+    RETURNING seq
+)
+SELECT count(*), pg_notify($10, '') FROM inserted
+"""
+
+
+@dataclass(frozen=True)
+class EventMessages:
+    """One event's messages, one per endpoint, all pending from ``now``."""
+
+    message_ids: list[str]
+    endpoint_ids: list[UUID]
+    provider_id: UUID
+    event_id: str
+    event_type: str
+    ordering_key: str
+    payload: str
+    event_time: datetime
+    now: datetime
+
+
+async def insert_event_messages(session: AsyncSession, m: EventMessages, channel: str) -> int:
+    """Writes the messages and notifies ``channel``; returns how many were new."""
+    connection = await session.connection()
+    result = await connection.exec_driver_sql(
+        _INSERT_EVENT_MESSAGES,
+        (
+            m.message_ids,
+            m.endpoint_ids,
+            m.provider_id,
+            m.event_id,
+            m.event_type,
+            m.ordering_key,
+            m.payload,
+            m.event_time,
+            m.now,
+            channel,
+        ),
+    )
+    return int(result.one()[0])
+
+
 async def ping_pending(session: AsyncSession, endpoint_id: UUID) -> bool:
     stmt = sa.select(
         sa.exists().where(

@@ -57,27 +57,18 @@ async def enqueue_to(
     events find them with the statement that reads or writes their enrollment)."""
     if not endpoints:
         return 0
-    payload = structured(envelope)
-    rows = [
-        {
-            "id": message_id(),
-            "endpoint_id": endpoint_id,
-            "provider_id": provider_id,
-            "event_id": envelope.id,
-            "event_type": envelope.type,
-            "ordering_key": ordering_key,
-            "payload": payload,
-            "event_time": envelope.time,
-            "enqueued_at": now,
-            "status": "pending",
-            "attempts": 0,
-            "next_attempt_at": now,
-        }
-        for endpoint_id in endpoints
-    ]
-    inserted = await hooks.insert_messages(session, rows)
-    await notify_delivery(session)
-    return inserted
+    messages = hooks.EventMessages(
+        message_ids=[message_id() for _ in endpoints],
+        endpoint_ids=endpoints,
+        provider_id=provider_id,
+        event_id=envelope.id,
+        event_type=envelope.type,
+        ordering_key=ordering_key,
+        payload=structured(envelope),
+        event_time=envelope.time,
+        now=now,
+    )
+    return await hooks.insert_event_messages(session, messages, WEBHOOK_CHANNEL)
 
 
 async def notify_delivery(session: AsyncSession) -> None:
