@@ -11,7 +11,7 @@ from collections import Counter
 
 import pytest
 import sqlalchemy as sa
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from credmarket_events.catalog import ProviderRegisteredV1
 from credmarket_events.envelope import H_CORRELATION, H_TYPE, encode
@@ -256,3 +256,98 @@ async def test_a_slow_record_holds_back_only_its_own_partition(
         await wait_until(lambda: "slow" in handled, timeout=10)
     assert handled == ["fast", "slow"]
     assert await count(db, inbox) == 2
+
+
+async def test_a_busy_partition_keeps_being_fetched_and_its_records_keep_their_order(
+    db: Database,
+    producer: AIOKafkaProducer,
+    kafka_bootstrap: str,
+    topic_prefix: str,
+    unique_id: str,
+) -> None:
+    # A partition left out of the fetch while its worker is busy would have its next
+    # record wait for the fetch already at the broker (up to 500 ms) once the worker is
+    # done: a purchase's steps, one key, one partition, each waited that long.
+    handled: list[str] = []
+    first_started, release = asyncio.Event(), asyncio.Event()
+    reg = HandlerRegistry()
+
+    async def handle(ctx: HandlerContext[ProviderRegisteredV1]) -> None:
+        if ctx.data.name == "first":
+            first_started.set()
+            await release.wait()
+        handled.append(ctx.data.name)
+
+    reg.register(ProviderRegisteredV1, handle)
+    topic = topic_prefix + TOPIC
+    r = ConsumerRunner(
+        db, reg, bootstrap=kafka_bootstrap, group=unique_id, topics=[topic], source="/tests"
+    )
+    tp = TopicPartition(topic, 0)
+    async with running_consumer(r):
+        for name in ("first", "second", "third"):
+            msg = encode(provider_event(name))
+            await producer.send_and_wait(
+                topic, msg.value, key=msg.key, headers=msg.headers, partition=0
+            )
+            if name == "first":
+                await wait_until(first_started.is_set, timeout=20)
+        # Fetched while the first is still in hand, and the partition not paused.
+        await wait_until(
+            lambda: len(r._queued.get(tp, [])) == 2,
+            timeout=10,
+            message=lambda: f"queued behind the busy worker: {r._queued.get(tp)}",
+        )
+        assert r.consumer is not None
+        assert tp not in r.consumer.paused()
+        release.set()
+        await wait_until(lambda: len(handled) == 3, timeout=10)
+    assert handled == ["first", "second", "third"]
+
+
+async def test_a_partition_whose_worker_falls_a_batch_behind_is_paused_until_it_catches_up(
+    db: Database,
+    producer: AIOKafkaProducer,
+    kafka_bootstrap: str,
+    topic_prefix: str,
+    unique_id: str,
+) -> None:
+    handled: list[str] = []
+    first_started, release = asyncio.Event(), asyncio.Event()
+    reg = HandlerRegistry()
+
+    async def handle(ctx: HandlerContext[ProviderRegisteredV1]) -> None:
+        if ctx.data.name == "0":
+            first_started.set()
+            await release.wait()
+        handled.append(ctx.data.name)
+
+    reg.register(ProviderRegisteredV1, handle)
+    topic = topic_prefix + TOPIC
+    r = ConsumerRunner(
+        db,
+        reg,
+        bootstrap=kafka_bootstrap,
+        group=unique_id,
+        topics=[topic],
+        source="/tests",
+        max_records=3,
+    )
+    tp = TopicPartition(topic, 0)
+    async with running_consumer(r):
+        for i in range(7):
+            msg = encode(provider_event(str(i)))
+            await producer.send_and_wait(
+                topic, msg.value, key=msg.key, headers=msg.headers, partition=0
+            )
+            if i == 0:
+                await wait_until(first_started.is_set, timeout=20)
+        # What is held in memory for a stuck partition is bounded by a batch or two.
+        assert r.consumer is not None
+        consumer = r.consumer
+        await wait_until(lambda: tp in consumer.paused(), timeout=10)
+        assert len(r._queued[tp]) < 2 * 3
+        release.set()
+        await wait_until(lambda: len(handled) == 7, timeout=20)
+        assert tp not in consumer.paused()
+    assert handled == [str(i) for i in range(7)]

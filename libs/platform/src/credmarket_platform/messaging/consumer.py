@@ -105,6 +105,8 @@ class ConsumerRunner:
         self.batch_lock = asyncio.Lock()
         self._processed: dict[TopicPartition, int] = {}
         self._workers: dict[TopicPartition, asyncio.Task[None]] = {}
+        # Records fetched for a partition whose worker is still busy with earlier ones.
+        self._queued: dict[TopicPartition, list[ConsumerRecord]] = {}
         self._stuck: dict[TopicPartition, StuckPartition] = {}
         self._stuck_to_commit: set[TopicPartition] = set()
         self._stopping = False
@@ -149,13 +151,7 @@ class ConsumerRunner:
             while not self._stopping:
                 batch = await self.consumer.getmany(timeout_ms=200, max_records=self.max_records)
                 for tp, records in batch.items():
-                    # Each partition's records go to a task of their own and the partition
-                    # is paused until it is done: order within a partition is kept, and a
-                    # record waiting out its retries holds back only its own partition.
-                    self.consumer.pause(tp)
-                    self._workers[tp] = asyncio.create_task(
-                        self._work(tp, records), name=f"{self.group}-{tp.topic}-{tp.partition}"
-                    )
+                    self._hand_over(tp, records)
                 # Offsets are committed at most every commit_interval_s, not per batch:
                 # under load a commit per small batch was a broker request per event per
                 # group. What a crash leaves uncommitted is redelivered and stopped by
@@ -170,23 +166,53 @@ class ConsumerRunner:
             # Workers see _stopping between records and during retries, so this is short.
             await asyncio.gather(*self._workers.values(), return_exceptions=True)
 
-    async def _work(self, tp: TopicPartition, records: list[ConsumerRecord]) -> None:
+    def _hand_over(self, tp: TopicPartition, records: list[ConsumerRecord]) -> None:
+        """Queue ``records`` for the partition's worker, starting one if it has none.
+
+        Each partition's records are handled by one task at a time, so order within a
+        partition is kept and a record waiting out its retries holds back only its own
+        partition. The partition stays in the fetch while its worker is busy: a
+        partition paused for the length of each batch is left out of the fetch request
+        already waiting at the broker, and its next record then waits for that request
+        to come back (up to the fetch wait, 500 ms) instead of arriving at once. It is
+        paused only when its worker falls a whole batch behind.
+        """
+        assert self.consumer is not None
+        queue = self._queued.setdefault(tp, [])
+        queue.extend(records)
+        if len(queue) >= self.max_records:
+            self.consumer.pause(tp)
+        if tp not in self._workers:
+            self._workers[tp] = asyncio.create_task(
+                self._work(tp), name=f"{self.group}-{tp.topic}-{tp.partition}"
+            )
+
+    async def _work(self, tp: TopicPartition) -> None:
+        records: list[ConsumerRecord] = []
         try:
-            await self._process_partition(tp, records)
+            while not self._stopping and (records := self._queued.pop(tp, [])):
+                if self.consumer is not None and tp in self.consumer.paused():
+                    self.consumer.resume(tp)
+                await self._process_partition(tp, records)
         except Exception as exc:
             # Not a handler failure (those are retried and dead-lettered in process());
             # e.g. the dead-letter topic unreachable while the broker is away. Go back to
             # the first record not known done and take the partition up again after a
             # pause: redoing a handled record is stopped by the inbox, skipping one
-            # would lose it.
+            # would lose it. What was queued behind it is fetched again after the seek.
             resume_at = max(self._processed.get(tp, 0), records[0].offset)
             log.error("partition %s[%d] stopped at %d: %r", tp.topic, tp.partition, resume_at, exc)
+            self._queued.pop(tp, None)
             if self.consumer is not None and tp in self.consumer.assignment():
+                self.consumer.pause(tp)
                 self.consumer.seek(tp, resume_at)
             if not self._stopping:
                 await asyncio.sleep(self.backoff_max_s)
         finally:
             self._workers.pop(tp, None)
+            # Anything still queued here was left by stopping or by the seek above: it is
+            # fetched again (from the committed offset, or from the seek's).
+            self._queued.pop(tp, None)
             if self.consumer is not None and tp in self.consumer.assignment():
                 self.consumer.resume(tp)
 
@@ -196,6 +222,7 @@ class ConsumerRunner:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         for tp in partitions:
+            self._queued.pop(tp, None)
             self._unstuck(tp)
 
     async def _process_partition(self, tp: TopicPartition, records: list[ConsumerRecord]) -> None:

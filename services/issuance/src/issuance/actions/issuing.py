@@ -9,7 +9,7 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from issuance.actions.issuers import issuer_profile
-from issuance.actions.keyring import current_signing_key
+from issuance.actions.keyring import signing_key
 from issuance.actions.status_lists import allocate_bit
 from issuance.credentials import ob3
 from issuance.credentials.schema import schema_errors
@@ -72,7 +72,7 @@ async def issue_credential(
         return IssueResult(outcome, existing)
 
     now = rt.clock()
-    key = await current_signing_key(session, issuer.id, rt)
+    key = signing_key(facts.current_key, issuer.id, rt)
     status_list, index = await allocate_bit(session, issuer.id, key, rt, now)
     credential_id = uuid.uuid4()
     content = credential_content(request.completion, now)

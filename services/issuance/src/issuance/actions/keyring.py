@@ -69,7 +69,11 @@ def unwrap(row: IssuerKey, rt: IssuanceRuntime) -> SigningKey:
 async def current_signing_key(
     session: AsyncSession, issuer_id: UUID, rt: IssuanceRuntime
 ) -> SigningKey:
-    row = await repository.current_key(session, issuer_id)
+    return signing_key(await repository.current_key(session, issuer_id), issuer_id, rt)
+
+
+def signing_key(row: IssuerKey | None, issuer_id: UUID, rt: IssuanceRuntime) -> SigningKey:
+    """The current key ``row`` read for ``issuer_id``, ready to sign."""
     if row is None:
         raise NoSigningKeyError(f"issuer {issuer_id} has no current signing key")
     return unwrap(row, rt)

@@ -181,31 +181,43 @@ async def enrollment_revocation(
 @dataclass(frozen=True)
 class IssuanceFactRows:
     """What deciding an issuance reads: the enrollment's credential if it has one, the
-    provider's issuer if it is registered, and whether the enrollment was revoked."""
+    provider's issuer if it is registered, and whether the enrollment was revoked; and
+    what issuing then signs with, the issuer's current key."""
 
     credential: Credential | None
     issuer: Issuer | None
     enrollment_revoked: bool
+    current_key: IssuerKey | None
 
 
 _ONE_ROW = sa.select(sa.literal(1).label("one")).subquery("one_row")
-# Every completion runs this before it is issued: the three look-ups in one statement
-# (one round trip instead of three), built once and only bound per call. Each side of a
-# join finds at most one row (one credential per enrollment, issuers by id), so the
-# answer is always exactly one row; a missing side comes back as None.
+# Every completion runs this before it is issued: the four look-ups in one statement
+# (one round trip instead of four), built once and only bound per call. Each side of a
+# join finds at most one row (one credential per enrollment, issuers by id, one
+# unretired key per issuer), so the answer is always exactly one row; a missing side
+# comes back as None.
 _ISSUANCE_FACTS = sa.select(
     Credential,
     Issuer,
     sa.exists()
     .where(col(EnrollmentRevocation.enrollment_id) == sa.bindparam("enrollment_id"))
     .label("enrollment_revoked"),
+    IssuerKey,
 ).select_from(
     _ONE_ROW.outerjoin(
         Credential.__table__,  # type: ignore[attr-defined]
         col(Credential.enrollment_id) == sa.bindparam("enrollment_id"),
-    ).outerjoin(
+    )
+    .outerjoin(
         Issuer.__table__,  # type: ignore[attr-defined]
         col(Issuer.id) == sa.bindparam("issuer_id"),
+    )
+    .outerjoin(
+        IssuerKey.__table__,  # type: ignore[attr-defined]
+        sa.and_(
+            col(IssuerKey.issuer_id) == sa.bindparam("issuer_id"),
+            col(IssuerKey.retired_at).is_(None),
+        ),
     )
 )
 
@@ -216,5 +228,5 @@ async def issuance_facts(
     result = await session.execute(
         _ISSUANCE_FACTS, {"enrollment_id": enrollment_id, "issuer_id": issuer_id}
     )
-    credential, issuer, revoked = result.one()
-    return IssuanceFactRows(credential, issuer, bool(revoked))
+    credential, issuer, revoked, key = result.one()
+    return IssuanceFactRows(credential, issuer, bool(revoked), key)
