@@ -95,11 +95,14 @@ class StripeGateway:
             await self._http.close_async()  # type: ignore[no-untyped-call]
 
     async def create_intent(self, params: dict[str, Any], idempotency_key: str) -> IntentInfo:
-        pi = await self.client.v1.payment_intents.create_async(
-            params,  # type: ignore[arg-type]
-            {"idempotency_key": idempotency_key},
+        # Every purchase's call: the answer is read as the JSON it is. The typed
+        # payment_intents.create_async sends the same request (same encoding, retries
+        # and errors) but builds a requestor per call and a tree of StripeObjects from
+        # the answer, which _intent only turns back into a dict.
+        answer = await self.client.raw_request_async(
+            "post", "/v1/payment_intents", **params, idempotency_key=idempotency_key
         )
-        return _intent(pi)
+        return _intent(answer.data)
 
     async def retrieve_intent(self, intent_id: str) -> IntentInfo:
         return _intent(await self.client.v1.payment_intents.retrieve_async(intent_id))

@@ -64,9 +64,7 @@ async def _claim_payment(rt: PaymentsRuntime, data: EnrollmentRequestedV1) -> In
         payment_deadline=data.payment_deadline,
         created_at=now,
     )
-    async with rt.db.unit_of_work() as uow:
-        claimed = await intents.claim_creating(uow.session, new)
-        await uow.commit()
+    claimed = await intents.claim_creating(rt.db.engine, new)
     if claimed is None:
         log.info("enrollment %s already has a payment", data.enrollment_id)
         return None

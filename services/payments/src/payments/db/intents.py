@@ -14,7 +14,7 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from payments.domain.status import PaymentStatus
 
@@ -68,27 +68,30 @@ class Claimed:
     provider_account: str | None
 
 
-async def claim_creating(session: AsyncSession, new: NewPayment) -> Claimed | None:
-    """Insert the ``creating`` row; None when the enrollment already has a payment."""
-    connection = await session.connection()
-    result: sa.Result[*tuple[Any, ...]] = await connection.exec_driver_sql(
-        _CLAIM_CREATING,
-        (
-            new.id,
-            new.enrollment_id,
-            new.learner_id,
-            new.offering_id,
-            new.provider_id,
-            new.amount,
-            new.currency,
-            PaymentStatus.CREATING.value,
-            new.platform_fee,
-            new.provider_share,
-            new.payment_deadline,
-            new.created_at,
-        ),
-    )
-    row = result.first()
+async def claim_creating(engine: AsyncEngine, new: NewPayment) -> Claimed | None:
+    """Insert and commit the ``creating`` row; None when the enrollment already has a
+    payment. One statement is atomic alone: it runs outside a transaction (autocommit),
+    one round trip where BEGIN, INSERT and COMMIT took three."""
+    async with engine.connect() as connection:
+        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        result: sa.Result[*tuple[Any, ...]] = await autocommit.exec_driver_sql(
+            _CLAIM_CREATING,
+            (
+                new.id,
+                new.enrollment_id,
+                new.learner_id,
+                new.offering_id,
+                new.provider_id,
+                new.amount,
+                new.currency,
+                PaymentStatus.CREATING.value,
+                new.platform_fee,
+                new.provider_share,
+                new.payment_deadline,
+                new.created_at,
+            ),
+        )
+        row = result.first()
     return None if row is None else Claimed(provider_account=row[0])
 
 
