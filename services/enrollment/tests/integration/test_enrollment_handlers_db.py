@@ -232,3 +232,37 @@ async def test_live_status_history_is_stored_with_each_change_and_forgotten_afte
     assert await sweeps.forget_old_updates(db, keep=timedelta(days=30), now=later) == 2
     async with db.unit_of_work() as uow:
         assert await repository.updates_after(uow.session, e.id, 0, 10) == []
+
+
+async def test_the_purchase_reads_its_facts_in_one_answer(db: Database) -> None:
+    published = make_event(OfferingPublishedV1, version=1, price=Money(amount=4900, currency="EUR"))
+    await deliver(db, published)
+    learner = uuid.uuid4()
+    async with db.unit_of_work() as uow:
+        unknown = await repository.purchase_facts(uow.session, learner, uuid.uuid4())
+        known = await repository.purchase_facts(uow.session, learner, published.offering_id)
+    assert unknown == repository.PurchaseFacts(None, None, None)
+    assert known.live_enrollment_id is None
+    assert known.head is not None
+    assert known.head.current_version == 1
+    assert known.head.provider_id == published.provider_id
+    assert known.current == purchase.OfferingVersion(
+        published.offering_id, published.provider_id, 1, published.title, Price(4900, "EUR")
+    )
+
+    e = await pending_enrollment(db)
+    async with db.unit_of_work() as uow:
+        live = await repository.purchase_facts(uow.session, e.learner_id, e.offering_id)
+        # The offering of that enrollment was never published here: no head, still the
+        # live enrollment (the refusal a learner gets says which one).
+        await uow.session.execute(
+            sa.update(repository.offerings)
+            .where(repository.offerings.c.offering_id == published.offering_id)
+            .values(current_version=7)
+        )
+        ahead = await repository.purchase_facts(uow.session, learner, published.offering_id)
+    assert live == repository.PurchaseFacts(e.id, None, None)
+    # A head whose current version's row is missing answers no version (refused as unknown).
+    assert ahead.head is not None
+    assert ahead.head.current_version == 7
+    assert ahead.current is None

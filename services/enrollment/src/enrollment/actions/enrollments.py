@@ -56,16 +56,10 @@ async def buy(
     now = datetime.now(UTC)
     try:
         async with rt.db.unit_of_work() as uow:
-            existing = await repository.find_live(uow.session, buyer.learner_id, offering_id)
-            if existing is not None:
-                raise AlreadyEnrolled(existing.id)
-            head = await repository.load_head(uow.session, offering_id)
-            current = (
-                await repository.load_version(uow.session, head.offering_id, head.current_version)
-                if head
-                else None
-            )
-            version = purchase.choose_version(head, current, offering_version)
+            facts = await repository.purchase_facts(uow.session, buyer.learner_id, offering_id)
+            if facts.live_enrollment_id is not None:
+                raise AlreadyEnrolled(facts.live_enrollment_id)
+            version = purchase.choose_version(facts.head, facts.current, offering_version)
             transition = purchase.start(
                 enrollment_id=uuid.uuid4(),
                 buyer=buyer,

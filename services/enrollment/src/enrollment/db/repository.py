@@ -113,6 +113,74 @@ async def load_achievement(
     return dict(value) if value is not None else None
 
 
+@dataclass(frozen=True)
+class PurchaseFacts:
+    """What decides a purchase: a live enrollment of the learner in the offering (its id),
+    the offering's head and the head's current version."""
+
+    live_enrollment_id: UUID | None
+    head: OfferingHead | None
+    current: OfferingVersion | None
+
+
+_HEAD_COLUMNS = ("offering_id", "provider_id", "current_version", "status", "changed_at")
+_VERSION_COLUMNS = ("version", "title", "price_amount", "price_currency")
+# The three reads of a purchase in one statement built once: outer joins from a one-row
+# select, so a missing offering still answers (with NULLs) and the live enrollment is
+# still seen.
+_PURCHASE_FACTS = sa.select(
+    sa.select(enrollments.c.id)
+    .where(
+        enrollments.c.learner_id == sa.bindparam("learner_id"),
+        enrollments.c.offering_id == sa.bindparam("offering_id"),
+        enrollments.c.status.in_([s.value for s in LIVE_STATUSES]),
+    )
+    .limit(1)
+    .scalar_subquery()
+    .label("live_enrollment_id"),
+    *(offerings.c[name].label(f"head_{name}") for name in _HEAD_COLUMNS),
+    *(offering_versions.c[name].label(f"version_{name}") for name in _VERSION_COLUMNS),
+).select_from(
+    sa.select(sa.literal(1).label("one"))
+    .subquery()
+    .outerjoin(offerings, offerings.c.offering_id == sa.bindparam("offering_id"))
+    .outerjoin(
+        offering_versions,
+        sa.and_(
+            offering_versions.c.offering_id == offerings.c.offering_id,
+            offering_versions.c.version == offerings.c.current_version,
+        ),
+    )
+)
+
+
+async def purchase_facts(
+    session: AsyncSession, learner_id: UUID, offering_id: UUID
+) -> PurchaseFacts:
+    row = (
+        (
+            await session.execute(
+                _PURCHASE_FACTS, {"learner_id": learner_id, "offering_id": offering_id}
+            )
+        )
+        .mappings()
+        .one()
+    )
+    if row["head_offering_id"] is None:
+        return PurchaseFacts(row["live_enrollment_id"], None, None)
+    head = head_from_row({name: row[f"head_{name}"] for name in _HEAD_COLUMNS})
+    current = None
+    if row["version_version"] is not None:
+        current = version_from_row(
+            {
+                "offering_id": head.offering_id,
+                "provider_id": head.provider_id,
+                **{name: row[f"version_{name}"] for name in _VERSION_COLUMNS},
+            }
+        )
+    return PurchaseFacts(row["live_enrollment_id"], head, current)
+
+
 # --- enrollments ----------------------------------------------------------------------
 
 
