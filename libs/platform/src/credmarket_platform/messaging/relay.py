@@ -63,6 +63,14 @@ _CLAIM = sa.text(
 )
 
 
+# Step 3, in the same transaction: what was acknowledged is marked sent (built once: every
+# round runs it), what failed counts an attempt.
+_MARK_SENT = sa.text("UPDATE outbox SET sent_at = :now WHERE id = ANY(:ids)")
+_MARK_FAILED = sa.text(
+    "UPDATE outbox SET attempts = attempts + 1, last_error = :error WHERE id = :id"
+)
+
+
 @dataclass(frozen=True)
 class OutboxRow:
     id: int
@@ -112,16 +120,10 @@ class OutboxRelay:
             sent_ids, failed = await self._send(rows)
             now = datetime.now(UTC)
             if sent_ids:
-                await conn.execute(
-                    sa.update(outbox).where(outbox.c.id.in_(sent_ids)).values(sent_at=now)
-                )
+                await conn.execute(_MARK_SENT, {"ids": sent_ids, "now": now})
             if failed:
                 for row_id, err in failed.items():
-                    await conn.execute(
-                        sa.update(outbox)
-                        .where(outbox.c.id == row_id)
-                        .values(attempts=outbox.c.attempts + 1, last_error=str(err)[:2000])
-                    )
+                    await conn.execute(_MARK_FAILED, {"id": row_id, "error": str(err)[:2000]})
         sent_set = set(sent_ids)
         for r in rows:
             if r.id in sent_set:
