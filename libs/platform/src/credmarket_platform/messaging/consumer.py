@@ -309,10 +309,6 @@ class ConsumerRunner:
 
     async def process(self, record: ConsumerRecord) -> bool:
         """Handle one record; True once it is settled (handled, skipped or dead-lettered)."""
-        skipped = transactions.not_ours(self.registry, record)
-        if skipped is not None:
-            EVENTS_CONSUMED.labels(self.group, skipped, "skipped").inc()
-            return True
         try:
             envelope = decode(record.value, record.headers, record.key)
         except InvalidEventError as exc:

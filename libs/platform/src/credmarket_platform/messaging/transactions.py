@@ -10,7 +10,6 @@ from typing import Any
 from aiokafka.structs import ConsumerRecord
 from credmarket_events.envelope import H_TYPE, Envelope, decode
 from credmarket_events.errors import InvalidEventError
-from credmarket_events.registry import lookup
 
 from credmarket_platform.db.database import Database
 from credmarket_platform.messaging import inbox
@@ -52,17 +51,6 @@ def _event_type(record: ConsumerRecord) -> str:
     return ""
 
 
-def not_ours(registry: HandlerRegistry, record: ConsumerRecord) -> str | None:
-    """The record's type when its header names an event of the catalogue this group has
-    no handler for: skipped without decoding it (a group reads every type on its topics
-    and handles a few). Anything else, unknown types included, is decoded, so what is
-    not a valid event is still dead-lettered."""
-    event_type = _event_type(record)
-    if registry.get(event_type) is not None or lookup(event_type) is None:
-        return None
-    return event_type
-
-
 async def handle_batch(
     db: Database, registry: HandlerRegistry, group: str, source: str, records: list[ConsumerRecord]
 ) -> bool:
@@ -73,18 +61,14 @@ async def handle_batch(
     one by one, where retries and dead letters apply to the one that fails.
     """
     decoded: list[tuple[Envelope[Any], Handler | None]] = []
-    outcomes: list[tuple[str, str]] = []
     for record in records:
-        skipped = not_ours(registry, record)
-        if skipped is not None:
-            outcomes.append((skipped, "skipped"))
-            continue
         try:
             envelope = decode(record.value, record.headers, record.key)
         except InvalidEventError:
             return False
         decoded.append((envelope, registry.get(envelope.type)))
     started = time.perf_counter()
+    outcomes: list[tuple[str, str]] = []
     try:
         async with db.unit_of_work() as uow:
             fresh = await inbox.claim(
