@@ -64,14 +64,23 @@ async def test_a_providers_endpoint_hears_of_the_purchase_and_of_the_credential(
         assert [d.event["type"] for d in rx.deliveries] == [ACTIVATED, ISSUED]
         assert rx.unverified == 0
 
-        # The delivery log, through the gateway, shows both delivered at the first try.
-        log = ok(
-            await market.http.get(
-                market.routes.url("catalog", f"/v1/webhook-endpoints/{endpoint_id}/messages"),
-                headers=headers,
+        # The delivery log, through the gateway, shows both delivered at the first try. The
+        # worker records a delivery once the receiver has answered, so the receiver can see
+        # the credential's message a moment before the log does.
+        async def delivery_log() -> list[tuple[str, str, int]]:
+            log = ok(
+                await market.http.get(
+                    market.routes.url("catalog", f"/v1/webhook-endpoints/{endpoint_id}/messages"),
+                    headers=headers,
+                )
             )
-        )
-        assert [(m["event_type"], m["status"], m["attempts"]) for m in log["items"]] == [
+            return [(m["event_type"], m["status"], m["attempts"]) for m in log["items"]]
+
+        async def both_settled() -> bool:
+            return all(status != "pending" for _, status, _ in await delivery_log())
+
+        await wait_until(both_settled, timeout=30, message="deliveries not recorded")
+        assert await delivery_log() == [
             (ISSUED, "delivered", 1),
             (ACTIVATED, "delivered", 1),
         ]
