@@ -114,3 +114,14 @@ def test_refund_carries_our_refund_id_from_metadata() -> None:
         },
     )
     assert got.refunds[0].our_refund_id == "abc"
+
+
+@pytest.mark.parametrize(
+    "refunds", [[{"id": "re_1", "amount": 100}], "re_1", 7, {"data": "re_1"}, {"data": 7}]
+)
+def test_charge_refunded_with_a_misshapen_list_records_nothing(refunds: object) -> None:
+    got = interpret(
+        "charge.refunded", {"object": "charge", "payment_intent": "pi_1", "refunds": refunds}
+    )
+    assert got.outcome is Outcome.REFUND
+    assert got.refunds == ()

@@ -102,12 +102,15 @@ def interpret(event_type: str, obj: dict[str, Any]) -> Interpretation:
             return Interpretation(Outcome.REFUND, refunds=(seen,) if seen else ())
         if obj.get("object") == "charge":
             intent = obj.get("payment_intent")
-            listed = (obj.get("refunds") or {}).get("data") or []
+            # A signed body is still only as well-formed as its sender made it: anything but
+            # Stripe's list object reads as no refunds, never as a crash.
+            refunds = obj.get("refunds")
+            listed = refunds.get("data") if isinstance(refunds, dict) else None
             found = tuple(
                 r
                 for r in (
                     _refund_from(item, intent if isinstance(intent, str) else None)
-                    for item in listed
+                    for item in (listed if isinstance(listed, list) else [])
                     if isinstance(item, dict)
                 )
                 if r is not None
