@@ -19,18 +19,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import statistics
 import time
 import uuid
 from typing import Any
 
-import asyncpg
 import sqlalchemy as sa
 import uvloop
 from aiokafka.partitioner import DefaultPartitioner
 from credmarket_events.catalog import ProviderRegisteredV1
-from credmarket_platform.db import Database, platform_metadata
+from credmarket_platform.db import Database
 from credmarket_platform.messaging.consumer import ConsumerRunner, running_consumer
 from credmarket_platform.messaging.handlers import HandlerContext, HandlerRegistry
 from credmarket_platform.messaging.kafka import ensure_topics
@@ -38,7 +36,12 @@ from credmarket_platform.messaging.relay import running_relay
 from credmarket_platform.settings import ServiceSettings
 
 from benchmarks.common import loadavg
-from benchmarks.messaging_throughput import TOPIC, bench_metadata, event, providers
+from benchmarks.messaging_throughput import (
+    TOPIC,
+    event,
+    providers,
+    scratch_database,
+)
 
 
 class Handled:
@@ -118,27 +121,11 @@ def summary(latencies: list[float], cpu_s: float) -> dict[str, float]:
 
 
 async def measure(chain: int, rate: float, seconds: float) -> dict[str, Any]:
-    settings = ServiceSettings()
-    bootstrap = settings.kafka_bootstrap
+    bootstrap = ServiceSettings().kafka_bootstrap
     prefix = f"bench{uuid.uuid4().hex[:6]}."
-    user = os.environ.get("CREDMARKET_PG_USER", "credmarket")
-    password = os.environ.get("CREDMARKET_PG_PASSWORD", "credmarket-dev")
-    host = os.environ.get("CREDMARKET_PG_HOST", "127.0.0.1")
-    port = os.environ.get("CREDMARKET_PG_PORT", "15432")
-    pg = f"postgresql://{user}:{password}@{host}:{port}"
-    name = prefix.rstrip(".")
-    admin = await asyncpg.connect(pg + "/postgres")
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    db = Database(
-        pg.replace("postgresql://", "postgresql+asyncpg://") + "/" + name, topic_prefix=prefix
-    )
     before = loadavg()
     handled = Handled()
-    try:
-        async with db.engine.begin() as connection:
-            await connection.run_sync(platform_metadata.create_all)
-            await connection.run_sync(bench_metadata.create_all)
+    async with scratch_database(prefix) as db:
         await ensure_topics(bootstrap, [prefix + TOPIC], partitions=PARTITIONS)
         runner = handled.runner(db, bootstrap, prefix)
         async with running_relay(db, bootstrap, service="bench"), running_consumer(runner):
@@ -156,11 +143,6 @@ async def measure(chain: int, rate: float, seconds: float) -> dict[str, Any]:
                 tasks.append(asyncio.create_task(emit_one(db, handled, chain + i, None)))
             trickle = await asyncio.gather(*tasks)
             trickle_result = summary(list(trickle), time.process_time() - cpu)
-    finally:
-        await db.dispose()
-        admin = await asyncpg.connect(pg + "/postgres")
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
     return {
         "chain": chain_result,
         "trickle": {"rate_per_s": rate, **trickle_result},

@@ -30,7 +30,7 @@ import json
 import os
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -203,10 +203,10 @@ async def pipeline(
     return whole, writes, relay_alone, consumer_alone
 
 
-async def measure(events: int, writers: int) -> dict[str, Any]:
-    settings = ServiceSettings()
-    bootstrap = settings.kafka_bootstrap
-    prefix = f"bench{uuid.uuid4().hex[:6]}."
+@contextlib.asynccontextmanager
+async def scratch_database(prefix: str) -> AsyncIterator[Database]:
+    """A database of its own on the local stack, with the platform's and the benchmark's
+    tables, publishing to topics under ``prefix``; dropped afterwards."""
     user = os.environ.get("CREDMARKET_PG_USER", "credmarket")
     password = os.environ.get("CREDMARKET_PG_PASSWORD", "credmarket-dev")
     host = os.environ.get("CREDMARKET_PG_HOST", "127.0.0.1")
@@ -219,20 +219,27 @@ async def measure(events: int, writers: int) -> dict[str, Any]:
     db = Database(
         pg.replace("postgresql://", "postgresql+asyncpg://") + "/" + name, topic_prefix=prefix
     )
-    before = loadavg()
     try:
         async with db.engine.begin() as connection:
             await connection.run_sync(platform_metadata.create_all)
             await connection.run_sync(bench_metadata.create_all)
-        raw_topic = f"{prefix}raw"
-        await ensure_topics(bootstrap, [prefix + TOPIC, raw_topic], partitions=6)
-        raw = await raw_loop(bootstrap, raw_topic, events)
-        whole, writes, relay, consumer = await pipeline(db, bootstrap, prefix, events, writers)
+        yield db
     finally:
         await db.dispose()
         admin = await asyncpg.connect(pg + "/postgres")
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
+
+
+async def measure(events: int, writers: int) -> dict[str, Any]:
+    bootstrap = ServiceSettings().kafka_bootstrap
+    prefix = f"bench{uuid.uuid4().hex[:6]}."
+    before = loadavg()
+    async with scratch_database(prefix) as db:
+        raw_topic = f"{prefix}raw"
+        await ensure_topics(bootstrap, [prefix + TOPIC, raw_topic], partitions=6)
+        raw = await raw_loop(bootstrap, raw_topic, events)
+        whole, writes, relay, consumer = await pipeline(db, bootstrap, prefix, events, writers)
     return {
         "events": events,
         "writers": writers,
