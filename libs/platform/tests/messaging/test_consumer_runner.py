@@ -38,6 +38,24 @@ async def count(db: Database, table: sa.Table) -> int:
         return int(await conn.scalar(sa.select(sa.func.count()).select_from(table)) or 0)
 
 
+class HeldHandler:
+    """A registry whose handler records names in order and holds the one named ``held``
+    until released (a handler waiting out a slow dependency, or its retries)."""
+
+    def __init__(self, held: str) -> None:
+        self.handled: list[str] = []
+        self.started, self.release = asyncio.Event(), asyncio.Event()
+        self.registry = HandlerRegistry()
+
+        async def handle(ctx: HandlerContext[ProviderRegisteredV1]) -> None:
+            if ctx.data.name == held:
+                self.started.set()
+                await self.release.wait()
+            self.handled.append(ctx.data.name)
+
+        self.registry.register(ProviderRegisteredV1, handle)
+
+
 async def test_an_event_delivered_three_times_has_one_effect_and_emits_once(
     db: Database,
     producer: AIOKafkaProducer,
@@ -224,20 +242,16 @@ async def test_a_slow_record_holds_back_only_its_own_partition(
     topic_prefix: str,
     unique_id: str,
 ) -> None:
-    handled: list[str] = []
-    slow_started, release = asyncio.Event(), asyncio.Event()
-    reg = HandlerRegistry()
-
-    async def handle(ctx: HandlerContext[ProviderRegisteredV1]) -> None:
-        if ctx.data.name == "slow":
-            slow_started.set()
-            await release.wait()  # a handler waiting out a slow dependency, or its retries
-        handled.append(ctx.data.name)
-
-    reg.register(ProviderRegisteredV1, handle)
+    held = HeldHandler("slow")
+    handled, slow_started, release = held.handled, held.started, held.release
     topic = topic_prefix + TOPIC
     r = ConsumerRunner(
-        db, reg, bootstrap=kafka_bootstrap, group=unique_id, topics=[topic], source="/tests"
+        db,
+        held.registry,
+        bootstrap=kafka_bootstrap,
+        group=unique_id,
+        topics=[topic],
+        source="/tests",
     )
     async with running_consumer(r):
         slow = encode(provider_event("slow"))
@@ -268,20 +282,16 @@ async def test_a_busy_partition_keeps_being_fetched_and_its_records_keep_their_o
     # A partition left out of the fetch while its worker is busy would have its next
     # record wait for the fetch already at the broker (up to 500 ms) once the worker is
     # done: a purchase's steps, one key, one partition, each waited that long.
-    handled: list[str] = []
-    first_started, release = asyncio.Event(), asyncio.Event()
-    reg = HandlerRegistry()
-
-    async def handle(ctx: HandlerContext[ProviderRegisteredV1]) -> None:
-        if ctx.data.name == "first":
-            first_started.set()
-            await release.wait()
-        handled.append(ctx.data.name)
-
-    reg.register(ProviderRegisteredV1, handle)
+    held = HeldHandler("first")
+    handled, first_started, release = held.handled, held.started, held.release
     topic = topic_prefix + TOPIC
     r = ConsumerRunner(
-        db, reg, bootstrap=kafka_bootstrap, group=unique_id, topics=[topic], source="/tests"
+        db,
+        held.registry,
+        bootstrap=kafka_bootstrap,
+        group=unique_id,
+        topics=[topic],
+        source="/tests",
     )
     tp = TopicPartition(topic, 0)
     async with running_consumer(r):
@@ -312,21 +322,12 @@ async def test_a_partition_whose_worker_falls_a_batch_behind_is_paused_until_it_
     topic_prefix: str,
     unique_id: str,
 ) -> None:
-    handled: list[str] = []
-    first_started, release = asyncio.Event(), asyncio.Event()
-    reg = HandlerRegistry()
-
-    async def handle(ctx: HandlerContext[ProviderRegisteredV1]) -> None:
-        if ctx.data.name == "0":
-            first_started.set()
-            await release.wait()
-        handled.append(ctx.data.name)
-
-    reg.register(ProviderRegisteredV1, handle)
+    held = HeldHandler("0")
+    handled, first_started, release = held.handled, held.started, held.release
     topic = topic_prefix + TOPIC
     r = ConsumerRunner(
         db,
-        reg,
+        held.registry,
         bootstrap=kafka_bootstrap,
         group=unique_id,
         topics=[topic],
